@@ -1,0 +1,388 @@
+//! `tamizdat`: the reader's tool. Verify bundles, unpack them, manage trusted publisher keys.
+
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use tamizdat::cli::{ProgressBar, human_bytes};
+use tamizdat::error::{EXIT_ERROR, EXIT_INVALID, EXIT_OK, Error};
+use tamizdat::keys::PublicKey;
+use tamizdat::trust::TrustStore;
+use tamizdat::verify::{
+    BundleError, DiscardFiles, TrustedKeys, VerifiedHeader, check_payload_hash, open_bundle,
+    read_header, stream_files, verify_header,
+};
+
+/// Read news bundles safely: check who signed them, unpack them, read them offline.
+#[derive(Parser)]
+#[command(name = "tamizdat", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check that bundles are signed by a trusted publisher and unaltered.
+    Verify {
+        #[arg(required = true)]
+        bundles: Vec<PathBuf>,
+        /// Also trust this public key file for this command (repeatable).
+        #[arg(long = "public-key")]
+        public_keys: Vec<PathBuf>,
+        /// Check the signature and the whole-payload hash only, without decompressing.
+        #[arg(long)]
+        quick: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Verify a bundle and unpack it into a new or empty folder, all or nothing.
+    Unpack {
+        bundle: PathBuf,
+        /// The folder to create (or an empty one).
+        #[arg(long)]
+        to: PathBuf,
+        /// Also trust this public key file for this command (repeatable).
+        #[arg(long = "public-key")]
+        public_keys: Vec<PathBuf>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Show what a bundle's header says (marked unverified unless its signature checks out).
+    Info {
+        bundle: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also trust this public key file for this command (repeatable).
+        #[arg(long = "public-key")]
+        public_keys: Vec<PathBuf>,
+    },
+    /// Show the fingerprint of a public key file, to compare with the publisher's.
+    Fingerprint { public_key: PathBuf },
+    /// Manage the publisher keys you trust.
+    Trust {
+        #[command(subcommand)]
+        action: TrustAction,
+    },
+    /// Pack, verify and unpack the sample edition with the demo key, showing each step.
+    Demo {
+        /// Where to put the demo's files (a new folder); default: a new temporary folder.
+        #[arg(long)]
+        workspace: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrustAction {
+    /// Trust a publisher's public key file (check its fingerprint with them first).
+    Add { public_key: PathBuf },
+    /// List trusted keys.
+    List,
+    /// Stop trusting a key, by key id or fingerprint (at least 4 characters).
+    Remove { id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("tamizdat: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+fn print(text: std::fmt::Arguments<'_>) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(text)
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(|source| Error::Io {
+            context: "cannot print".into(),
+            source,
+        })
+}
+
+fn trusted_keys(extra: &[PathBuf]) -> Result<TrustedKeys, Error> {
+    let mut keys = TrustStore::open_default()?.trusted_keys()?;
+    for path in extra {
+        keys.add(PublicKey::load(path)?);
+    }
+    Ok(keys)
+}
+
+fn open(path: &Path) -> Result<BufReader<File>, BundleError> {
+    File::open(path)
+        .map(|file| BufReader::with_capacity(1 << 20, file))
+        .map_err(BundleError::Read)
+}
+
+fn run(command: Command) -> Result<u8, Error> {
+    match command {
+        Command::Verify {
+            bundles,
+            public_keys,
+            quick,
+            quiet,
+        } => verify(&bundles, &trusted_keys(&public_keys)?, quick, quiet),
+        Command::Unpack {
+            bundle,
+            to,
+            public_keys,
+            quiet,
+        } => {
+            let keys = trusted_keys(&public_keys)?;
+            let progress = ProgressBar::new("unpacking", quiet);
+            let header = tamizdat::unpack::unpack_into(&bundle, &to, &keys, &progress)
+                .map_err(|e| with_file(&bundle, e))?;
+            progress.finish();
+            print(format_args!("VALID   {}", describe(&bundle, &header)))?;
+            print(format_args!(
+                "unpacked {} files into {}",
+                header.manifest().files.len(),
+                to.display()
+            ))?;
+            Ok(EXIT_OK)
+        }
+        Command::Info {
+            bundle,
+            json,
+            public_keys,
+        } => info(&bundle, json, &trusted_keys(&public_keys)?),
+        Command::Fingerprint { public_key } => {
+            let key = PublicKey::load(&public_key)?;
+            print(format_args!(
+                "{}  {} (key id {})",
+                key.fingerprint(),
+                key.name(),
+                key.key_id()
+            ))?;
+            Ok(EXIT_OK)
+        }
+        Command::Trust { action } => trust(action),
+        Command::Demo { workspace } => demo(workspace),
+    }
+}
+
+/// Adds the file name to a bundle error, so every line says which file it is about.
+fn with_file(path: &Path, error: BundleError) -> Error {
+    Error::InBundle {
+        path: path.to_path_buf(),
+        source: error,
+    }
+}
+
+fn describe(path: &Path, header: &VerifiedHeader) -> String {
+    let manifest = header.manifest();
+    format!(
+        "{}: \"{}\" from {} [{}], channel {} #{}, {}, {} articles, {} files, {}",
+        path.display(),
+        manifest.title,
+        header.signer().name(),
+        header.signer().fingerprint(),
+        manifest.channel,
+        manifest.sequence,
+        manifest.created,
+        manifest.articles.len(),
+        manifest.files.len(),
+        human_bytes(header.bundle_len())
+    )
+}
+
+fn verify(bundles: &[PathBuf], keys: &TrustedKeys, quick: bool, quiet: bool) -> Result<u8, Error> {
+    let mut worst = EXIT_OK;
+    for path in bundles {
+        let progress = ProgressBar::new("verifying", quiet);
+        let result = open(path).and_then(|mut reader| {
+            let header = open_bundle(&mut reader, keys)?;
+            if quick {
+                check_payload_hash(&header, &mut reader, &progress)?;
+            } else {
+                stream_files(&header, &mut reader, &mut DiscardFiles, &progress)?;
+            }
+            Ok(header)
+        });
+        progress.finish();
+        match result {
+            Ok(header) => {
+                let how = if quick { " (quick check)" } else { "" };
+                print(format_args!("VALID   {}{how}", describe(path, &header)))?;
+            }
+            Err(error) => {
+                let code = if error.is_invalid_bundle() {
+                    EXIT_INVALID
+                } else {
+                    EXIT_ERROR
+                };
+                worst = worst.max(code);
+                print(format_args!("INVALID {}: {error}", path.display()))?;
+            }
+        }
+    }
+    Ok(worst)
+}
+
+fn info(path: &Path, json: bool, keys: &TrustedKeys) -> Result<u8, Error> {
+    let header = open(path)
+        .and_then(|mut reader| read_header(&mut reader))
+        .map_err(|e| with_file(path, e))?;
+    let verified = verify_header(&header, keys);
+    let (status, manifest_value) = match &verified {
+        Ok(verified) => (
+            format!(
+                "signature VALID: signed by {} [{}] (the payload was not checked; run `tamizdat verify`)",
+                verified.signer().name(),
+                verified.signer().fingerprint()
+            ),
+            serde_json::to_value(verified.manifest()).ok(),
+        ),
+        Err(error) => (
+            format!("UNVERIFIED: {error}"),
+            serde_json::from_slice::<serde_json::Value>(header.manifest_bytes()).ok(),
+        ),
+    };
+    if json {
+        let value = serde_json::json!({
+            "file": path.display().to_string(),
+            "verified": verified.is_ok(),
+            "status": status,
+            "key_id": header.preamble.key_id.to_hex(),
+            "format_version": format!("1.{}", header.preamble.format_minor),
+            "manifest": manifest_value,
+        });
+        print(format_args!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        ))?;
+    } else {
+        print(format_args!("{}: {status}", path.display()))?;
+        print(format_args!(
+            "format 1.{}, key id {}",
+            header.preamble.format_minor, header.preamble.key_id
+        ))?;
+        match &manifest_value {
+            Some(value) => {
+                let label = if verified.is_ok() {
+                    "signed manifest"
+                } else {
+                    "UNVERIFIED manifest (anyone could have written this)"
+                };
+                print(format_args!("{label}:"))?;
+                for field in ["channel", "sequence", "created", "title", "language"] {
+                    print(format_args!("  {field}: {}", value[field]))?;
+                }
+                if let Some(publisher) = value.get("publisher") {
+                    print(format_args!("  publisher: {publisher}"))?;
+                }
+                let count = |key: &str| value[key].as_array().map_or(0, Vec::len);
+                print(format_args!(
+                    "  {} articles, {} files, {} frames",
+                    count("articles"),
+                    count("files"),
+                    count("frames")
+                ))?;
+                for article in value["articles"].as_array().into_iter().flatten() {
+                    print(format_args!(
+                        "    {} [{}] {}",
+                        article["main_file"].as_str().unwrap_or("?"),
+                        article["language"].as_str().unwrap_or("?"),
+                        article["title"].as_str().unwrap_or("?")
+                    ))?;
+                }
+            }
+            None => print(format_args!("the manifest is not readable JSON"))?,
+        }
+    }
+    Ok(if verified.is_ok() {
+        EXIT_OK
+    } else {
+        EXIT_INVALID
+    })
+}
+
+fn trust(action: TrustAction) -> Result<u8, Error> {
+    let store = TrustStore::open_default()?;
+    match action {
+        TrustAction::Add { public_key } => {
+            let key = PublicKey::load(&public_key)?;
+            let added = store.add(&key)?;
+            let verb = if added {
+                "now trusted"
+            } else {
+                "was already trusted"
+            };
+            print(format_args!(
+                "{verb}: {}  {} (key id {})",
+                key.fingerprint(),
+                key.name(),
+                key.key_id()
+            ))?;
+            if added {
+                print(format_args!(
+                    "Check that this fingerprint matches the one the publisher gave you through another channel."
+                ))?;
+            }
+        }
+        TrustAction::List => {
+            let keys = store.list()?;
+            if keys.is_empty() {
+                print(format_args!(
+                    "no trusted keys in {}; add one with `tamizdat trust add KEY.pub`",
+                    store.folder().display()
+                ))?;
+            }
+            for key in keys {
+                print(format_args!(
+                    "{}  {}  {}",
+                    key.key_id(),
+                    key.fingerprint(),
+                    key.name()
+                ))?;
+            }
+        }
+        TrustAction::Remove { id } => {
+            let key = store.remove(&id)?;
+            print(format_args!(
+                "no longer trusted: {}  {}",
+                key.fingerprint(),
+                key.name()
+            ))?;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn demo(workspace: Option<PathBuf>) -> Result<u8, Error> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace = match workspace {
+        Some(path) => {
+            std::fs::create_dir(&path).map_err(|source| Error::Io {
+                context: format!("cannot create {}", path.display()),
+                source,
+            })?;
+            path
+        }
+        None => tempfile::Builder::new()
+            .prefix("tamizdat-demo-")
+            .tempdir()
+            .map_err(|source| Error::Io {
+                context: "cannot create a temporary folder".into(),
+                source,
+            })?
+            .keep(),
+    };
+    let paths = tamizdat::demo::DemoPaths {
+        edition: root.join("examples/edition"),
+        secret_key: root.join("keys/demo.key"),
+        public_key: root.join("keys/demo.pub"),
+        workspace,
+    };
+    tamizdat::demo::run_demo(&paths, &mut std::io::stdout().lock())?;
+    Ok(EXIT_OK)
+}

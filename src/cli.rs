@@ -1,0 +1,151 @@
+//! Pieces both command-line tools share: progress bars, passphrase input, readable sizes.
+//! They only present things; the work is done by the rest of the library.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use age::secrecy::SecretString;
+
+use crate::io::Progress;
+use crate::keys::{KeyError, passphrases_match};
+
+/// Environment variable read for automation, when there is no one to type a passphrase.
+pub const PASSPHRASE_ENV: &str = "TAMIZDAT_PASSPHRASE";
+
+/// A progress bar on stderr, drawn only when stderr is a terminal and not asked to be quiet.
+pub struct ProgressBar {
+    bar: indicatif::ProgressBar,
+}
+
+impl ProgressBar {
+    pub fn new(message: &str, quiet: bool) -> ProgressBar {
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::hidden()
+        } else {
+            let bar = indicatif::ProgressBar::new(0);
+            let style = indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> ");
+            bar.set_style(style);
+            bar
+        };
+        bar.set_message(message.to_string());
+        ProgressBar { bar }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Progress for ProgressBar {
+    fn set_total(&self, bytes: u64) {
+        self.bar.set_length(bytes);
+    }
+    fn advance(&self, bytes: u64) {
+        self.bar.inc(bytes);
+    }
+}
+
+impl Drop for ProgressBar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Gets a passphrase: from a file (first line), from TAMIZDAT_PASSPHRASE, or typed at the
+/// terminal without echo (twice when `confirm`, for a new key). Never from a pipe by accident.
+pub fn read_passphrase(
+    file: Option<&Path>,
+    key_path: &Path,
+    confirm: bool,
+) -> Result<SecretString, KeyError> {
+    if let Some(file) = file {
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|source| {
+            KeyError::Read {
+                path: file.to_path_buf(),
+                source,
+            }
+        })?);
+        let line = text.lines().next().unwrap_or_default();
+        return Ok(SecretString::from(line.to_string()));
+    }
+    if let Ok(passphrase) = std::env::var(PASSPHRASE_ENV) {
+        return Ok(SecretString::from(passphrase));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(KeyError::PassphraseNeeded {
+            path: key_path.to_path_buf(),
+        });
+    }
+    let prompt = |text: &str| {
+        rpassword::prompt_password(text)
+            .map(SecretString::from)
+            .map_err(|source| KeyError::Read {
+                path: key_path.to_path_buf(),
+                source,
+            })
+    };
+    let passphrase = prompt(&format!("Passphrase for {}: ", key_path.display()))?;
+    if confirm {
+        let again = prompt("Type it again: ")?;
+        if !passphrases_match(&passphrase, &again) {
+            return Err(KeyError::Decrypt {
+                path: key_path.to_path_buf(),
+                reason: "the two passphrases differ".into(),
+            });
+        }
+    }
+    Ok(passphrase)
+}
+
+/// Sizes for people: 1.2 MB, 340 KB, 12 bytes (decimal units, as file managers show).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Parses `--time`: seconds since 1970 (as SOURCE_DATE_EPOCH) or RFC 3339.
+pub fn parse_time(text: &str) -> Result<time::OffsetDateTime, String> {
+    if let Ok(seconds) = text.trim().parse::<i64>() {
+        return time::OffsetDateTime::from_unix_timestamp(seconds)
+            .map_err(|_| format!("the time {text:?} is out of range"));
+    }
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| {
+            format!("the time {text:?} is neither seconds since 1970 nor like 2026-11-25T09:30:00Z")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(human_bytes(12), "12 bytes");
+        assert_eq!(human_bytes(1500), "1.5 KB");
+        assert_eq!(human_bytes(2_500_000_000), "2.5 GB");
+    }
+
+    #[test]
+    fn time_accepts_epoch_and_rfc3339() {
+        assert_eq!(parse_time("0").unwrap().unix_timestamp(), 0);
+        assert_eq!(
+            parse_time("2026-11-25T09:30:00Z").unwrap().unix_timestamp(),
+            1_795_599_000
+        );
+        assert!(parse_time("yesterday").is_err());
+    }
+}

@@ -1,0 +1,260 @@
+//! The publisher's edition folder: which files go into a bundle, whether their names survive
+//! a reader's disk, and what the articles among them say and reference.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::article::{ArticleKind, article_kind, scan_article};
+use crate::format::Article;
+use crate::path::{EditionPath, find_collisions};
+
+/// Articles are read whole to be scanned; a text file larger than this is not an article.
+pub const MAX_ARTICLE_LEN: u64 = 32 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditionError {
+    #[error("cannot read the edition folder {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the edition folder {folder} cannot be packed:\n{}", list(.problems))]
+    Problems {
+        folder: PathBuf,
+        problems: Vec<String>,
+    },
+    #[error("the edition folder {0} holds no files")]
+    Empty(PathBuf),
+}
+
+fn list(problems: &[String]) -> String {
+    problems
+        .iter()
+        .map(|problem| format!("  - {problem}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A file to pack: its path in the bundle and where it is on disk.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: EditionPath,
+    pub location: PathBuf,
+    pub size: u64,
+}
+
+/// What a scan of the edition folder found, ready to be packed.
+#[derive(Debug, Clone)]
+pub struct Edition {
+    /// Sorted by path bytes, the order of the manifest and the tar.
+    pub files: Vec<SourceFile>,
+    pub articles: Vec<Article>,
+    /// Problems packed anyway because the publisher asked to (`--allow-remote`).
+    pub warnings: Vec<String>,
+}
+
+impl Edition {
+    /// The front page of the edition, if it has one: `index.md` or `index.html` at the top.
+    pub fn front_page(&self) -> Option<&Article> {
+        ["index.md", "index.html", "index.htm", "index.markdown"]
+            .iter()
+            .find_map(|name| {
+                self.articles
+                    .iter()
+                    .find(|a| a.main_file.as_str().eq_ignore_ascii_case(name))
+            })
+    }
+
+    /// The most common language among the articles, for an edition that does not say.
+    pub fn main_language(&self) -> Option<String> {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for language in self.articles.iter().filter_map(|a| a.language.as_deref()) {
+            *counts.entry(language).or_default() += 1;
+        }
+        let mut counts: Vec<_> = counts.into_iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        counts.first().map(|(language, _)| language.to_string())
+    }
+
+    pub fn total_size(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// Walks the folder, refusing anything a reader could not unpack safely, and scans articles.
+/// Every problem is collected, so the publisher fixes them in one go.
+pub fn scan_edition(root: &Path, allow_remote: bool) -> Result<Edition, EditionError> {
+    let read_error = |source| EditionError::Read {
+        path: root.to_path_buf(),
+        source,
+    };
+    let metadata = fs::metadata(root).map_err(read_error)?;
+    if !metadata.is_dir() {
+        return Err(read_error(std::io::Error::new(
+            std::io::ErrorKind::NotADirectory,
+            "it is not a folder",
+        )));
+    }
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .min_depth(1)
+        .sort_by_file_name();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                problems.push(format!("cannot read {error}"));
+                continue;
+            }
+        };
+        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let shown = relative.display().to_string();
+        let kind = entry.file_type();
+        if kind.is_symlink() {
+            problems.push(format!(
+                "{shown:?} is a symbolic link; copy the file it points to instead"
+            ));
+            continue;
+        }
+        if !kind.is_dir() && !kind.is_file() {
+            problems.push(format!(
+                "{shown:?} is not a regular file (a device, FIFO or socket)"
+            ));
+            continue;
+        }
+        let Some(text) = relative.to_str() else {
+            problems.push(format!("{shown:?} has a name that is not valid UTF-8"));
+            continue;
+        };
+        let text = text.replace(std::path::MAIN_SEPARATOR, "/");
+        let path = match EditionPath::new(&text) {
+            Ok(path) => path,
+            Err(error) => {
+                problems.push(error.to_string());
+                continue;
+            }
+        };
+        if kind.is_file() {
+            let size = match entry.metadata() {
+                Ok(metadata) => metadata.len(),
+                Err(error) => {
+                    problems.push(format!("cannot read {shown:?}: {error}"));
+                    continue;
+                }
+            };
+            files.push(SourceFile {
+                path,
+                location: entry.path().to_path_buf(),
+                size,
+            });
+        } else {
+            // Folders are not stored, but their names must still be portable, and a folder
+            // must not collide with a file: record it for the collision check only.
+            files.push(SourceFile {
+                path,
+                location: PathBuf::new(),
+                size: u64::MAX,
+            });
+        }
+    }
+    for group in find_collisions(files.iter().map(|f| &f.path)) {
+        let names: Vec<String> = group.iter().map(|p| format!("{:?}", p.as_str())).collect();
+        problems.push(format!(
+            "{} would be the same name on a case-insensitive or Unicode-normalising disk (Windows, macOS); rename all but one",
+            names.join(" and ")
+        ));
+    }
+    files.retain(|f| f.size != u64::MAX);
+    files.sort_by(|a, b| a.path.as_str().as_bytes().cmp(b.path.as_str().as_bytes()));
+    if files.is_empty() && problems.is_empty() {
+        return Err(EditionError::Empty(root.to_path_buf()));
+    }
+
+    let known: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut articles = Vec::new();
+    let mut warnings = Vec::new();
+    for file in &files {
+        let Some(kind) = article_kind(file.path.as_str()) else {
+            continue;
+        };
+        match read_article(file, kind, &known, allow_remote, &mut warnings) {
+            Ok(article) => articles.push(article),
+            Err(mut article_problems) => problems.append(&mut article_problems),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(EditionError::Problems {
+            folder: root.to_path_buf(),
+            problems,
+        });
+    }
+    Ok(Edition {
+        files,
+        articles,
+        warnings,
+    })
+}
+
+fn read_article(
+    file: &SourceFile,
+    kind: ArticleKind,
+    known: &BTreeSet<&str>,
+    allow_remote: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Article, Vec<String>> {
+    let name = file.path.as_str();
+    if file.size > MAX_ARTICLE_LEN {
+        return Err(vec![format!(
+            "the article {name:?} is larger than {MAX_ARTICLE_LEN} bytes"
+        )]);
+    }
+    let bytes = fs::read(&file.location)
+        .map_err(|error| vec![format!("cannot read the article {name:?}: {error}")])?;
+    let scan = scan_article(name, kind, &bytes).map_err(|error| vec![error.to_string()])?;
+    let mut problems = Vec::new();
+    for remote in &scan.remote_resources {
+        let message = format!(
+            "the article {name:?} loads {:?} from the network ({}); opening it would make the reader's device contact that server",
+            remote.reference, remote.context
+        );
+        if allow_remote {
+            warnings.push(message);
+        } else {
+            problems.push(message);
+        }
+    }
+    let mut images = Vec::new();
+    for local in &scan.local_resources {
+        if !known.contains(local.path.as_str()) {
+            problems.push(format!(
+                "the article {name:?} references {:?}, but there is no file {:?} in the edition",
+                local.reference, local.path
+            ));
+        } else if local.is_image
+            && let Ok(path) = EditionPath::new(&local.path)
+            && !images.contains(&path)
+        {
+            images.push(path);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let fallback_title = file
+        .location
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string());
+    Ok(Article {
+        main_file: file.path.clone(),
+        title: scan.title.unwrap_or(fallback_title),
+        date: scan.date,
+        authors: scan.authors,
+        language: scan.language,
+        summary: scan.summary,
+        images,
+    })
+}

@@ -1,0 +1,111 @@
+//! How the tar stream is cut into independent zstd frames, and the limits that keep a reader's
+//! memory flat whatever a bundle claims.
+//!
+//! The rule (FORMAT.md states it as the contract):
+//! - Before a tar entry (its headers, data and padding; the end-of-archive blocks count as one
+//!   entry) is written, the current frame is closed if it is not empty and the entry would take
+//!   it past [`FRAME_TARGET_TAR_LEN`].
+//! - A frame is also closed as soon as it holds exactly [`FRAME_TARGET_TAR_LEN`] bytes, which
+//!   only happens inside an entry too large for one frame.
+//!
+//! So every frame unpacks to at most 4 MiB, and every entry that fits in a frame lies in one
+//! frame: a damaged frame loses only the files that start in it (and a large file crossing it).
+
+/// Uncompressed tar bytes per frame. 4 MiB keeps the cost against one solid frame small
+/// (zstd's window at levels 1-9 is at most 4 MiB anyway) while a reader holds only one frame
+/// in memory and a damaged frame loses few files.
+pub const FRAME_TARGET_TAR_LEN: u64 = 4 * 1024 * 1024;
+/// A reader refuses frames that claim to unpack to more than a writer may put in one.
+pub const MAX_FRAME_TAR_LEN: u64 = FRAME_TARGET_TAR_LEN;
+/// zstd's worst case for 4 MiB of input is 4 MiB + 16 KiB (ZSTD_compressBound); anything
+/// larger is not a frame a writer produced.
+pub const MAX_FRAME_LEN: u64 = FRAME_TARGET_TAR_LEN + 64 * 1024;
+/// Frames are decoded in one call into a buffer of their declared size, so zstd never needs a
+/// window larger than the frame; refuse frames that ask for more than 4 MiB of window.
+pub const MAX_WINDOW_LOG: u32 = 22;
+/// A tar block.
+pub const TAR_BLOCK_LEN: u64 = 512;
+/// Two zero blocks end a POSIX tar archive.
+pub const TAR_END_LEN: u64 = 2 * TAR_BLOCK_LEN;
+/// Upper bound on the PAX extended header a writer adds for a long or non-ASCII path: one
+/// header block plus the records, rounded up. Paths are at most 1024 bytes.
+pub const MAX_PAX_ENTRY_LEN: u64 = TAR_BLOCK_LEN + 3 * TAR_BLOCK_LEN;
+
+/// Rounds a length up to whole tar blocks.
+pub fn padded_len(len: u64) -> u64 {
+    len.div_ceil(TAR_BLOCK_LEN).saturating_mul(TAR_BLOCK_LEN)
+}
+
+/// The most tar bytes the entry of a file of `size` bytes may take.
+pub fn tar_entry_len_bound(size: u64) -> u64 {
+    MAX_PAX_ENTRY_LEN
+        .saturating_add(TAR_BLOCK_LEN)
+        .saturating_add(padded_len(size))
+}
+
+/// Tracks the frame being filled and says where the rule cuts.
+#[derive(Debug, Default, Clone)]
+pub struct FramePlanner {
+    filled: u64,
+}
+
+impl FramePlanner {
+    /// Called before an entry of `entry_len` tar bytes: true if the current frame must be
+    /// closed first.
+    pub fn close_before_entry(&self, entry_len: u64) -> bool {
+        self.filled > 0 && self.filled.saturating_add(entry_len) > FRAME_TARGET_TAR_LEN
+    }
+
+    /// How many more bytes fit before the frame must be closed.
+    pub fn room(&self) -> u64 {
+        FRAME_TARGET_TAR_LEN - self.filled
+    }
+
+    /// Records `len` bytes written; returns true when the frame is full and must be closed.
+    pub fn wrote(&mut self, len: u64) -> bool {
+        self.filled += len;
+        self.filled >= FRAME_TARGET_TAR_LEN
+    }
+
+    /// Records that the frame was closed.
+    pub fn closed(&mut self) {
+        self.filled = 0;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.filled == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_entries_share_a_frame_until_the_target() {
+        let mut planner = FramePlanner::default();
+        assert!(!planner.close_before_entry(FRAME_TARGET_TAR_LEN * 2));
+        assert!(!planner.wrote(1024));
+        assert!(!planner.close_before_entry(FRAME_TARGET_TAR_LEN - 1024));
+        assert!(planner.close_before_entry(FRAME_TARGET_TAR_LEN - 1023));
+    }
+
+    #[test]
+    fn a_full_frame_is_closed_inside_a_large_entry() {
+        let mut planner = FramePlanner::default();
+        assert!(!planner.wrote(FRAME_TARGET_TAR_LEN - 1));
+        assert_eq!(planner.room(), 1);
+        assert!(planner.wrote(1));
+        planner.closed();
+        assert!(planner.is_empty());
+    }
+
+    #[test]
+    fn entry_bound_covers_header_padding_and_pax() {
+        assert_eq!(padded_len(0), 0);
+        assert_eq!(padded_len(1), 512);
+        assert_eq!(padded_len(512), 512);
+        assert_eq!(tar_entry_len_bound(1), MAX_PAX_ENTRY_LEN + 1024);
+        assert_eq!(tar_entry_len_bound(u64::MAX), u64::MAX);
+    }
+}

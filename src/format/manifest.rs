@@ -1,0 +1,342 @@
+//! The manifest: the JSON document inside the signed header that describes the edition and
+//! pins every byte of the payload. Serialised once by the publisher and signed as exact bytes;
+//! a reader parses it only after the signature verifies, and never re-serialises it to verify.
+//!
+//! Unknown fields are ignored so that minor versions can add metadata; anything a reader must
+//! understand to stay safe needs a new major version (see FORMAT.md).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::FormatError;
+use super::Sha256Digest;
+use super::frames::{MAX_FRAME_LEN, MAX_FRAME_TAR_LEN, TAR_END_LEN, tar_entry_len_bound};
+use crate::path::EditionPath;
+
+/// More entries than this would make the manifest alone megabytes long; an edition with more
+/// files than this should be split. Also bounds the work a hostile manifest can ask for.
+pub const MAX_FILES: usize = 100_000;
+/// Channel names appear in file names and mirror paths, so they are kept to a portable alphabet.
+pub const MAX_CHANNEL_LEN: usize = 64;
+/// Titles, names and summaries are shown to people; longer ones are a mistake or an attack.
+pub const MAX_TEXT_LEN: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub publisher: Publisher,
+    /// A publisher's stream of editions, e.g. `news-ru`.
+    pub channel: String,
+    /// Increases with every edition of a publisher and channel; readers use it to spot rollback.
+    pub sequence: u64,
+    /// Creation time, RFC 3339 in UTC with a `Z` and whole seconds.
+    pub created: String,
+    pub title: String,
+    /// BCP 47 language tag of the edition, e.g. `ru`, `fa`, `en`.
+    pub language: String,
+    pub payload: Payload,
+    pub frames: Vec<Frame>,
+    pub files: Vec<FileEntry>,
+    pub articles: Vec<Article>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publisher {
+    /// 16 lowercase hex digits; must equal the key id in the header preamble.
+    pub key_id: String,
+    /// The name the publisher gave its key. Readers show the name from their own trust store.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payload {
+    /// Bytes of compressed payload after the header: the rest of the file, exactly.
+    pub length: u64,
+    /// SHA-256 of those bytes; `verify --quick` checks only this.
+    pub sha256: Sha256Digest,
+    /// Bytes of the uncompressed tar stream.
+    pub tar_length: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Frame {
+    /// Offset of the frame from the start of the payload.
+    pub offset: u64,
+    /// Compressed length of the frame.
+    pub length: u64,
+    /// Bytes of tar stream this frame decompresses to.
+    pub tar_length: u64,
+    /// SHA-256 of the compressed frame, checked before it reaches the decompressor.
+    pub sha256: Sha256Digest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub path: EditionPath,
+    pub size: u64,
+    pub sha256: Sha256Digest,
+    pub media_type: String,
+    /// Index of the frame in which this file's tar entry starts.
+    pub frame: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Article {
+    /// The file people open to read the article (Markdown or HTML).
+    pub main_file: EditionPath,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Images the article shows, all of them files of this bundle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<EditionPath>,
+}
+
+fn invalid(message: String) -> FormatError {
+    FormatError::InvalidManifest(message)
+}
+
+/// Channel names: 1 to 64 of `a-z 0-9 . _ -`, starting with a letter or digit.
+pub fn check_channel(channel: &str) -> Result<(), String> {
+    let valid_chars = channel
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    let valid_start = channel
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if channel.len() > MAX_CHANNEL_LEN || !valid_chars || !valid_start {
+        return Err(format!(
+            "the channel {channel:?} must be 1 to {MAX_CHANNEL_LEN} characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
+        ));
+    }
+    Ok(())
+}
+
+/// Parses the creation time in the one form the format allows.
+pub fn parse_created(text: &str) -> Option<time::OffsetDateTime> {
+    let parsed =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    (format_created(parsed) == text).then_some(parsed)
+}
+
+/// Formats a time as the manifest stores it: `2026-11-25T09:30:00Z`.
+pub fn format_created(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    at.format(&format).unwrap_or_default()
+}
+
+impl Manifest {
+    /// Parses manifest bytes. Call only on bytes whose signature has verified.
+    pub fn from_json(bytes: &[u8]) -> Result<Manifest, FormatError> {
+        serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))
+    }
+
+    /// Canonical bytes: the exact bytes a publisher signs.
+    pub fn to_json(&self) -> Vec<u8> {
+        // Serialising plain structs, strings and integers cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Total bytes of the edition's files.
+    pub fn total_file_size(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+
+    /// Checks that the manifest is self-consistent and within the limits, so that the code that
+    /// streams the payload can rely on it. `key_id_hex` is the key id from the header preamble.
+    pub fn validate(&self, key_id_hex: &str) -> Result<(), FormatError> {
+        if self.publisher.key_id != key_id_hex {
+            return Err(invalid(format!(
+                "it names key id {} but the header names {key_id_hex}",
+                self.publisher.key_id
+            )));
+        }
+        check_channel(&self.channel).map_err(invalid)?;
+        if parse_created(&self.created).is_none() {
+            return Err(invalid(format!(
+                "the creation time {:?} is not of the form 2026-11-25T09:30:00Z",
+                self.created
+            )));
+        }
+        for (what, text) in [
+            ("publisher name", &self.publisher.name),
+            ("title", &self.title),
+            ("language", &self.language),
+        ] {
+            if text.len() > MAX_TEXT_LEN || text.chars().any(char::is_control) {
+                return Err(invalid(format!(
+                    "the {what} is longer than {MAX_TEXT_LEN} bytes or has control characters"
+                )));
+            }
+        }
+        self.validate_frames()?;
+        self.validate_files()?;
+        self.validate_articles()
+    }
+
+    fn validate_frames(&self) -> Result<(), FormatError> {
+        if self.frames.is_empty() {
+            return Err(invalid("it lists no payload frames".into()));
+        }
+        let mut offset = 0u64;
+        let mut tar_length = 0u64;
+        for (index, frame) in self.frames.iter().enumerate() {
+            if frame.offset != offset {
+                return Err(invalid(format!(
+                    "frame {index} starts at {} but the previous frames end at {offset}",
+                    frame.offset
+                )));
+            }
+            if frame.length == 0 || frame.length > MAX_FRAME_LEN {
+                return Err(invalid(format!(
+                    "frame {index} is {} bytes; frames must be 1 to {MAX_FRAME_LEN} bytes",
+                    frame.length
+                )));
+            }
+            if frame.tar_length == 0 || frame.tar_length > MAX_FRAME_TAR_LEN {
+                return Err(invalid(format!(
+                    "frame {index} unpacks to {} bytes; frames must unpack to 1 to {MAX_FRAME_TAR_LEN} bytes",
+                    frame.tar_length
+                )));
+            }
+            offset += frame.length;
+            tar_length += frame.tar_length;
+        }
+        if offset != self.payload.length {
+            return Err(invalid(format!(
+                "its frames add up to {offset} bytes but the payload is {} bytes",
+                self.payload.length
+            )));
+        }
+        if tar_length != self.payload.tar_length {
+            return Err(invalid(format!(
+                "its frames unpack to {tar_length} bytes but the payload claims {}",
+                self.payload.tar_length
+            )));
+        }
+        Ok(())
+    }
+
+    fn validate_files(&self) -> Result<(), FormatError> {
+        if self.files.len() > MAX_FILES {
+            return Err(invalid(format!(
+                "it lists {} files, more than the limit of {MAX_FILES}",
+                self.files.len()
+            )));
+        }
+        // Bounds the tar stream by the declared file sizes, so a signed manifest cannot make a
+        // reader decompress more than the edition it describes (plus fixed per-entry overhead).
+        let mut tar_bound = TAR_END_LEN;
+        let mut previous: Option<&FileEntry> = None;
+        let mut by_key: HashMap<String, &EditionPath> = HashMap::with_capacity(self.files.len());
+        for file in &self.files {
+            if let Some(previous) = previous {
+                if previous.path.as_str().as_bytes() >= file.path.as_str().as_bytes() {
+                    return Err(invalid(format!(
+                        "files must be listed once each in byte order of their paths, but {:?} comes after {:?}",
+                        file.path.as_str(),
+                        previous.path.as_str()
+                    )));
+                }
+                if file.frame < previous.frame {
+                    return Err(invalid(format!(
+                        "the file {:?} is placed in an earlier frame than the file before it",
+                        file.path.as_str()
+                    )));
+                }
+            }
+            if file.frame as usize >= self.frames.len() {
+                return Err(invalid(format!(
+                    "the file {:?} is placed in frame {}, which does not exist",
+                    file.path.as_str(),
+                    file.frame
+                )));
+            }
+            if file.media_type.len() > 255 || file.media_type.chars().any(char::is_control) {
+                return Err(invalid(format!(
+                    "the media type of {:?} is not valid",
+                    file.path.as_str()
+                )));
+            }
+            if let Some(other) = by_key.insert(file.path.collision_key(), &file.path) {
+                return Err(invalid(format!(
+                    "the paths {:?} and {:?} would be the same file on a case-insensitive disk",
+                    other.as_str(),
+                    file.path.as_str()
+                )));
+            }
+            tar_bound = tar_bound.saturating_add(tar_entry_len_bound(file.size));
+            previous = Some(file);
+        }
+        // A file cannot also be a folder holding other files ("a" and "a/b").
+        for file in &self.files {
+            let parent = file.path.parent();
+            let folders = parent
+                .match_indices('/')
+                .map(|(at, _)| &parent[..at])
+                .chain((!parent.is_empty()).then_some(parent));
+            for folder in folders {
+                let Ok(folder) = EditionPath::new(folder) else {
+                    continue;
+                };
+                if let Some(other) = by_key.get(&folder.collision_key()) {
+                    return Err(invalid(format!(
+                        "the file {:?} is also used as a folder by {:?}",
+                        other.as_str(),
+                        file.path.as_str()
+                    )));
+                }
+            }
+        }
+        if self.payload.tar_length > tar_bound {
+            return Err(invalid(format!(
+                "the payload unpacks to {} bytes, more than its files can need ({tar_bound})",
+                self.payload.tar_length
+            )));
+        }
+        Ok(())
+    }
+
+    fn validate_articles(&self) -> Result<(), FormatError> {
+        if self.articles.len() > self.files.len() {
+            return Err(invalid("it lists more articles than files".into()));
+        }
+        let is_file = |path: &EditionPath| {
+            self.files
+                .binary_search_by(|f| f.path.as_str().as_bytes().cmp(path.as_str().as_bytes()))
+                .is_ok()
+        };
+        for article in &self.articles {
+            if !is_file(&article.main_file) {
+                return Err(invalid(format!(
+                    "the article {:?} is not one of the bundle's files",
+                    article.main_file.as_str()
+                )));
+            }
+            if let Some(image) = article.images.iter().find(|i| !is_file(i)) {
+                return Err(invalid(format!(
+                    "the article {:?} shows the image {:?}, which is not one of the bundle's files",
+                    article.main_file.as_str(),
+                    image.as_str()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The files whose tar entries start in the given frame, for naming what a damaged frame holds.
+    pub fn files_in_frame(&self, frame: usize) -> impl Iterator<Item = &FileEntry> {
+        self.files
+            .iter()
+            .filter(move |file| file.frame as usize == frame)
+    }
+}

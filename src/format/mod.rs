@@ -1,0 +1,87 @@
+//! The bundle bytes and nothing else: no file I/O, so every parser here can be fuzzed.
+//!
+//! A bundle is `header || payload`: the signed header ([`header`]) is a zstd skippable frame
+//! carrying the JSON [`manifest`]; the payload is a POSIX tar compressed as a sequence of
+//! independent zstd frames ([`frames`]) whose lengths and hashes the manifest signs.
+
+pub mod frames;
+pub mod header;
+pub mod manifest;
+
+pub use header::{MAX_MANIFEST_LEN, Preamble, SignedHeader};
+pub use manifest::{Article, FileEntry, Frame, Manifest, Payload, Publisher};
+
+use std::fmt;
+
+/// Errors in the bytes of a bundle's header or manifest. Each reads as one plain sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("it is not a tamizdat bundle (no tamizdat header at the start of the file)")]
+    NotABundle,
+    #[error("this bundle needs a newer version of tamizdat (format {major})")]
+    UnsupportedVersion { major: u16 },
+    #[error("the file is truncated: it ends inside the header")]
+    Truncated,
+    #[error(
+        "the header is damaged: its frame length {frame_len} does not match its manifest length {manifest_len}"
+    )]
+    InconsistentHeaderLength {
+        frame_len: usize,
+        manifest_len: usize,
+    },
+    #[error("the manifest is {len} bytes, more than the limit of {max} bytes")]
+    ManifestTooLarge { len: usize, max: usize },
+    #[error("the signed manifest is not valid: {0}")]
+    InvalidManifest(String),
+}
+
+/// A SHA-256 digest, written in manifests as 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sha256Digest(pub [u8; 32]);
+
+impl Sha256Digest {
+    /// Hashes a byte slice in one go.
+    pub fn of(bytes: &[u8]) -> Sha256Digest {
+        use sha2::Digest;
+        Sha256Digest(sha2::Sha256::digest(bytes).into())
+    }
+
+    pub fn to_hex(&self) -> String {
+        data_encoding::HEXLOWER.encode(&self.0)
+    }
+
+    /// Accepts only the canonical lowercase form, so one digest has exactly one spelling.
+    pub fn from_hex(text: &str) -> Option<Sha256Digest> {
+        if text.len() != 64 {
+            return None;
+        }
+        let bytes = data_encoding::HEXLOWER.decode(text.as_bytes()).ok()?;
+        Some(Sha256Digest(bytes.try_into().ok()?))
+    }
+}
+
+impl fmt::Display for Sha256Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Sha256Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sha256Digest({})", self.to_hex())
+    }
+}
+
+impl serde::Serialize for Sha256Digest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sha256Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Sha256Digest::from_hex(&text)
+            .ok_or_else(|| serde::de::Error::custom("a sha256 must be 64 lowercase hex digits"))
+    }
+}

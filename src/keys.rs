@@ -1,0 +1,581 @@
+//! Publisher keys: public key files safe to publish, secret key files kept like secrets, key ids
+//! and fingerprints a person can read aloud over a phone line.
+//!
+//! A public key file is a few `name: value` lines. A secret key file holds the same kind of
+//! text, encrypted by default with age's passphrase (scrypt) mode and ASCII-armoured, so the
+//! stock `age -d` tool can also open it.
+
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use age::secrecy::{ExposeSecret, SecretString};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// Prefix of the hash that names a key; a separate context keeps key ids from ever colliding
+/// with any other hash in the format.
+const KEY_HASH_CONTEXT: &[u8] = b"tamizdat/v1/key-id\0";
+/// Work factor for new encrypted secret keys: N = 2^18 (256 MiB, about a second here).
+const NEW_KEY_SCRYPT_LOG_N: u8 = 18;
+/// Refuse to try secret key files that ask for more than N = 2^20 (1 GiB of memory): a file
+/// tampered to ask for absurd work must not exhaust the publisher's machine.
+pub const MAX_SCRYPT_LOG_N: u8 = 20;
+/// A key name is shown to readers next to the fingerprint.
+pub const MAX_KEY_NAME_CHARS: usize = 100;
+/// Key files are tiny; anything larger is not a key file.
+const MAX_KEY_FILE_LEN: u64 = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read the key file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the key file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the key file {path} already exists; keys are never overwritten")]
+    AlreadyExists { path: PathBuf },
+    #[error("{path} is not a tamizdat {kind} key file: {reason}")]
+    Malformed {
+        path: PathBuf,
+        kind: &'static str,
+        reason: String,
+    },
+    #[error("the public key in {path} is a weak (small-order) Ed25519 key and is refused")]
+    WeakKey { path: PathBuf },
+    #[error(
+        "the secret key file {path} can be read by other users (mode {mode:o}); run `chmod 600` on it, and consider the key exposed"
+    )]
+    ReadableByOthers { path: PathBuf, mode: u32 },
+    #[error("the secret key file {path} is encrypted and no passphrase was given")]
+    PassphraseNeeded { path: PathBuf },
+    #[error("the passphrase for {path} is wrong (or the file is damaged)")]
+    WrongPassphrase { path: PathBuf },
+    #[error(
+        "the secret key file {path} asks for a key-derivation work factor above the limit of 2^{MAX_SCRYPT_LOG_N}; it was probably tampered with"
+    )]
+    ExcessiveWorkFactor { path: PathBuf },
+    #[error("cannot decrypt the secret key file {path}: {reason}")]
+    Decrypt { path: PathBuf, reason: String },
+    #[error(
+        "the key name {0:?} must be 1 to {MAX_KEY_NAME_CHARS} characters with no control characters"
+    )]
+    InvalidName(String),
+    #[error("the system random number generator failed: {0}")]
+    Random(String),
+}
+
+/// The short identifier of a key: the first 8 bytes of SHA-256(context || public key).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId([u8; 8]);
+
+impl KeyId {
+    pub fn from_bytes(bytes: [u8; 8]) -> KeyId {
+        KeyId(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 8] {
+        &self.0
+    }
+
+    pub fn to_hex(&self) -> String {
+        data_encoding::HEXLOWER.encode(&self.0)
+    }
+
+    pub fn from_hex(text: &str) -> Option<KeyId> {
+        let bytes = data_encoding::HEXLOWER.decode(text.as_bytes()).ok()?;
+        Some(KeyId(bytes.try_into().ok()?))
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({})", self.to_hex())
+    }
+}
+
+/// A publisher's public key with the name it was given.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    name: String,
+    key: VerifyingKey,
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({:?}, {})", self.name, self.key_id())
+    }
+}
+
+fn key_hash(key: &VerifyingKey) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(KEY_HASH_CONTEXT);
+    hasher.update(key.as_bytes());
+    hasher.finalize().into()
+}
+
+fn check_name(name: &str) -> Result<(), KeyError> {
+    let chars = name.chars().count();
+    if chars == 0
+        || chars > MAX_KEY_NAME_CHARS
+        || name.chars().any(char::is_control)
+        || name.trim() != name
+    {
+        return Err(KeyError::InvalidName(name.to_string()));
+    }
+    Ok(())
+}
+
+/// Splits `name: value` lines, skipping blanks and `#` comments.
+fn fields(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| match line.split_once(':') {
+            Some((key, value)) => (key.trim(), value.trim()),
+            None => (line, ""),
+        })
+}
+
+impl PublicKey {
+    /// Builds a public key, refusing weak (small-order) points, which would let anyone forge.
+    pub fn new(name: &str, key_bytes: &[u8; 32]) -> Result<PublicKey, String> {
+        check_name(name).map_err(|e| e.to_string())?;
+        let key = VerifyingKey::from_bytes(key_bytes)
+            .map_err(|_| "the key is not a valid Ed25519 point".to_string())?;
+        if key.is_weak() {
+            return Err("the key is a weak (small-order) Ed25519 key".to_string());
+        }
+        Ok(PublicKey {
+            name: name.to_string(),
+            key,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn key_id(&self) -> KeyId {
+        let hash = key_hash(&self.key);
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&hash[..8]);
+        KeyId(id)
+    }
+
+    /// 120 bits of the key hash in base32, as six groups of four: `ABCD-EFGH-...`. Base32 has
+    /// no 0/O or 1/I pairs to confuse when read aloud; 120 bits make a lookalike key infeasible.
+    pub fn fingerprint(&self) -> String {
+        let hash = key_hash(&self.key);
+        let text = data_encoding::BASE32_NOPAD.encode(&hash[..15]);
+        let groups: Vec<&str> = (0..text.len())
+            .step_by(4)
+            .map(|at| &text[at..at + 4])
+            .collect();
+        groups.join("-")
+    }
+
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    /// Strict verification: refuses non-canonical signatures and small-order components.
+    pub fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+        let signature = Signature::from_bytes(signature);
+        self.key.verify_strict(message, &signature).is_ok()
+    }
+
+    /// The text of a public key file.
+    pub fn to_file_text(&self) -> String {
+        format!(
+            "# tamizdat public key: safe to publish. Compare the fingerprint with the publisher before trusting it.\n\
+             name: {}\nkey-id: {}\nfingerprint: {}\ned25519: {}\n",
+            self.name,
+            self.key_id(),
+            self.fingerprint(),
+            data_encoding::BASE64.encode(self.key.as_bytes())
+        )
+    }
+
+    /// Parses a public key file's text. `key-id` and `fingerprint` lines are optional, but when
+    /// present they must match the key, so a hand-edited file cannot claim another identity.
+    pub fn from_file_text(text: &str, path: &Path) -> Result<PublicKey, KeyError> {
+        let malformed = |reason: &str| KeyError::Malformed {
+            path: path.to_path_buf(),
+            kind: "public",
+            reason: reason.to_string(),
+        };
+        let (mut name, mut key, mut key_id, mut fingerprint) = (None, None, None, None);
+        for (field, value) in fields(text) {
+            let slot = match field {
+                "name" => &mut name,
+                "ed25519" => &mut key,
+                "key-id" => &mut key_id,
+                "fingerprint" => &mut fingerprint,
+                _ => continue,
+            };
+            if slot.replace(value).is_some() {
+                return Err(malformed(&format!("the field {field:?} appears twice")));
+            }
+        }
+        let name = name.ok_or_else(|| malformed("it has no `name:` line"))?;
+        let key = key.ok_or_else(|| malformed("it has no `ed25519:` line"))?;
+        let key_bytes: [u8; 32] = data_encoding::BASE64
+            .decode(key.as_bytes())
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| malformed("the `ed25519:` value is not 32 bytes of base64"))?;
+        let public = PublicKey::new(name, &key_bytes).map_err(|reason| {
+            if reason.contains("weak") {
+                KeyError::WeakKey {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                malformed(&reason)
+            }
+        })?;
+        if key_id.is_some_and(|id| id != public.key_id().to_hex()) {
+            return Err(malformed("its `key-id:` does not match its key"));
+        }
+        if fingerprint.is_some_and(|fp| fp != public.fingerprint()) {
+            return Err(malformed("its `fingerprint:` does not match its key"));
+        }
+        Ok(public)
+    }
+
+    /// Reads a public key file.
+    pub fn load(path: &Path) -> Result<PublicKey, KeyError> {
+        let bytes = read_small_file(path)?;
+        let text = String::from_utf8(bytes).map_err(|_| KeyError::Malformed {
+            path: path.to_path_buf(),
+            kind: "public",
+            reason: "it is not UTF-8 text".into(),
+        })?;
+        PublicKey::from_file_text(&text, path)
+    }
+}
+
+fn read_small_file(path: &Path) -> Result<Vec<u8>, KeyError> {
+    use std::io::Read;
+    let read_error = |source| KeyError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_KEY_FILE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_KEY_FILE_LEN {
+        return Err(KeyError::Malformed {
+            path: path.to_path_buf(),
+            kind: "",
+            reason: "it is far too large for a key file".into(),
+        });
+    }
+    Ok(bytes)
+}
+
+/// A publisher's signing key. The seed is zeroized on drop (ed25519-dalek's `zeroize` feature)
+/// and this type has no `Display`, so it cannot end up in a log by accident.
+pub struct SecretKey {
+    name: String,
+    signing: SigningKey,
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretKey({:?}, {})", self.name, self.public().key_id())
+    }
+}
+
+/// Where the passphrase of an encrypted secret key comes from; asked only when needed.
+pub type PassphraseSource<'a> = &'a mut dyn FnMut() -> Result<SecretString, KeyError>;
+
+impl SecretKey {
+    /// Creates a new key from the operating system's random number generator.
+    pub fn generate(name: &str) -> Result<SecretKey, KeyError> {
+        check_name(name)?;
+        let mut seed = Zeroizing::new([0u8; 32]);
+        getrandom::fill(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(SecretKey {
+            name: name.to_string(),
+            signing: SigningKey::from_bytes(&seed),
+        })
+    }
+
+    /// Builds a key from a seed (for test vectors and the demo key).
+    pub fn from_seed(name: &str, seed: &[u8; 32]) -> Result<SecretKey, KeyError> {
+        check_name(name)?;
+        Ok(SecretKey {
+            name: name.to_string(),
+            signing: SigningKey::from_bytes(seed),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn public(&self) -> PublicKey {
+        PublicKey {
+            name: self.name.clone(),
+            key: self.signing.verifying_key(),
+        }
+    }
+
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.signing.sign(message).to_bytes()
+    }
+
+    fn to_plaintext(&self, insecure_note: Option<&str>) -> Zeroizing<String> {
+        let seed = Zeroizing::new(self.signing.to_bytes());
+        let encoded = Zeroizing::new(data_encoding::BASE64.encode(seed.as_ref()));
+        let mut text = Zeroizing::new(String::new());
+        text.push_str(
+            "# tamizdat secret key: anyone holding this file can publish in your name.\n",
+        );
+        if let Some(note) = insecure_note {
+            text.push_str(note);
+            text.push('\n');
+        }
+        text.push_str("name: ");
+        text.push_str(&self.name);
+        text.push_str("\ned25519-secret: ");
+        text.push_str(&encoded);
+        text.push('\n');
+        text
+    }
+
+    fn from_plaintext(text: &str, path: &Path) -> Result<SecretKey, KeyError> {
+        let malformed = |reason: &str| KeyError::Malformed {
+            path: path.to_path_buf(),
+            kind: "secret",
+            reason: reason.to_string(),
+        };
+        let mut name = None;
+        let mut secret = None;
+        for (field, value) in fields(text) {
+            match field {
+                "name" => name = Some(value),
+                "ed25519-secret" => secret = Some(value),
+                _ => {}
+            }
+        }
+        let name = name.ok_or_else(|| malformed("it has no `name:` line"))?;
+        let secret = secret.ok_or_else(|| malformed("it has no `ed25519-secret:` line"))?;
+        let bytes = Zeroizing::new(
+            data_encoding::BASE64
+                .decode(secret.as_bytes())
+                .map_err(|_| malformed("the secret is not base64"))?,
+        );
+        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| malformed("the secret is not 32 bytes"))?,
+        );
+        SecretKey::from_seed(name, &seed)
+    }
+
+    /// The armoured age file protecting this key with a passphrase.
+    fn encrypt(&self, passphrase: SecretString) -> Result<Vec<u8>, String> {
+        let mut recipient = age::scrypt::Recipient::new(passphrase);
+        recipient.set_work_factor(NEW_KEY_SCRYPT_LOG_N);
+        let plaintext = self.to_plaintext(None);
+        age::encrypt_and_armor(&recipient, plaintext.as_bytes())
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Writes the secret key with mode 0600, never replacing an existing file. `passphrase`
+    /// None writes it unencrypted (an explicit choice of the caller).
+    pub fn save(
+        &self,
+        path: &Path,
+        passphrase: Option<SecretString>,
+        insecure_note: Option<&str>,
+    ) -> Result<(), KeyError> {
+        let bytes = match passphrase {
+            Some(passphrase) => {
+                Zeroizing::new(self.encrypt(passphrase).map_err(|reason| KeyError::Write {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::other(reason),
+                })?)
+            }
+            None => Zeroizing::new(self.to_plaintext(insecure_note).as_bytes().to_vec()),
+        };
+        write_new_file(path, &bytes, 0o600)
+    }
+
+    /// Loads a secret key file, refusing one that other users can read. The passphrase is
+    /// asked for only if the file is encrypted.
+    pub fn load(path: &Path, passphrase: PassphraseSource<'_>) -> Result<SecretKey, KeyError> {
+        check_private_mode(path)?;
+        let bytes = Zeroizing::new(read_small_file(path)?);
+        if bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+            || bytes.starts_with(b"age-encryption.org/")
+        {
+            let passphrase = passphrase()?;
+            let plaintext = Zeroizing::new(decrypt_secret(&bytes, passphrase, path)?);
+            let text = std::str::from_utf8(&plaintext).map_err(|_| KeyError::Malformed {
+                path: path.to_path_buf(),
+                kind: "secret",
+                reason: "the decrypted key is not UTF-8 text".into(),
+            })?;
+            return SecretKey::from_plaintext(text, path);
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|_| KeyError::Malformed {
+            path: path.to_path_buf(),
+            kind: "secret",
+            reason: "it is neither an age-encrypted file nor key text".into(),
+        })?;
+        SecretKey::from_plaintext(text, path)
+    }
+}
+
+fn decrypt_secret(
+    bytes: &[u8],
+    passphrase: SecretString,
+    path: &Path,
+) -> Result<Vec<u8>, KeyError> {
+    let mut identity = age::scrypt::Identity::new(passphrase);
+    identity.set_max_work_factor(MAX_SCRYPT_LOG_N);
+    match age::decrypt(&identity, bytes) {
+        Ok(plaintext) => Ok(plaintext),
+        Err(age::DecryptError::ExcessiveWork { .. }) => Err(KeyError::ExcessiveWorkFactor {
+            path: path.to_path_buf(),
+        }),
+        Err(age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys) => {
+            Err(KeyError::WrongPassphrase {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(other) => Err(KeyError::Decrypt {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        }),
+    }
+}
+
+#[cfg(unix)]
+fn check_private_mode(path: &Path) -> Result<(), KeyError> {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = fs::metadata(path).map_err(|source| KeyError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyError::ReadableByOthers {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private_mode(_path: &Path) -> Result<(), KeyError> {
+    Ok(())
+}
+
+/// Creates a file that must not exist yet, with the given mode, and syncs it.
+pub fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            KeyError::AlreadyExists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            KeyError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|source| KeyError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Exposes a passphrase's text for comparison (e.g. a typed confirmation).
+pub fn passphrases_match(a: &SecretString, b: &SecretString) -> bool {
+    a.expose_secret() == b.expose_secret()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_key_file_round_trips_and_checks_its_id() {
+        let secret = SecretKey::from_seed("Тест", &[3; 32]).unwrap();
+        let public = secret.public();
+        let text = public.to_file_text();
+        let parsed = PublicKey::from_file_text(&text, Path::new("k.pub")).unwrap();
+        assert_eq!(parsed, public);
+        let other = SecretKey::from_seed("Тест", &[4; 32]).unwrap().public();
+        let lying = text.replace(&public.key_id().to_hex(), &other.key_id().to_hex());
+        assert!(PublicKey::from_file_text(&lying, Path::new("k.pub")).is_err());
+    }
+
+    #[test]
+    fn fingerprint_is_six_groups_of_four_base32() {
+        let fingerprint = SecretKey::from_seed("a", &[1; 32])
+            .unwrap()
+            .public()
+            .fingerprint();
+        assert_eq!(fingerprint.len(), 29);
+        assert!(fingerprint.split('-').all(|g| {
+            g.len() == 4
+                && g.bytes()
+                    .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+        }));
+    }
+
+    #[test]
+    fn weak_public_key_is_refused() {
+        // The identity point (small order) as a public key would accept forged signatures.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert!(
+            PublicKey::new("weak", &identity)
+                .unwrap_err()
+                .contains("weak")
+        );
+    }
+
+    #[test]
+    fn signatures_verify_only_for_the_signed_message() {
+        let secret = SecretKey::from_seed("a", &[5; 32]).unwrap();
+        let signature = secret.sign(b"hello");
+        assert!(secret.public().verify(b"hello", &signature));
+        assert!(!secret.public().verify(b"hellO", &signature));
+    }
+}

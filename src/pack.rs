@@ -1,0 +1,615 @@
+//! The publisher side: pack an edition folder into a signed bundle.
+//!
+//! The tar stream is cut into frames by the rule in [`crate::format::frames`]; frames are
+//! compressed in parallel (each is independent, so the output does not depend on the number
+//! of threads), written to a temporary payload file, then the signed header and the payload
+//! are written to a temporary bundle beside the output, which is verified with the public key
+//! and only then renamed into place.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, BufReader, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use sha2::{Digest, Sha256};
+
+use crate::edition::{Edition, EditionError, SourceFile, scan_edition};
+use crate::format::frames::{FramePlanner, TAR_BLOCK_LEN, TAR_END_LEN, padded_len};
+use crate::format::header::unsigned_header;
+use crate::format::manifest::{check_channel, format_created};
+use crate::format::{FileEntry, FormatError, Frame, Manifest, Payload, Publisher, Sha256Digest};
+use crate::io::{Progress, sync_folder};
+use crate::keys::SecretKey;
+use crate::path::EditionPath;
+use crate::verify::{BundleError, DiscardFiles, TrustedKeys, open_bundle, stream_files};
+
+/// Compression level used when the publisher does not choose one: zstd's default, a good
+/// balance for daily editions. Higher levels shrink text further at a large cost in time.
+pub const DEFAULT_LEVEL: i32 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    #[error("{0}")]
+    Edition(#[from] EditionError),
+    #[error("{0}")]
+    InvalidOption(String),
+    #[error("the output {0} already exists; pass --force to replace it")]
+    OutputExists(PathBuf),
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error(
+        "{path} changed while it was being packed; pack again when nothing is writing to the edition"
+    )]
+    ChangedWhilePacking { path: PathBuf },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    Format(#[from] FormatError),
+    #[error(
+        "the finished bundle failed its own verification ({0}); nothing was written. This is a bug or a disk fault"
+    )]
+    SelfCheck(BundleError),
+}
+
+/// What to pack and how.
+#[derive(Debug, Clone)]
+pub struct PackOptions {
+    pub channel: String,
+    pub sequence: u64,
+    pub created: time::OffsetDateTime,
+    pub level: i32,
+    /// Edition title; defaults to the front page's title, then the folder's name.
+    pub title: Option<String>,
+    /// Edition language; defaults to the front page's, then the most common among articles.
+    pub language: Option<String>,
+    /// Pack articles that load remote resources, with a warning instead of an error.
+    pub allow_remote: bool,
+    /// Replace an existing output file.
+    pub force: bool,
+    /// Compression threads; 0 means one per core.
+    pub threads: usize,
+}
+
+/// What a pack produced, for the summary the publisher sees.
+#[derive(Debug, Clone)]
+pub struct PackReport {
+    pub manifest: Manifest,
+    pub output: PathBuf,
+    pub bundle_len: u64,
+    pub bundle_sha256: Sha256Digest,
+    pub fingerprint: String,
+    pub warnings: Vec<String>,
+}
+
+impl PackReport {
+    pub fn bytes_in(&self) -> u64 {
+        self.manifest.total_file_size()
+    }
+}
+
+/// Packs `source` into a signed bundle at `output`.
+pub fn pack_edition(
+    source: &Path,
+    secret: &SecretKey,
+    options: &PackOptions,
+    output: &Path,
+    progress: &dyn Progress,
+) -> Result<PackReport, PackError> {
+    check_channel(&options.channel).map_err(PackError::InvalidOption)?;
+    if !(1..=22).contains(&options.level) {
+        return Err(PackError::InvalidOption(format!(
+            "the compression level {} must be between 1 and 22",
+            options.level
+        )));
+    }
+    if !options.force && fs::symlink_metadata(output).is_ok() {
+        return Err(PackError::OutputExists(output.to_path_buf()));
+    }
+    let edition = scan_edition(source, options.allow_remote)?;
+    let output_folder = match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let write_error = |source| PackError::Write {
+        path: output.to_path_buf(),
+        source,
+    };
+
+    progress.set_total(edition.total_size());
+    let mut payload_file = tempfile::Builder::new()
+        .prefix(".tamizdat-payload-")
+        .tempfile_in(&output_folder)
+        .map_err(write_error)?;
+    let mtime = options.created.unix_timestamp().max(0) as u64;
+    let threads = match options.threads {
+        0 => thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let mut writer = FrameWriter::new(
+        io::BufWriter::new(payload_file.as_file_mut()),
+        options.level,
+        threads,
+    );
+    let mut entries = Vec::with_capacity(edition.files.len());
+    for file in &edition.files {
+        let (sha256, frame) = append_file(&mut writer, file, mtime, progress)?;
+        entries.push(FileEntry {
+            path: file.path.clone(),
+            size: file.size,
+            sha256,
+            media_type: media_type(&file.path),
+            frame,
+        });
+    }
+    writer.start_entry(TAR_END_LEN).map_err(write_error)?;
+    writer
+        .write_all(&[0u8; TAR_END_LEN as usize])
+        .map_err(write_error)?;
+    let (frames, payload) = writer.finish().map_err(write_error)?;
+
+    let manifest = build_manifest(&edition, secret, options, entries, frames, payload);
+    let manifest_bytes = manifest.to_json();
+    let (mut header, message) = unsigned_header(secret.public().key_id(), &manifest_bytes)?;
+    header.extend_from_slice(&secret.sign(&message));
+
+    let mut bundle = tempfile::Builder::new()
+        .prefix(".tamizdat-bundle-")
+        .tempfile_in(&output_folder)
+        .map_err(write_error)?;
+    {
+        let file = bundle.as_file_mut();
+        file.write_all(&header).map_err(write_error)?;
+        let payload_reader = payload_file.as_file_mut();
+        payload_reader.rewind().map_err(write_error)?;
+        io::copy(payload_reader, file).map_err(write_error)?;
+        file.sync_all().map_err(write_error)?;
+    }
+    drop(payload_file);
+
+    let (bundle_len, bundle_sha256) = self_check(bundle.path(), secret)?;
+    persist(bundle, output, options.force)?;
+    sync_folder(&output_folder).map_err(write_error)?;
+    Ok(PackReport {
+        manifest,
+        output: output.to_path_buf(),
+        bundle_len,
+        bundle_sha256,
+        fingerprint: secret.public().fingerprint(),
+        warnings: edition.warnings,
+    })
+}
+
+fn build_manifest(
+    edition: &Edition,
+    secret: &SecretKey,
+    options: &PackOptions,
+    files: Vec<FileEntry>,
+    frames: Vec<Frame>,
+    payload: Payload,
+) -> Manifest {
+    let front_page = edition.front_page();
+    let title = options
+        .title
+        .clone()
+        .or_else(|| front_page.map(|a| a.title.clone()))
+        .unwrap_or_else(|| "Untitled edition".to_string());
+    let language = options
+        .language
+        .clone()
+        .or_else(|| front_page.and_then(|a| a.language.clone()))
+        .or_else(|| edition.main_language())
+        .unwrap_or_else(|| "und".to_string());
+    Manifest {
+        publisher: Publisher {
+            key_id: secret.public().key_id().to_hex(),
+            name: secret.name().to_string(),
+        },
+        channel: options.channel.clone(),
+        sequence: options.sequence,
+        created: format_created(options.created),
+        title,
+        language,
+        payload,
+        frames,
+        files,
+        articles: edition.articles.clone(),
+    }
+}
+
+/// Verifies the finished temporary bundle exactly as a reader would, and hashes it whole.
+fn self_check(path: &Path, secret: &SecretKey) -> Result<(u64, Sha256Digest), PackError> {
+    let read_error = |source| PackError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let keys = TrustedKeys::new(vec![secret.public()]);
+    let file = fs::File::open(path).map_err(read_error)?;
+    let mut reader = HashingReader::new(BufReader::with_capacity(1 << 20, file));
+    let header = open_bundle(&mut reader, &keys).map_err(PackError::SelfCheck)?;
+    stream_files(
+        &header,
+        &mut reader,
+        &mut DiscardFiles,
+        &crate::io::NoProgress,
+    )
+    .map_err(PackError::SelfCheck)?;
+    Ok((reader.count, Sha256Digest(reader.hasher.finalize().into())))
+}
+
+fn persist(bundle: tempfile::NamedTempFile, output: &Path, force: bool) -> Result<(), PackError> {
+    let result = if force {
+        bundle.persist(output).map(drop)
+    } else {
+        bundle.persist_noclobber(output).map(drop)
+    };
+    result.map_err(|error| {
+        if error.error.kind() == io::ErrorKind::AlreadyExists {
+            PackError::OutputExists(output.to_path_buf())
+        } else {
+            PackError::Write {
+                path: output.to_path_buf(),
+                source: error.error,
+            }
+        }
+    })
+}
+
+/// The media type recorded for a file, from its extension.
+fn media_type(path: &EditionPath) -> String {
+    let name = path.as_str();
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".md") || lower.ends_with(".markdown") {
+        return "text/markdown; charset=utf-8".to_string();
+    }
+    let guess = mime_guess::from_path(name).first_or_octet_stream();
+    if guess.type_() == mime_guess::mime::TEXT {
+        format!("{guess}; charset=utf-8")
+    } else {
+        guess.to_string()
+    }
+}
+
+/// Length of a PAX record `"<len> path=<value>\n"`, whose length counts its own digits.
+fn pax_record_len(value_len: usize) -> usize {
+    let base = " path=\n".len() + value_len;
+    let mut len = base + 1;
+    while base + len.to_string().len() != len {
+        len += 1;
+    }
+    len
+}
+
+/// The ustar header of a file entry, with fixed metadata so packs are reproducible; returns
+/// the PAX record to write first if the path does not fit ustar's name and prefix fields.
+fn tar_header(file: &SourceFile, mtime: u64) -> (tar::Header, Option<Vec<u8>>) {
+    let mut header = tar::Header::new_ustar();
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_size(file.size);
+    header.set_mode(0o644);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(mtime);
+    let path = file.path.as_str();
+    let pax = if header.set_path(path).is_ok() {
+        None
+    } else {
+        // Stock tars show the ustar name when they ignore PAX; keep it a readable prefix.
+        let mut cut = 100.min(path.len());
+        while !path.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let _ = header.set_path(&path[..cut]);
+        let record = format!("{} path={path}\n", pax_record_len(path.len()));
+        Some(record.into_bytes())
+    };
+    header.set_cksum();
+    (header, pax)
+}
+
+fn pax_header(record_len: usize, mtime: u64) -> tar::Header {
+    let mut header = tar::Header::new_ustar();
+    header.set_entry_type(tar::EntryType::XHeader);
+    header.set_size(record_len as u64);
+    header.set_mode(0o644);
+    header.set_mtime(mtime);
+    let _ = header.set_path("PaxHeader");
+    header.set_cksum();
+    header
+}
+
+fn append_file<W: Write>(
+    writer: &mut FrameWriter<W>,
+    file: &SourceFile,
+    mtime: u64,
+    progress: &dyn Progress,
+) -> Result<(Sha256Digest, u32), PackError> {
+    let write_error = |source| PackError::Write {
+        path: file.location.clone(),
+        source,
+    };
+    let read_error = |source| PackError::Read {
+        path: file.location.clone(),
+        source,
+    };
+    let (header, pax) = tar_header(file, mtime);
+    let pax_len = pax
+        .as_ref()
+        .map_or(0, |r| TAR_BLOCK_LEN + padded_len(r.len() as u64));
+    let entry_len = pax_len + TAR_BLOCK_LEN + padded_len(file.size);
+    writer.start_entry(entry_len).map_err(write_error)?;
+    let frame = writer.frame_index();
+    if let Some(record) = &pax {
+        writer
+            .write_all(pax_header(record.len(), mtime).as_bytes())
+            .map_err(write_error)?;
+        write_padded(writer, record).map_err(write_error)?;
+    }
+    writer.write_all(header.as_bytes()).map_err(write_error)?;
+
+    let source = fs::File::open(&file.location).map_err(read_error)?;
+    let mut source = source.take(file.size);
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut copied = 0u64;
+    loop {
+        let n = match source.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_error(e)),
+        };
+        hasher.update(&buffer[..n]);
+        writer.write_all(&buffer[..n]).map_err(write_error)?;
+        copied += n as u64;
+        progress.advance(n as u64);
+    }
+    // A file that shrank or grew since the folder was scanned would not match its header.
+    let mut probe = [0u8; 1];
+    if copied != file.size || source.into_inner().read(&mut probe).map_err(read_error)? != 0 {
+        return Err(PackError::ChangedWhilePacking {
+            path: file.location.clone(),
+        });
+    }
+    let padding = padded_len(file.size) - file.size;
+    writer
+        .write_all(&[0u8; TAR_BLOCK_LEN as usize][..padding as usize])
+        .map_err(write_error)?;
+    Ok((Sha256Digest(hasher.finalize().into()), frame))
+}
+
+fn write_padded<W: Write>(writer: &mut W, data: &[u8]) -> io::Result<()> {
+    writer.write_all(data)?;
+    let padding = padded_len(data.len() as u64) - data.len() as u64;
+    writer.write_all(&[0u8; TAR_BLOCK_LEN as usize][..padding as usize])
+}
+
+/// A reader that hashes and counts what passes through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<R> HashingReader<R> {
+    fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+type CompressResult = (usize, Vec<u8>, io::Result<Vec<u8>>);
+
+/// Takes the tar stream, cuts it into frames and compresses them on worker threads, writing
+/// the compressed frames in order. At most two frames per worker are in flight, so memory
+/// stays at a few tens of MiB whatever the edition's size.
+struct FrameWriter<W: Write> {
+    out: W,
+    planner: FramePlanner,
+    buffer: Vec<u8>,
+    jobs: Option<mpsc::SyncSender<(usize, Vec<u8>)>>,
+    results: mpsc::Receiver<CompressResult>,
+    workers: Vec<thread::JoinHandle<()>>,
+    submitted: usize,
+    written: usize,
+    ready: BTreeMap<usize, (Vec<u8>, io::Result<Vec<u8>>)>,
+    max_in_flight: usize,
+    spare_buffers: Vec<Vec<u8>>,
+    frames: Vec<Frame>,
+    offset: u64,
+    tar_length: u64,
+    payload_hasher: Sha256,
+}
+
+impl<W: Write> FrameWriter<W> {
+    fn new(out: W, level: i32, threads: usize) -> Self {
+        let threads = threads.max(1);
+        let (job_sender, job_receiver) = mpsc::sync_channel::<(usize, Vec<u8>)>(threads);
+        let job_receiver = Arc::new(Mutex::new(job_receiver));
+        let (result_sender, results) = mpsc::channel();
+        let workers = (0..threads)
+            .map(|_| {
+                let jobs = Arc::clone(&job_receiver);
+                let results = result_sender.clone();
+                thread::spawn(move || compress_worker(level, &jobs, &results))
+            })
+            .collect();
+        FrameWriter {
+            out,
+            planner: FramePlanner::default(),
+            buffer: Vec::new(),
+            jobs: Some(job_sender),
+            results,
+            workers,
+            submitted: 0,
+            written: 0,
+            ready: BTreeMap::new(),
+            max_in_flight: threads * 2,
+            spare_buffers: Vec::new(),
+            frames: Vec::new(),
+            offset: 0,
+            tar_length: 0,
+            payload_hasher: Sha256::new(),
+        }
+    }
+
+    /// Index of the frame the next byte goes into.
+    fn frame_index(&self) -> u32 {
+        self.submitted as u32
+    }
+
+    /// Applies the frame rule before an entry of `entry_len` tar bytes.
+    fn start_entry(&mut self, entry_len: u64) -> io::Result<()> {
+        if self.planner.close_before_entry(entry_len) {
+            self.close_frame()?;
+        }
+        Ok(())
+    }
+
+    fn close_frame(&mut self) -> io::Result<()> {
+        if self.planner.is_empty() {
+            return Ok(());
+        }
+        self.planner.closed();
+        let next = self.spare_buffers.pop().unwrap_or_default();
+        let data = std::mem::replace(&mut self.buffer, next);
+        while self.submitted - self.written >= self.max_in_flight {
+            self.receive_one()?;
+        }
+        let jobs = self.jobs.as_ref().ok_or_else(worker_gone)?;
+        jobs.send((self.submitted, data))
+            .map_err(|_| worker_gone())?;
+        self.submitted += 1;
+        self.write_ready()
+    }
+
+    fn receive_one(&mut self) -> io::Result<()> {
+        let (index, input, output) = self.results.recv().map_err(|_| worker_gone())?;
+        self.ready.insert(index, (input, output));
+        self.write_ready()
+    }
+
+    fn write_ready(&mut self) -> io::Result<()> {
+        while let Some((mut input, output)) = self.ready.remove(&self.written) {
+            let compressed = output?;
+            self.out.write_all(&compressed)?;
+            self.payload_hasher.update(&compressed);
+            self.frames.push(Frame {
+                offset: self.offset,
+                length: compressed.len() as u64,
+                tar_length: input.len() as u64,
+                sha256: Sha256Digest::of(&compressed),
+            });
+            self.offset += compressed.len() as u64;
+            self.tar_length += input.len() as u64;
+            self.written += 1;
+            input.clear();
+            self.spare_buffers.push(input);
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<(Vec<Frame>, Payload)> {
+        self.close_frame()?;
+        while self.written < self.submitted {
+            self.receive_one()?;
+        }
+        self.jobs = None;
+        for worker in self.workers.drain(..) {
+            worker.join().map_err(|_| worker_gone())?;
+        }
+        self.out.flush()?;
+        let payload = Payload {
+            length: self.offset,
+            sha256: Sha256Digest(std::mem::take(&mut self.payload_hasher).finalize().into()),
+            tar_length: self.tar_length,
+        };
+        Ok((std::mem::take(&mut self.frames), payload))
+    }
+}
+
+impl<W: Write> Write for FrameWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = (data.len() as u64).min(self.planner.room()) as usize;
+        self.buffer.extend_from_slice(&data[..n]);
+        if self.planner.wrote(n as u64) {
+            self.close_frame()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn worker_gone() -> io::Error {
+    io::Error::other("a compression thread stopped unexpectedly")
+}
+
+fn compress_worker(
+    level: i32,
+    jobs: &Mutex<mpsc::Receiver<(usize, Vec<u8>)>>,
+    results: &mpsc::Sender<CompressResult>,
+) {
+    let mut compressor = zstd::bulk::Compressor::new(level).and_then(|mut c| {
+        // The frame checksum lets stock `zstd -d` users notice a damaged file too.
+        c.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))?;
+        c.set_parameter(zstd::zstd_safe::CParameter::ContentSizeFlag(true))?;
+        Ok(c)
+    });
+    loop {
+        let job = match jobs.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok((index, input)) = job else {
+            return;
+        };
+        let output = match &mut compressor {
+            Ok(compressor) => compressor.compress(&input),
+            Err(error) => Err(io::Error::new(error.kind(), error.to_string())),
+        };
+        if results.send((index, input, output)).is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pax_record_length_counts_its_own_digits() {
+        for value_len in [1usize, 50, 88, 89, 90, 991, 992, 1024] {
+            let len = pax_record_len(value_len);
+            let record = format!("{len} path={}\n", "x".repeat(value_len));
+            assert_eq!(record.len(), len, "value of {value_len} bytes");
+        }
+    }
+
+    #[test]
+    fn text_media_types_say_utf8() {
+        let path = EditionPath::new("a/b.html").unwrap();
+        assert_eq!(media_type(&path), "text/html; charset=utf-8");
+        let path = EditionPath::new("a/b.png").unwrap();
+        assert_eq!(media_type(&path), "image/png");
+        let path = EditionPath::new("статья.md").unwrap();
+        assert_eq!(media_type(&path), "text/markdown; charset=utf-8");
+    }
+}

@@ -1,0 +1,138 @@
+//! The reader's trust store: a folder of public key files, one per trusted publisher key.
+//!
+//! All reader state lives under one home folder: `TAMIZDAT_HOME` if set (tests use it to stay
+//! hermetic), else the platform's data directory (e.g. `~/.local/share/tamizdat`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::keys::{KeyError, PublicKey, write_new_file};
+use crate::verify::TrustedKeys;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("{0}")]
+    Key(#[from] KeyError),
+    #[error("cannot find a home for tamizdat's data; set TAMIZDAT_HOME to a folder")]
+    NoHome,
+    #[error("cannot use the trust store {path}: {source}")]
+    Store {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no trusted key matches {0:?}; `tamizdat trust list` shows the trusted keys")]
+    NotFound(String),
+    #[error("{0:?} matches more than one trusted key; give more of the key id")]
+    Ambiguous(String),
+}
+
+/// The folder holding all reader state.
+pub fn home() -> Result<PathBuf, TrustError> {
+    if let Some(home) = std::env::var_os("TAMIZDAT_HOME").filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(home));
+    }
+    dirs::data_dir()
+        .map(|dir| dir.join("tamizdat"))
+        .ok_or(TrustError::NoHome)
+}
+
+/// The trusted keys, one `KEYID.pub` file each.
+pub struct TrustStore {
+    folder: PathBuf,
+}
+
+impl TrustStore {
+    /// The store under the reader's home folder.
+    pub fn open_default() -> Result<TrustStore, TrustError> {
+        Ok(TrustStore::at(home()?.join("trusted-keys")))
+    }
+
+    pub fn at(folder: PathBuf) -> TrustStore {
+        TrustStore { folder }
+    }
+
+    fn store_error(&self, source: std::io::Error) -> TrustError {
+        TrustError::Store {
+            path: self.folder.clone(),
+            source,
+        }
+    }
+
+    /// Every trusted key. A damaged file in the store is an error, not silently skipped.
+    pub fn list(&self) -> Result<Vec<PublicKey>, TrustError> {
+        let entries = match fs::read_dir(&self.folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.store_error(e)),
+        };
+        let mut keys = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| self.store_error(e))?.path();
+            if path.extension().is_some_and(|ext| ext == "pub") {
+                keys.push(PublicKey::load(&path)?);
+            }
+        }
+        keys.sort_by(|a, b| a.name().cmp(b.name()).then(a.key_id().cmp(&b.key_id())));
+        Ok(keys)
+    }
+
+    pub fn trusted_keys(&self) -> Result<TrustedKeys, TrustError> {
+        Ok(TrustedKeys::new(self.list()?))
+    }
+
+    /// Trusts a key. Returns false if it was trusted already.
+    pub fn add(&self, key: &PublicKey) -> Result<bool, TrustError> {
+        fs::create_dir_all(&self.folder).map_err(|e| self.store_error(e))?;
+        let path = self.key_path(key);
+        if path.exists() {
+            return Ok(false);
+        }
+        let staged = self
+            .folder
+            .join(format!(".{}.tmp", crate::io::random_suffix()));
+        write_new_file(&staged, key.to_file_text().as_bytes(), 0o644)?;
+        let renamed = fs::rename(&staged, &path);
+        if renamed.is_err() {
+            let _ = fs::remove_file(&staged);
+        }
+        renamed.map_err(|e| self.store_error(e))?;
+        crate::io::sync_folder(&self.folder).map_err(|e| self.store_error(e))?;
+        Ok(true)
+    }
+
+    /// Stops trusting the key whose id (or fingerprint) starts with `id`; at least 4 characters.
+    pub fn remove(&self, id: &str) -> Result<PublicKey, TrustError> {
+        let wanted = id.trim().to_ascii_lowercase().replace('-', "");
+        let matches: Vec<PublicKey> = if wanted.len() < 4 {
+            Vec::new()
+        } else {
+            self.list()?
+                .into_iter()
+                .filter(|key| {
+                    key.key_id().to_hex().starts_with(&wanted)
+                        || key
+                            .fingerprint()
+                            .to_ascii_lowercase()
+                            .replace('-', "")
+                            .starts_with(&wanted)
+                })
+                .collect()
+        };
+        match matches.as_slice() {
+            [] => Err(TrustError::NotFound(id.to_string())),
+            [key] => {
+                fs::remove_file(self.key_path(key)).map_err(|e| self.store_error(e))?;
+                Ok(key.clone())
+            }
+            _ => Err(TrustError::Ambiguous(id.to_string())),
+        }
+    }
+
+    fn key_path(&self, key: &PublicKey) -> PathBuf {
+        self.folder.join(format!("{}.pub", key.key_id()))
+    }
+
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+}

@@ -1,0 +1,141 @@
+//! Staged, all-or-nothing unpacking of a bundle into a folder.
+//!
+//! Files are written into a staging folder beside the destination while the bundle streams;
+//! only when every frame, path, size and hash has checked out is the staging folder synced and
+//! renamed into place. On any failure the staging folder is removed and the destination is
+//! exactly as it was.
+
+use std::fs;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use crate::format::FileEntry;
+use crate::io::{Progress, StagingFolder};
+use crate::verify::{
+    BundleError, FileSink, TrustedKeys, VerifiedHeader, open_bundle, stream_files,
+};
+
+/// Writes the files of a verified stream under a staging folder.
+struct StagingSink<'a> {
+    root: &'a Path,
+    current: Option<(PathBuf, fs::File)>,
+}
+
+impl StagingSink<'_> {
+    fn write_error(path: &Path, source: std::io::Error) -> BundleError {
+        BundleError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl FileSink for StagingSink<'_> {
+    fn start_file(&mut self, entry: &FileEntry) -> Result<(), BundleError> {
+        // The path was validated when the manifest was parsed (EditionPath), so joining it
+        // cannot leave the staging folder.
+        let path = self.root.join(entry.path.to_relative_path());
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| Self::write_error(parent, e))?;
+        }
+        // create_new: a name that resolves to an existing file (a collision the manifest
+        // check missed) is an error, never an overwrite.
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Self::write_error(&path, e))?;
+        self.current = Some((path, file));
+        Ok(())
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), BundleError> {
+        match &mut self.current {
+            Some((path, file)) => file.write_all(data).map_err(|e| Self::write_error(path, e)),
+            None => Ok(()),
+        }
+    }
+
+    fn finish_file(&mut self, _: &FileEntry) -> Result<(), BundleError> {
+        if let Some((path, file)) = self.current.take() {
+            file.sync_all().map_err(|e| Self::write_error(&path, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks that the destination is absent or an empty folder, and returns its parent, where
+/// the staging folder goes.
+fn check_destination(destination: &Path) -> Result<PathBuf, BundleError> {
+    match fs::symlink_metadata(destination) {
+        Ok(metadata) if metadata.is_dir() => {
+            let mut entries = fs::read_dir(destination).map_err(|e| BundleError::Write {
+                path: destination.to_path_buf(),
+                source: e,
+            })?;
+            if entries.next().is_some() {
+                return Err(BundleError::Destination(format!(
+                    "the folder {} is not empty; unpack into a new or empty folder",
+                    destination.display()
+                )));
+            }
+        }
+        Ok(_) => {
+            return Err(BundleError::Destination(format!(
+                "{} exists and is not a folder; unpack into a new or empty folder",
+                destination.display()
+            )));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(BundleError::Write {
+                path: destination.to_path_buf(),
+                source: e,
+            });
+        }
+    }
+    let parent = match destination.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(BundleError::Destination(format!(
+            "the folder {} does not exist; create it first",
+            parent.display()
+        )));
+    }
+    Ok(parent)
+}
+
+/// Verifies `bundle` and unpacks it into `destination`, which must not exist or be empty.
+pub fn unpack_into(
+    bundle: &Path,
+    destination: &Path,
+    keys: &TrustedKeys,
+    progress: &dyn Progress,
+) -> Result<VerifiedHeader, BundleError> {
+    let parent = check_destination(destination)?;
+    let file = fs::File::open(bundle).map_err(BundleError::Read)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    // The header is verified before anything is created on disk.
+    let header = open_bundle(&mut reader, keys)?;
+    let staging = StagingFolder::create_in(&parent).map_err(|e| BundleError::Write {
+        path: parent.clone(),
+        source: e,
+    })?;
+    let mut sink = StagingSink {
+        root: staging.path(),
+        current: None,
+    };
+    stream_files(&header, &mut reader, &mut sink, progress)?;
+    drop(sink);
+    // Re-check right before the rename: something may have appeared meanwhile.
+    check_destination(destination)?;
+    staging
+        .commit(destination)
+        .map_err(|e| BundleError::Write {
+            path: destination.to_path_buf(),
+            source: e,
+        })?;
+    Ok(header)
+}

@@ -1,0 +1,546 @@
+//! The reader side: check the header's signature before anything else, then check every byte
+//! of the payload against what the header signs as it streams.
+//!
+//! Trust is in the types: [`open_bundle`] is the only way to get a [`VerifiedHeader`], and only a
+//! verified header lets [`stream_files`] hand file contents to a [`FileSink`]. Each compressed
+//! frame is hashed before it reaches the zstd decoder, so the decompressor and the tar parser
+//! only ever see bytes the publisher signed.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+use crate::format::frames::{MAX_FRAME_TAR_LEN, MAX_PAX_ENTRY_LEN, MAX_WINDOW_LOG, TAR_BLOCK_LEN};
+use crate::format::header::{PREAMBLE_LEN, SignedHeader};
+use crate::format::{FileEntry, FormatError, Manifest, Sha256Digest};
+use crate::io::Progress;
+use crate::keys::{KeyId, PublicKey};
+
+/// Size of reads from the bundle when hashing it whole.
+const READ_CHUNK: usize = 1024 * 1024;
+
+/// Why a bundle was refused. Every variant reads as one plain sentence about the bundle;
+/// [`BundleError::is_invalid_bundle`] separates a bad bundle from a failure of this machine.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{0}")]
+    Format(#[from] FormatError),
+    #[error(
+        "it is not signed by a key you trust (it claims key id {key_id}); if you know this publisher, get their public key from them and run `tamizdat trust add KEY.pub`"
+    )]
+    UntrustedKey { key_id: KeyId },
+    #[error(
+        "its signature does not match the trusted key {fingerprint} ({name}): the header was altered or damaged"
+    )]
+    BadSignature { name: String, fingerprint: String },
+    #[error("truncated: the file ends {missing} bytes before the end its signed header declares")]
+    Truncated { missing: u64 },
+    #[error("corrupted: {path:?} does not match its signature")]
+    CorruptedFile { path: String },
+    #[error(
+        "corrupted: frame {index} of the payload (holding {files}) does not match its signature"
+    )]
+    CorruptedFrame { index: usize, files: String },
+    #[error("corrupted: the payload does not match its signature")]
+    CorruptedPayload,
+    #[error("corrupted: {extra} unsigned bytes follow the end of the signed payload")]
+    TrailingData { extra: u64 },
+    #[error("the archive inside does not match its signed manifest: {0}")]
+    ArchiveMismatch(String),
+    #[error("cannot read the bundle: {0}")]
+    Read(io::Error),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    Destination(String),
+}
+
+impl BundleError {
+    /// True when the bundle itself is at fault (exit code 1), false for a failure of this
+    /// machine or of how the command was used (exit code 2).
+    pub fn is_invalid_bundle(&self) -> bool {
+        !matches!(
+            self,
+            BundleError::Read(_) | BundleError::Write { .. } | BundleError::Destination(_)
+        )
+    }
+}
+
+/// The keys a reader trusts to sign bundles.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedKeys {
+    keys: Vec<PublicKey>,
+}
+
+impl TrustedKeys {
+    pub fn new(keys: Vec<PublicKey>) -> TrustedKeys {
+        TrustedKeys { keys }
+    }
+
+    pub fn add(&mut self, key: PublicKey) {
+        if !self.keys.contains(&key) {
+            self.keys.push(key);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn with_id(&self, key_id: KeyId) -> impl Iterator<Item = &PublicKey> {
+        self.keys.iter().filter(move |key| key.key_id() == key_id)
+    }
+}
+
+/// A header whose signature verified with a trusted key and whose manifest is consistent.
+#[derive(Debug, Clone)]
+pub struct VerifiedHeader {
+    manifest: Manifest,
+    signer: PublicKey,
+    header_len: u64,
+}
+
+impl VerifiedHeader {
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The trusted key that signed, with the name the reader trusted it under.
+    pub fn signer(&self) -> &PublicKey {
+        &self.signer
+    }
+
+    /// Bytes of header before the payload.
+    pub fn header_len(&self) -> u64 {
+        self.header_len
+    }
+
+    /// Bytes of the whole bundle.
+    pub fn bundle_len(&self) -> u64 {
+        self.header_len + self.manifest.payload.length
+    }
+}
+
+fn read_exact_or_truncated<R: Read>(
+    reader: &mut R,
+    buffer: &mut [u8],
+    bytes_after: u64,
+) -> Result<(), BundleError> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => {
+                return Err(BundleError::Truncated {
+                    missing: (buffer.len() - filled) as u64 + bytes_after,
+                });
+            }
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(BundleError::Read(e)),
+        }
+    }
+    Ok(())
+}
+
+/// Reads the header from the start of a bundle without verifying it (for `info`).
+pub fn read_header<R: Read>(reader: &mut R) -> Result<SignedHeader, BundleError> {
+    let mut preamble = [0u8; PREAMBLE_LEN];
+    match read_exact_or_truncated(reader, &mut preamble, 0) {
+        Err(BundleError::Truncated { .. }) => return Err(FormatError::NotABundle.into()),
+        other => other?,
+    }
+    let rest_len = crate::format::Preamble::parse(&preamble)?.rest_len();
+    let mut rest = vec![0u8; rest_len];
+    match read_exact_or_truncated(reader, &mut rest, 0) {
+        Err(BundleError::Truncated { .. }) => return Err(FormatError::Truncated.into()),
+        other => other?,
+    }
+    Ok(SignedHeader::from_parts(&preamble, &rest)?)
+}
+
+/// Checks a header's signature against the trusted keys, then parses and validates its manifest.
+pub fn verify_header(
+    header: &SignedHeader,
+    keys: &TrustedKeys,
+) -> Result<VerifiedHeader, BundleError> {
+    let key_id = header.preamble.key_id;
+    let mut candidates = keys.with_id(key_id).peekable();
+    let Some(first) = candidates.peek().copied() else {
+        return Err(BundleError::UntrustedKey { key_id });
+    };
+    let message = header.signed_message();
+    let signer = candidates
+        .find(|key| key.verify(&message, &header.signature))
+        .ok_or_else(|| BundleError::BadSignature {
+            name: first.name().to_string(),
+            fingerprint: first.fingerprint(),
+        })?;
+    let manifest = Manifest::from_json(header.manifest_bytes())?;
+    manifest.validate(&key_id.to_hex())?;
+    Ok(VerifiedHeader {
+        manifest,
+        signer: signer.clone(),
+        header_len: header.preamble.header_len(),
+    })
+}
+
+/// Reads and verifies the header at the start of `reader`; the reader is left at the payload.
+pub fn open_bundle<R: Read>(
+    reader: &mut R,
+    keys: &TrustedKeys,
+) -> Result<VerifiedHeader, BundleError> {
+    let header = read_header(reader)?;
+    verify_header(&header, keys)
+}
+
+/// Checks that nothing follows the payload.
+fn expect_end<R: Read>(reader: &mut R) -> Result<(), BundleError> {
+    let mut extra = 0u64;
+    let mut buffer = [0u8; 4096];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => extra += n as u64,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(BundleError::Read(e)),
+        }
+        // Enough to report; no need to read a huge appended blob to the end.
+        if extra >= 1 << 20 {
+            break;
+        }
+    }
+    if extra > 0 {
+        return Err(BundleError::TrailingData { extra });
+    }
+    Ok(())
+}
+
+/// `verify --quick`: the whole payload's length and SHA-256, without decompressing. At hashing
+/// speed, for mirror operators who pass bundles on without reading them.
+pub fn check_payload_hash<R: Read>(
+    header: &VerifiedHeader,
+    reader: &mut R,
+    progress: &dyn Progress,
+) -> Result<(), BundleError> {
+    let payload = &header.manifest.payload;
+    progress.set_total(payload.length);
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; READ_CHUNK];
+    let mut remaining = payload.length;
+    while remaining > 0 {
+        let want = remaining.min(READ_CHUNK as u64) as usize;
+        let n = match reader.read(&mut buffer[..want]) {
+            Ok(0) => return Err(BundleError::Truncated { missing: remaining }),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(BundleError::Read(e)),
+        };
+        hasher.update(&buffer[..n]);
+        remaining -= n as u64;
+        progress.advance(n as u64);
+    }
+    if Sha256Digest(hasher.finalize().into()) != payload.sha256 {
+        return Err(BundleError::CorruptedPayload);
+    }
+    expect_end(reader)
+}
+
+/// Receives the files of a bundle as they stream, in manifest order. A file's bytes are
+/// passed before its hash is known to be right: `finish_file` is where it becomes trustworthy,
+/// so a sink must keep everything out of sight until the whole stream has succeeded.
+pub trait FileSink {
+    fn start_file(&mut self, entry: &FileEntry) -> Result<(), BundleError>;
+    fn write(&mut self, data: &[u8]) -> Result<(), BundleError>;
+    fn finish_file(&mut self, entry: &FileEntry) -> Result<(), BundleError>;
+}
+
+/// A sink that keeps nothing: plain verification.
+pub struct DiscardFiles;
+
+impl FileSink for DiscardFiles {
+    fn start_file(&mut self, _: &FileEntry) -> Result<(), BundleError> {
+        Ok(())
+    }
+    fn write(&mut self, _: &[u8]) -> Result<(), BundleError> {
+        Ok(())
+    }
+    fn finish_file(&mut self, _: &FileEntry) -> Result<(), BundleError> {
+        Ok(())
+    }
+}
+
+/// Yields the uncompressed tar stream, one verified frame at a time.
+struct VerifiedFrames<'a, R> {
+    input: R,
+    manifest: &'a Manifest,
+    next_frame: usize,
+    compressed: Vec<u8>,
+    tar: Vec<u8>,
+    tar_len: usize,
+    position: usize,
+    decompressor: zstd::bulk::Decompressor<'static>,
+    progress: &'a dyn Progress,
+    /// The real reason behind an io::Error handed to the tar parser.
+    failure: Option<BundleError>,
+}
+
+impl<'a, R: Read> VerifiedFrames<'a, R> {
+    fn new(
+        input: R,
+        manifest: &'a Manifest,
+        progress: &'a dyn Progress,
+    ) -> Result<Self, BundleError> {
+        let mut decompressor = zstd::bulk::Decompressor::new().map_err(BundleError::Read)?;
+        decompressor
+            .set_parameter(zstd::zstd_safe::DParameter::WindowLogMax(MAX_WINDOW_LOG))
+            .map_err(BundleError::Read)?;
+        Ok(VerifiedFrames {
+            input,
+            manifest,
+            next_frame: 0,
+            compressed: Vec::new(),
+            tar: vec![0u8; MAX_FRAME_TAR_LEN as usize],
+            tar_len: 0,
+            position: 0,
+            decompressor,
+            progress,
+            failure: None,
+        })
+    }
+
+    fn frame_files(&self, index: usize) -> String {
+        let mut names = self
+            .manifest
+            .files_in_frame(index)
+            .map(|file| format!("{:?}", file.path.as_str()));
+        let mut text = names.next().unwrap_or_else(|| "the end of a file".into());
+        let more = names.count();
+        if more > 0 {
+            text.push_str(&format!(" and {more} more files"));
+        }
+        text
+    }
+
+    fn load_next_frame(&mut self) -> Result<bool, BundleError> {
+        let Some(frame) = self.manifest.frames.get(self.next_frame) else {
+            return Ok(false);
+        };
+        let index = self.next_frame;
+        let length = frame.length as usize;
+        self.compressed.resize(length, 0);
+        let after = self.manifest.payload.length - frame.offset - frame.length;
+        read_exact_or_truncated(&mut self.input, &mut self.compressed, after)?;
+        self.progress.advance(frame.length);
+        let corrupted = || BundleError::CorruptedFrame {
+            index,
+            files: self.frame_files(index),
+        };
+        if Sha256Digest::of(&self.compressed) != frame.sha256 {
+            return Err(corrupted());
+        }
+        // Only a signer can get here with a bad frame; still refuse anything that is not
+        // exactly one zstd frame of the declared size.
+        let one_frame = zstd::zstd_safe::find_frame_compressed_size(&self.compressed)
+            .is_ok_and(|size| size == length)
+            && self
+                .compressed
+                .starts_with(&zstd::zstd_safe::MAGICNUMBER.to_le_bytes());
+        let tar_len = frame.tar_length as usize;
+        let decoded = one_frame
+            .then(|| {
+                self.decompressor
+                    .decompress_to_buffer(&self.compressed, &mut self.tar[..tar_len])
+                    .ok()
+            })
+            .flatten();
+        if decoded != Some(tar_len) {
+            return Err(BundleError::ArchiveMismatch(format!(
+                "frame {index} does not decompress to the {tar_len} bytes it declares"
+            )));
+        }
+        self.tar_len = tar_len;
+        self.position = 0;
+        self.next_frame += 1;
+        Ok(true)
+    }
+}
+
+impl<R: Read> Read for VerifiedFrames<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.position == self.tar_len {
+            match self.load_next_frame() {
+                Ok(true) => {}
+                Ok(false) => return Ok(0),
+                Err(error) => {
+                    self.failure = Some(error);
+                    return Err(io::Error::other("bundle verification failed"));
+                }
+            }
+        }
+        let n = buf.len().min(self.tar_len - self.position);
+        buf[..n].copy_from_slice(&self.tar[self.position..self.position + n]);
+        self.position += n;
+        Ok(n)
+    }
+}
+
+/// Streams the payload that follows a verified header, checking every frame before it is
+/// decompressed and every file's path, size and hash, and hands the files to `sink`.
+pub fn stream_files<R: Read>(
+    header: &VerifiedHeader,
+    reader: &mut R,
+    sink: &mut dyn FileSink,
+    progress: &dyn Progress,
+) -> Result<(), BundleError> {
+    let manifest = &header.manifest;
+    progress.set_total(manifest.payload.length);
+    let mut frames = VerifiedFrames::new(&mut *reader, manifest, progress)?;
+    let result = walk_tar(manifest, &mut frames, sink);
+    if let Some(failure) = frames.failure.take() {
+        return Err(failure);
+    }
+    result?;
+    drop(frames);
+    expect_end(reader)
+}
+
+fn mismatch(message: String) -> BundleError {
+    BundleError::ArchiveMismatch(message)
+}
+
+fn walk_tar<R: Read>(
+    manifest: &Manifest,
+    frames: &mut VerifiedFrames<'_, R>,
+    sink: &mut dyn FileSink,
+) -> Result<(), BundleError> {
+    walk_entries(manifest, frames, sink)?;
+    // After the first end-of-archive block only zero padding may follow, and the frames'
+    // signed lengths already bound how much.
+    let mut rest = [0u8; 4096];
+    loop {
+        let n = frames.read(&mut rest).map_err(tar_error)?;
+        if n == 0 {
+            return Ok(());
+        }
+        if rest[..n].iter().any(|&b| b != 0) {
+            return Err(mismatch("data follows the end of the tar archive".into()));
+        }
+    }
+}
+
+fn tar_error(e: io::Error) -> BundleError {
+    mismatch(format!("the tar stream is not valid ({e})"))
+}
+
+fn walk_entries<R: Read>(
+    manifest: &Manifest,
+    frames: &mut VerifiedFrames<'_, R>,
+    sink: &mut dyn FileSink,
+) -> Result<(), BundleError> {
+    let read_error = tar_error;
+    let mut archive = tar::Archive::new(&mut *frames);
+    // Raw mode hands us PAX headers as entries instead of applying them, so their size is
+    // bounded here and no other extension (GNU long names, sparse files) slips through.
+    let mut entries = archive.entries().map_err(read_error)?.raw(true);
+    let mut pax_path: Option<Vec<u8>> = None;
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut files = manifest.files.iter();
+    for entry in entries.by_ref() {
+        let mut entry = entry.map_err(read_error)?;
+        let kind = entry.header().entry_type();
+        if kind.is_pax_local_extensions() {
+            if pax_path.is_some() {
+                return Err(mismatch("two PAX headers in a row".into()));
+            }
+            pax_path = Some(read_pax_path(&mut entry)?);
+            continue;
+        }
+        let path = pax_path
+            .take()
+            .unwrap_or_else(|| entry.path_bytes().into_owned());
+        let shown = String::from_utf8_lossy(&path).into_owned();
+        let Some(expected) = files.next() else {
+            return Err(mismatch(format!(
+                "it holds {shown:?}, which the manifest does not list"
+            )));
+        };
+        if !(kind.is_file() && entry.header().as_ustar().is_some()) {
+            return Err(mismatch(format!(
+                "the entry {shown:?} is not a plain file (type {:?}); only regular files are allowed",
+                kind.as_byte() as char
+            )));
+        }
+        if path != expected.path.as_str().as_bytes() {
+            return Err(mismatch(format!(
+                "it holds {shown:?} where the manifest lists {:?}",
+                expected.path.as_str()
+            )));
+        }
+        let size = entry.header().entry_size().map_err(read_error)?;
+        if size != expected.size {
+            return Err(mismatch(format!(
+                "{shown:?} is {size} bytes but the manifest says {}",
+                expected.size
+            )));
+        }
+        sink.start_file(expected)?;
+        let mut hasher = Sha256::new();
+        let mut remaining = size;
+        while remaining > 0 {
+            let want = remaining.min(buffer.len() as u64) as usize;
+            let n = entry.read(&mut buffer[..want]).map_err(read_error)?;
+            if n == 0 {
+                return Err(mismatch(format!("{shown:?} ends early")));
+            }
+            hasher.update(&buffer[..n]);
+            sink.write(&buffer[..n])?;
+            remaining -= n as u64;
+        }
+        if Sha256Digest(hasher.finalize().into()) != expected.sha256 {
+            return Err(BundleError::CorruptedFile {
+                path: expected.path.as_str().to_string(),
+            });
+        }
+        sink.finish_file(expected)?;
+    }
+    if pax_path.is_some() {
+        return Err(mismatch("it ends with a PAX header and no file".into()));
+    }
+    if let Some(missing) = files.next() {
+        return Err(mismatch(format!(
+            "the file {:?} listed in the manifest is missing",
+            missing.path.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a PAX extended header (bounded) and returns its `path`, the only key we honour.
+fn read_pax_path<R: Read>(entry: &mut tar::Entry<'_, R>) -> Result<Vec<u8>, BundleError> {
+    let size = entry.header().entry_size().unwrap_or(u64::MAX);
+    if size > MAX_PAX_ENTRY_LEN - TAR_BLOCK_LEN {
+        return Err(mismatch(format!(
+            "a PAX header of {size} bytes is larger than the limit of {} bytes",
+            MAX_PAX_ENTRY_LEN - TAR_BLOCK_LEN
+        )));
+    }
+    let mut data = Vec::with_capacity(size as usize);
+    entry
+        .read_to_end(&mut data)
+        .map_err(|e| mismatch(format!("a PAX header cannot be read ({e})")))?;
+    let mut path = None;
+    for extension in tar::PaxExtensions::new(&data) {
+        let extension = extension.map_err(|_| mismatch("a PAX header is malformed".into()))?;
+        match extension.key_bytes() {
+            b"path" => path = Some(extension.value_bytes().to_vec()),
+            other => {
+                return Err(mismatch(format!(
+                    "a PAX header sets {:?}, which tamizdat bundles never use",
+                    String::from_utf8_lossy(other)
+                )));
+            }
+        }
+    }
+    path.ok_or_else(|| mismatch("a PAX header has no path".into()))
+}
