@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::article::{ArticleKind, article_kind, scan_article};
+use crate::article::{ArticleKind, RemoteReference, article_kind, scan_article, scan_stylesheet};
 use crate::format::Article;
 use crate::path::{EditionPath, find_collisions};
 
@@ -177,6 +177,13 @@ pub fn scan_edition(root: &Path, allow_remote: bool) -> Result<Edition, EditionE
     let mut articles = Vec::new();
     let mut warnings = Vec::new();
     for file in &files {
+        if file.path.as_str().to_ascii_lowercase().ends_with(".css") {
+            // A local stylesheet can itself @import a remote font or image.
+            if let Err(mut css_problems) = check_stylesheet(file, allow_remote, &mut warnings) {
+                problems.append(&mut css_problems);
+            }
+            continue;
+        }
         let Some(kind) = article_kind(file.path.as_str()) else {
             continue;
         };
@@ -198,6 +205,46 @@ pub fn scan_edition(root: &Path, allow_remote: bool) -> Result<Edition, EditionE
     })
 }
 
+fn remote_problem(name: &str, remote: &RemoteReference) -> String {
+    format!(
+        "{name:?} loads {:?} from the network ({}); opening it would make the reader's device contact that server",
+        remote.reference, remote.context
+    )
+}
+
+fn read_small(file: &SourceFile) -> Result<Vec<u8>, Vec<String>> {
+    let name = file.path.as_str();
+    if file.size > MAX_ARTICLE_LEN {
+        return Err(vec![format!(
+            "{name:?} is larger than {MAX_ARTICLE_LEN} bytes, too large to check as an article or stylesheet"
+        )]);
+    }
+    fs::read(&file.location).map_err(|error| vec![format!("cannot read {name:?}: {error}")])
+}
+
+fn check_stylesheet(
+    file: &SourceFile,
+    allow_remote: bool,
+    warnings: &mut Vec<String>,
+) -> Result<(), Vec<String>> {
+    let name = file.path.as_str();
+    let bytes = read_small(file)?;
+    let scan = scan_stylesheet(name, &bytes).map_err(|error| vec![error.to_string()])?;
+    let messages: Vec<String> = scan
+        .remote_resources
+        .iter()
+        .map(|remote| remote_problem(name, remote))
+        .collect();
+    if allow_remote {
+        warnings.extend(messages);
+        Ok(())
+    } else if messages.is_empty() {
+        Ok(())
+    } else {
+        Err(messages)
+    }
+}
+
 fn read_article(
     file: &SourceFile,
     kind: ArticleKind,
@@ -206,20 +253,11 @@ fn read_article(
     warnings: &mut Vec<String>,
 ) -> Result<Article, Vec<String>> {
     let name = file.path.as_str();
-    if file.size > MAX_ARTICLE_LEN {
-        return Err(vec![format!(
-            "the article {name:?} is larger than {MAX_ARTICLE_LEN} bytes"
-        )]);
-    }
-    let bytes = fs::read(&file.location)
-        .map_err(|error| vec![format!("cannot read the article {name:?}: {error}")])?;
+    let bytes = read_small(file)?;
     let scan = scan_article(name, kind, &bytes).map_err(|error| vec![error.to_string()])?;
     let mut problems = Vec::new();
     for remote in &scan.remote_resources {
-        let message = format!(
-            "the article {name:?} loads {:?} from the network ({}); opening it would make the reader's device contact that server",
-            remote.reference, remote.context
-        );
+        let message = format!("the article {}", remote_problem(name, remote));
         if allow_remote {
             warnings.push(message);
         } else {
