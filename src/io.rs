@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// Reports progress of long work; the library never draws anything itself.
-pub trait Progress {
+pub trait Progress: Sync {
     /// The amount of work, in bytes, once it is known.
     fn set_total(&self, _bytes: u64) {}
     /// Some bytes of work were done.
@@ -72,10 +72,10 @@ impl StagingFolder {
         &self.path
     }
 
-    /// Syncs the staged tree's folders and renames it to `destination`, which must not exist
-    /// or be an empty folder; then syncs the parent so the rename itself is durable.
+    /// Makes every staged file and folder durable, renames the tree to `destination` (which
+    /// must not exist or be an empty folder), then syncs the parent so the rename is durable.
     pub fn commit(mut self, destination: &Path) -> io::Result<()> {
-        sync_tree_folders(&self.path)?;
+        sync_tree(&self.path)?;
         fs::rename(&self.path, destination)?;
         self.committed = true;
         if let Some(parent) = destination.parent() {
@@ -97,11 +97,27 @@ impl Drop for StagingFolder {
     }
 }
 
-fn sync_tree_folders(root: &Path) -> io::Result<()> {
-    for entry in walkdir::WalkDir::new(root) {
+/// Makes a freshly written tree durable before it is renamed into sight. On Linux one
+/// `syncfs` flushes the whole file system at once: fsync after every file costs about 0.2 ms
+/// each here, 10 s for an edition of 44,000 files, several times the unpacking itself.
+#[cfg(target_os = "linux")]
+fn sync_tree(root: &Path) -> io::Result<()> {
+    let folder = fs::File::open(root)?;
+    rustix::fs::syncfs(&folder).map_err(io::Error::from)
+}
+
+/// Elsewhere: fsync every file and folder of the tree.
+#[cfg(not(target_os = "linux"))]
+fn sync_tree(root: &Path) -> io::Result<()> {
+    for entry in walkdir::WalkDir::new(root).contents_first(true) {
         let entry = entry.map_err(io::Error::other)?;
         if entry.file_type().is_dir() {
             sync_folder(entry.path())?;
+        } else {
+            fs::OpenOptions::new()
+                .write(true)
+                .open(entry.path())?
+                .sync_all()?;
         }
     }
     Ok(())

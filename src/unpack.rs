@@ -57,9 +57,8 @@ impl FileSink for StagingSink<'_> {
     }
 
     fn finish_file(&mut self, _: &FileEntry) -> Result<(), BundleError> {
-        if let Some((path, file)) = self.current.take() {
-            file.sync_all().map_err(|e| Self::write_error(&path, e))?;
-        }
+        // Durability comes once for the whole tree, before the rename (StagingFolder::commit).
+        self.current = None;
         Ok(())
     }
 }

@@ -8,10 +8,11 @@
 
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
 
-use crate::format::frames::{MAX_FRAME_TAR_LEN, MAX_PAX_ENTRY_LEN, MAX_WINDOW_LOG, TAR_BLOCK_LEN};
+use crate::format::frames::{MAX_PAX_ENTRY_LEN, MAX_WINDOW_LOG, TAR_BLOCK_LEN};
 use crate::format::header::{PREAMBLE_LEN, SignedHeader};
 use crate::format::{FileEntry, FormatError, Manifest, Sha256Digest};
 use crate::io::Progress;
@@ -270,45 +271,22 @@ impl FileSink for DiscardFiles {
     }
 }
 
-/// Yields the uncompressed tar stream, one verified frame at a time.
-struct VerifiedFrames<'a, R> {
-    input: R,
+/// Reads, checks and decompresses frames on its own thread, so that hashing and decompression
+/// overlap with tar parsing, file hashing and writing on the caller's thread.
+struct FrameProducer<'a, R> {
+    input: &'a mut R,
     manifest: &'a Manifest,
-    next_frame: usize,
-    compressed: Vec<u8>,
-    tar: Vec<u8>,
-    tar_len: usize,
-    position: usize,
-    decompressor: zstd::bulk::Decompressor<'static>,
     progress: &'a dyn Progress,
-    /// The real reason behind an io::Error handed to the tar parser.
-    failure: Option<BundleError>,
+    compressed: Vec<u8>,
+    decompressor: zstd::bulk::Decompressor<'static>,
 }
 
-impl<'a, R: Read> VerifiedFrames<'a, R> {
-    fn new(
-        input: R,
-        manifest: &'a Manifest,
-        progress: &'a dyn Progress,
-    ) -> Result<Self, BundleError> {
-        let mut decompressor = zstd::bulk::Decompressor::new().map_err(BundleError::Read)?;
-        decompressor
-            .set_parameter(zstd::zstd_safe::DParameter::WindowLogMax(MAX_WINDOW_LOG))
-            .map_err(BundleError::Read)?;
-        Ok(VerifiedFrames {
-            input,
-            manifest,
-            next_frame: 0,
-            compressed: Vec::new(),
-            tar: vec![0u8; MAX_FRAME_TAR_LEN as usize],
-            tar_len: 0,
-            position: 0,
-            decompressor,
-            progress,
-            failure: None,
-        })
-    }
+/// Decompressed frames in flight between the threads: bounded, so memory stays flat.
+const FRAMES_IN_FLIGHT: usize = 2;
 
+type FrameMessage = Result<Vec<u8>, BundleError>;
+
+impl<R: Read> FrameProducer<'_, R> {
     fn frame_files(&self, index: usize) -> String {
         let mut names = self
             .manifest
@@ -322,22 +300,20 @@ impl<'a, R: Read> VerifiedFrames<'a, R> {
         text
     }
 
-    fn load_next_frame(&mut self) -> Result<bool, BundleError> {
-        let Some(frame) = self.manifest.frames.get(self.next_frame) else {
-            return Ok(false);
-        };
-        let index = self.next_frame;
+    /// Reads frame `index`, checks its hash before anything decodes it, then decompresses it
+    /// into `tar`, which must come back holding exactly the declared bytes.
+    fn load_frame(&mut self, index: usize, tar: &mut Vec<u8>) -> Result<(), BundleError> {
+        let frame = &self.manifest.frames[index];
         let length = frame.length as usize;
         self.compressed.resize(length, 0);
         let after = self.manifest.payload.length - frame.offset - frame.length;
-        read_exact_or_truncated(&mut self.input, &mut self.compressed, after)?;
+        read_exact_or_truncated(self.input, &mut self.compressed, after)?;
         self.progress.advance(frame.length);
-        let corrupted = || BundleError::CorruptedFrame {
-            index,
-            files: self.frame_files(index),
-        };
         if Sha256Digest::of(&self.compressed) != frame.sha256 {
-            return Err(corrupted());
+            return Err(BundleError::CorruptedFrame {
+                index,
+                files: self.frame_files(index),
+            });
         }
         // Only a signer can get here with a bad frame; still refuse anything that is not
         // exactly one zstd frame of the declared size.
@@ -347,10 +323,11 @@ impl<'a, R: Read> VerifiedFrames<'a, R> {
                 .compressed
                 .starts_with(&zstd::zstd_safe::MAGICNUMBER.to_le_bytes());
         let tar_len = frame.tar_length as usize;
+        tar.resize(tar_len, 0);
         let decoded = one_frame
             .then(|| {
                 self.decompressor
-                    .decompress_to_buffer(&self.compressed, &mut self.tar[..tar_len])
+                    .decompress_to_buffer(&self.compressed, &mut tar[..])
                     .ok()
             })
             .flatten();
@@ -359,27 +336,55 @@ impl<'a, R: Read> VerifiedFrames<'a, R> {
                 "frame {index} does not decompress to the {tar_len} bytes it declares"
             )));
         }
-        self.tar_len = tar_len;
-        self.position = 0;
-        self.next_frame += 1;
-        Ok(true)
+        Ok(())
+    }
+
+    /// Sends every frame in order, then checks that the file ends with the payload. Stops
+    /// quietly when the consumer hangs up (it has found a problem of its own).
+    fn run(mut self, frames: mpsc::SyncSender<FrameMessage>, spare: mpsc::Receiver<Vec<u8>>) {
+        for index in 0..self.manifest.frames.len() {
+            let mut tar = spare.try_recv().unwrap_or_default();
+            let message = self.load_frame(index, &mut tar).map(|()| tar);
+            let failed = message.is_err();
+            if frames.send(message).is_err() || failed {
+                return;
+            }
+        }
+        if let Err(error) = expect_end(self.input) {
+            let _ = frames.send(Err(error));
+        }
     }
 }
 
-impl<R: Read> Read for VerifiedFrames<'_, R> {
+/// The consumer's side: the uncompressed tar stream as a `Read`, frame after frame.
+struct FrameStream {
+    frames: mpsc::Receiver<FrameMessage>,
+    spare: mpsc::Sender<Vec<u8>>,
+    current: Vec<u8>,
+    position: usize,
+    /// The real reason behind an io::Error handed to the tar parser.
+    failure: Option<BundleError>,
+}
+
+impl Read for FrameStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.position == self.tar_len {
-            match self.load_next_frame() {
-                Ok(true) => {}
-                Ok(false) => return Ok(0),
-                Err(error) => {
+        while self.position == self.current.len() {
+            match self.frames.recv() {
+                Ok(Ok(next)) => {
+                    let used = std::mem::replace(&mut self.current, next);
+                    let _ = self.spare.send(used);
+                    self.position = 0;
+                }
+                Ok(Err(error)) => {
                     self.failure = Some(error);
                     return Err(io::Error::other("bundle verification failed"));
                 }
+                // The producer is done: every frame was sent and the file ended right.
+                Err(mpsc::RecvError) => return Ok(0),
             }
         }
-        let n = buf.len().min(self.tar_len - self.position);
-        buf[..n].copy_from_slice(&self.tar[self.position..self.position + n]);
+        let n = buf.len().min(self.current.len() - self.position);
+        buf[..n].copy_from_slice(&self.current[self.position..self.position + n]);
         self.position += n;
         Ok(n)
     }
@@ -387,7 +392,7 @@ impl<R: Read> Read for VerifiedFrames<'_, R> {
 
 /// Streams the payload that follows a verified header, checking every frame before it is
 /// decompressed and every file's path, size and hash, and hands the files to `sink`.
-pub fn stream_files<R: Read>(
+pub fn stream_files<R: Read + Send>(
     header: &VerifiedHeader,
     reader: &mut R,
     sink: &mut dyn FileSink,
@@ -395,23 +400,51 @@ pub fn stream_files<R: Read>(
 ) -> Result<(), BundleError> {
     let manifest = &header.manifest;
     progress.set_total(manifest.payload.length);
-    let mut frames = VerifiedFrames::new(&mut *reader, manifest, progress)?;
-    let result = walk_tar(manifest, &mut frames, sink);
-    if let Some(failure) = frames.failure.take() {
-        return Err(failure);
-    }
-    result?;
-    drop(frames);
-    expect_end(reader)
+    let mut decompressor = zstd::bulk::Decompressor::new().map_err(BundleError::Read)?;
+    decompressor
+        .set_parameter(zstd::zstd_safe::DParameter::WindowLogMax(MAX_WINDOW_LOG))
+        .map_err(BundleError::Read)?;
+    let producer = FrameProducer {
+        input: reader,
+        manifest,
+        progress,
+        compressed: Vec::new(),
+        decompressor,
+    };
+    let (frame_sender, frames) = mpsc::sync_channel(FRAMES_IN_FLIGHT);
+    let (spare, spare_receiver) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || producer.run(frame_sender, spare_receiver));
+        let mut stream = FrameStream {
+            frames,
+            spare,
+            current: Vec::new(),
+            position: 0,
+            failure: None,
+        };
+        let result = walk_tar(manifest, &mut stream, sink);
+        let failure = stream.failure.take();
+        // Hanging up stops the producer if it is still going.
+        drop(stream);
+        if worker.join().is_err() {
+            return Err(BundleError::Read(io::Error::other(
+                "the frame reader thread failed",
+            )));
+        }
+        match failure {
+            Some(failure) => Err(failure),
+            None => result,
+        }
+    })
 }
 
 fn mismatch(message: String) -> BundleError {
     BundleError::ArchiveMismatch(message)
 }
 
-fn walk_tar<R: Read>(
+fn walk_tar(
     manifest: &Manifest,
-    frames: &mut VerifiedFrames<'_, R>,
+    frames: &mut FrameStream,
     sink: &mut dyn FileSink,
 ) -> Result<(), BundleError> {
     walk_entries(manifest, frames, sink)?;
@@ -433,9 +466,9 @@ fn tar_error(e: io::Error) -> BundleError {
     mismatch(format!("the tar stream is not valid ({e})"))
 }
 
-fn walk_entries<R: Read>(
+fn walk_entries(
     manifest: &Manifest,
-    frames: &mut VerifiedFrames<'_, R>,
+    frames: &mut FrameStream,
     sink: &mut dyn FileSink,
 ) -> Result<(), BundleError> {
     let read_error = tar_error;
