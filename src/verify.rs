@@ -148,7 +148,19 @@ fn read_exact_or_truncated<R: Read>(
 pub fn read_header<R: Read>(reader: &mut R) -> Result<SignedHeader, BundleError> {
     let mut preamble = [0u8; PREAMBLE_LEN];
     match read_exact_or_truncated(reader, &mut preamble, 0) {
-        Err(BundleError::Truncated { .. }) => return Err(FormatError::NotABundle.into()),
+        Err(BundleError::Truncated { missing }) => {
+            // A short file that starts like a bundle was cut off; anything else is not one.
+            let have = PREAMBLE_LEN - missing as usize;
+            let start = crate::format::header::expected_start();
+            let looks_like_bundle = have > 0
+                && preamble[..have.min(4)] == start[..have.min(4)]
+                && (have <= 8 || preamble[8..have.min(16)] == start[8..have.min(16)]);
+            return Err(if looks_like_bundle {
+                FormatError::Truncated.into()
+            } else {
+                FormatError::NotABundle.into()
+            });
+        }
         other => other?,
     }
     let rest_len = crate::format::Preamble::parse(&preamble)?.rest_len();

@@ -43,7 +43,15 @@ fn build_vectors(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
     vector_key().save(&key_path, None, None).unwrap();
     let valid_path = work.join("valid.tar.zst");
     let status = Command::new(env!("CARGO_BIN_EXE_tamizdat-publish"))
-        .args(["pack", "--channel", "vectors", "--seq", "7", "--time", VECTOR_TIME])
+        .args([
+            "pack",
+            "--channel",
+            "vectors",
+            "--seq",
+            "7",
+            "--time",
+            VECTOR_TIME,
+        ])
         .arg("--secret-key")
         .arg(&key_path)
         .arg("--out")
@@ -113,13 +121,19 @@ fn build_vectors(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
     let other = SecretKey::from_seed("Other Key", &OTHER_SEED).unwrap();
     add(
         "invalid-untrusted-key.tar.zst",
-        resign(&valid, &other, |m| m.publisher.key_id = other.public().key_id().to_hex()),
+        resign(&valid, &other, |m| {
+            m.publisher.key_id = other.public().key_id().to_hex()
+        }),
         "INVALID not signed by a key you trust",
     );
     add(
         "invalid-lying-file-hash.tar.zst",
         resign(&valid, &vector_key(), |m| {
-            let file = m.files.iter_mut().find(|f| f.path.as_str() == "hello.txt").unwrap();
+            let file = m
+                .files
+                .iter_mut()
+                .find(|f| f.path.as_str() == "hello.txt")
+                .unwrap();
             file.sha256 = tamizdat::format::Sha256Digest::of(b"something else");
         }),
         "INVALID corrupted: \"hello.txt\"",
@@ -192,7 +206,10 @@ fn checked_in_vectors_verify_as_expected() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let (status, reason) = outcome.split_once(' ').unwrap_or((outcome, ""));
         assert!(stdout.starts_with(status), "{name}: {stdout}");
-        assert!(stdout.contains(reason), "{name}: expected {reason:?} in {stdout}");
+        assert!(
+            stdout.contains(reason),
+            "{name}: expected {reason:?} in {stdout}"
+        );
         let code = if status == "VALID" { 0 } else { 1 };
         assert_eq!(output.status.code(), Some(code), "{name}: {stdout}");
         count += 1;

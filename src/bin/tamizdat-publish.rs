@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use age::secrecy::ExposeSecret;
 use clap::{Parser, Subcommand};
 
 use tamizdat::cli::{ProgressBar, human_bytes, parse_time, read_passphrase};
@@ -198,7 +199,13 @@ fn keygen(
     let passphrase = if unencrypted {
         None
     } else {
-        Some(read_passphrase(passphrase_file, secret_path, true)?)
+        let passphrase = read_passphrase(passphrase_file, secret_path, true)?;
+        if passphrase.expose_secret().is_empty() {
+            return Err(Error::Usage(
+                "an empty passphrase would leave the secret key unprotected; choose one, or pass --unencrypted if that is what you mean".into(),
+            ));
+        }
+        Some(passphrase)
     };
     secret.save(secret_path, passphrase, None)?;
     let public = secret.public();

@@ -214,14 +214,13 @@ fn verify(bundles: &[PathBuf], keys: &TrustedKeys, quick: bool, quiet: bool) -> 
                 let how = if quick { " (quick check)" } else { "" };
                 print(format_args!("VALID   {}{how}", describe(path, &header)))?;
             }
-            Err(error) => {
-                let code = if error.is_invalid_bundle() {
-                    EXIT_INVALID
-                } else {
-                    EXIT_ERROR
-                };
-                worst = worst.max(code);
+            Err(error) if error.is_invalid_bundle() => {
+                worst = worst.max(EXIT_INVALID);
                 print(format_args!("INVALID {}: {error}", path.display()))?;
+            }
+            Err(error) => {
+                worst = worst.max(EXIT_ERROR);
+                print(format_args!("ERROR   {}: {error}", path.display()))?;
             }
         }
     }
