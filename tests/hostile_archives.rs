@@ -1,0 +1,388 @@
+//! Bundles built by a hostile signer: a key the reader trusts (a stolen newsroom laptop) signs
+//! a manifest and tar crafted to escape the destination, smuggle links or devices, or make the
+//! reader decompress more than declared. Each is refused by `tamizdat unpack`, with nothing
+//! written anywhere: not the destination, not beside it, not outside it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use tamizdat::format::Sha256Digest;
+use tamizdat::format::header::unsigned_header;
+use tamizdat::keys::SecretKey;
+
+/// One tar entry as the attacker writes it: any name bytes, any type, any mode.
+struct RawEntry {
+    name: Vec<u8>,
+    kind: u8,
+    mode: u32,
+    data: Vec<u8>,
+    link: Option<Vec<u8>>,
+    pax: Option<Vec<u8>>,
+}
+
+fn file(name: &str, data: &[u8]) -> RawEntry {
+    RawEntry {
+        name: name.as_bytes().to_vec(),
+        kind: b'0',
+        mode: 0o644,
+        data: data.to_vec(),
+        link: None,
+        pax: None,
+    }
+}
+
+/// A PAX record `"<len> key=value\n"`, whose length counts its own digits.
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    let body = format!(" {key}={value}\n");
+    let mut len = body.len() + 1;
+    while len.to_string().len() + body.len() != len {
+        len += 1;
+    }
+    format!("{len}{body}").into_bytes()
+}
+
+fn block_pad(out: &mut Vec<u8>) {
+    while !out.len().is_multiple_of(512) {
+        out.push(0);
+    }
+}
+
+fn raw_header(name: &[u8], kind: u8, mode: u32, size: u64, link: Option<&[u8]>) -> [u8; 512] {
+    let mut header = tar::Header::new_ustar();
+    header.set_size(size);
+    header.set_mode(mode);
+    header.set_mtime(0);
+    header.set_entry_type(tar::EntryType::new(kind));
+    let bytes = header.as_mut_bytes();
+    bytes[..100].fill(0);
+    bytes[..name.len().min(100)].copy_from_slice(&name[..name.len().min(100)]);
+    if let Some(link) = link {
+        bytes[157..257].fill(0);
+        bytes[157..157 + link.len().min(100)].copy_from_slice(&link[..link.len().min(100)]);
+    }
+    header.set_cksum();
+    *header.as_bytes()
+}
+
+fn tar_bytes(entries: &[RawEntry], after_end: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in entries {
+        if let Some(pax) = &entry.pax {
+            out.extend_from_slice(&raw_header(
+                b"PaxHeader",
+                b'x',
+                0o644,
+                pax.len() as u64,
+                None,
+            ));
+            out.extend_from_slice(pax);
+            block_pad(&mut out);
+        }
+        out.extend_from_slice(&raw_header(
+            &entry.name,
+            entry.kind,
+            entry.mode,
+            entry.data.len() as u64,
+            entry.link.as_deref(),
+        ));
+        out.extend_from_slice(&entry.data);
+        block_pad(&mut out);
+    }
+    out.extend_from_slice(&[0u8; 1024]);
+    out.extend_from_slice(after_end);
+    out
+}
+
+struct Hostile {
+    key: SecretKey,
+    work: tempfile::TempDir,
+}
+
+impl Hostile {
+    fn new() -> Hostile {
+        let work = tempfile::tempdir().unwrap();
+        let key = SecretKey::from_seed("Stolen Newsroom Key", &[0x66; 32]).unwrap();
+        std::fs::write(work.path().join("trusted.pub"), key.public().to_file_text()).unwrap();
+        Hostile { key, work }
+    }
+
+    /// Signs a bundle whose manifest lists `files` (path, size, sha256 given raw, so invalid
+    /// values can be signed) over the given tar stream, in one frame.
+    fn bundle(&self, files: Vec<Value>, tar: &[u8], declared_tar_length: Option<u64>) -> PathBuf {
+        let frame = zstd::bulk::compress(tar, 3).unwrap();
+        let frame_hash = Sha256Digest::of(&frame).to_hex();
+        let tar_length = declared_tar_length.unwrap_or(tar.len() as u64);
+        let manifest = json!({
+            "publisher": {"key_id": self.key.public().key_id().to_hex(), "name": "x"},
+            "channel": "attack", "sequence": 1, "created": "2026-11-25T00:00:00Z",
+            "title": "t", "language": "en",
+            "payload": {"length": frame.len(), "sha256": frame_hash, "tar_length": tar_length},
+            "frames": [{"offset": 0, "length": frame.len(), "tar_length": tar_length, "sha256": frame_hash}],
+            "files": files,
+            "articles": [],
+        });
+        let json = serde_json::to_vec(&manifest).unwrap();
+        let (mut bytes, message) = unsigned_header(self.key.public().key_id(), &json).unwrap();
+        bytes.extend_from_slice(&self.key.sign(&message));
+        bytes.extend_from_slice(&frame);
+        let path = self.work.path().join("hostile.tar.zst");
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Unpacks into `<work>/room/out` and checks the attack was refused without a trace.
+    fn assert_refused(&self, bundle: &Path, expected: &str) {
+        let room = self.work.path().join("room");
+        let _ = std::fs::remove_dir_all(&room);
+        std::fs::create_dir(&room).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_tamizdat"))
+            .arg("unpack")
+            .arg(bundle)
+            .arg("--to")
+            .arg(room.join("out"))
+            .arg("--public-key")
+            .arg(self.work.path().join("trusted.pub"))
+            .env("TAMIZDAT_HOME", self.work.path().join("home"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "expected {expected:?} in: {stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        let left: Vec<_> = std::fs::read_dir(&room).unwrap().collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        let mut outside: Vec<String> = std::fs::read_dir(self.work.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        outside.sort();
+        assert_eq!(outside, ["hostile.tar.zst", "room", "trusted.pub"]);
+    }
+}
+
+fn listed(path: &str, data: &[u8]) -> Value {
+    json!({"path": path, "size": data.len(), "sha256": Sha256Digest::of(data).to_hex(),
+           "media_type": "text/plain", "frame": 0})
+}
+
+#[test]
+fn dot_dot_path_signed_in_the_manifest_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("../escaped.txt", b"x")], &[]);
+    let bundle = attack.bundle(vec![listed("../escaped.txt", b"x")], &tar, None);
+    attack.assert_refused(&bundle, "\"..\"");
+}
+
+#[test]
+fn dot_dot_path_in_the_tar_behind_an_innocent_manifest_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("../../escaped.txt", b"x")], &[]);
+    let bundle = attack.bundle(vec![listed("escaped.txt", b"x")], &tar, None);
+    attack.assert_refused(&bundle, "where the manifest lists \"escaped.txt\"");
+}
+
+#[test]
+fn absolute_path_in_the_tar_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("/tmp/escaped.txt", b"x")], &[]);
+    let bundle = attack.bundle(vec![listed("tmp/escaped.txt", b"x")], &tar, None);
+    attack.assert_refused(&bundle, "where the manifest lists");
+}
+
+#[test]
+fn absolute_and_windows_paths_signed_in_the_manifest_are_refused() {
+    for path in [
+        "/etc/passwd",
+        "C:/x.txt",
+        "a\\..\\..\\x.txt",
+        "//server/share/x",
+        "CON",
+    ] {
+        let attack = Hostile::new();
+        let tar = tar_bytes(&[file(path, b"x")], &[]);
+        let bundle = attack.bundle(vec![listed(path, b"x")], &tar, None);
+        attack.assert_refused(&bundle, "the signed manifest is not valid");
+    }
+}
+
+fn entry_of_kind(kind: u8, link: Option<&[u8]>) -> RawEntry {
+    RawEntry {
+        name: b"innocent.txt".to_vec(),
+        kind,
+        mode: 0o644,
+        data: Vec::new(),
+        link: link.map(<[u8]>::to_vec),
+        pax: None,
+    }
+}
+
+#[test]
+fn symlink_hard_link_directory_device_and_fifo_entries_are_refused() {
+    let kinds: [(u8, Option<&[u8]>); 7] = [
+        (b'2', Some(b"/etc/passwd")),
+        (b'2', Some(b"inside.txt")),
+        (b'1', Some(b"inside.txt")),
+        (b'5', None),
+        (b'3', None),
+        (b'4', None),
+        (b'6', None),
+    ];
+    for (kind, link) in kinds {
+        let attack = Hostile::new();
+        let tar = tar_bytes(&[entry_of_kind(kind, link)], &[]);
+        let bundle = attack.bundle(vec![listed("innocent.txt", b"")], &tar, None);
+        attack.assert_refused(&bundle, "is not a plain file");
+    }
+}
+
+#[test]
+fn gnu_long_name_and_sparse_entries_are_refused() {
+    for kind in [b'L', b'K', b'S', b'g'] {
+        let attack = Hostile::new();
+        let mut entry = file("innocent.txt", b"../../etc/x");
+        entry.kind = kind;
+        let tar = tar_bytes(&[entry, file("innocent.txt", b"")], &[]);
+        let bundle = attack.bundle(vec![listed("innocent.txt", b"")], &tar, None);
+        attack.assert_refused(&bundle, "the archive inside does not match");
+    }
+}
+
+#[test]
+fn pax_header_with_keys_other_than_path_is_refused() {
+    let attack = Hostile::new();
+    let mut entry = file("a.txt", b"x");
+    entry.pax = Some(pax_record("linkpath", "/etc/x"));
+    let tar = tar_bytes(&[entry], &[]);
+    let bundle = attack.bundle(vec![listed("a.txt", b"x")], &tar, None);
+    attack.assert_refused(&bundle, "linkpath");
+}
+
+#[test]
+fn pax_path_escaping_the_destination_is_refused() {
+    let attack = Hostile::new();
+    let mut entry = file("a.txt", b"x");
+    entry.pax = Some(pax_record("path", "../../x.txt"));
+    let tar = tar_bytes(&[entry], &[]);
+    let bundle = attack.bundle(vec![listed("a.txt", b"x")], &tar, None);
+    attack.assert_refused(&bundle, "where the manifest lists \"a.txt\"");
+}
+
+#[test]
+fn same_path_twice_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("a.txt", b"1"), file("a.txt", b"2")], &[]);
+    let bundle = attack.bundle(
+        vec![listed("a.txt", b"1"), listed("a.txt", b"2")],
+        &tar,
+        None,
+    );
+    attack.assert_refused(&bundle, "listed once each");
+}
+
+#[test]
+fn names_colliding_on_case_insensitive_disks_are_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("A.txt", b"1"), file("a.txt", b"2")], &[]);
+    let bundle = attack.bundle(
+        vec![listed("A.txt", b"1"), listed("a.txt", b"2")],
+        &tar,
+        None,
+    );
+    attack.assert_refused(&bundle, "case-insensitive");
+}
+
+#[test]
+fn file_that_is_also_a_folder_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("a", b"1"), file("a/b.txt", b"2")], &[]);
+    let bundle = attack.bundle(vec![listed("a", b"1"), listed("a/b.txt", b"2")], &tar, None);
+    attack.assert_refused(&bundle, "also used as a folder");
+}
+
+#[test]
+fn tar_entry_missing_from_the_manifest_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("a.txt", b"1"), file("smuggled.txt", b"2")], &[]);
+    let bundle = attack.bundle(vec![listed("a.txt", b"1")], &tar, None);
+    attack.assert_refused(&bundle, "which the manifest does not list");
+}
+
+#[test]
+fn manifest_entry_missing_from_the_tar_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("a.txt", b"1")], &[]);
+    let bundle = attack.bundle(
+        vec![listed("a.txt", b"1"), listed("b.txt", b"2")],
+        &tar,
+        None,
+    );
+    attack.assert_refused(&bundle, "\"b.txt\" listed in the manifest is missing");
+}
+
+#[test]
+fn size_differing_from_the_manifest_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("a.txt", b"longer than declared")], &[]);
+    let mut entry = listed("a.txt", b"longer than declared");
+    entry["size"] = json!(3);
+    let bundle = attack.bundle(vec![entry], &tar, None);
+    attack.assert_refused(&bundle, "\"a.txt\" is 20 bytes but the manifest says 3");
+}
+
+#[test]
+fn data_after_the_end_of_the_tar_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("a.txt", b"1")], b"hidden payload after the archive");
+    let bundle = attack.bundle(vec![listed("a.txt", b"1")], &tar, None);
+    attack.assert_refused(&bundle, "data follows the end of the tar archive");
+}
+
+#[test]
+fn frame_decompressing_to_more_than_declared_is_refused() {
+    let attack = Hostile::new();
+    // 3 MiB of zeros compress to a few hundred bytes; the manifest claims far less.
+    let tar = tar_bytes(&[file("a.txt", &vec![0u8; 3 << 20])], &[]);
+    let bundle = attack.bundle(vec![listed("a.txt", &vec![0u8; 3 << 20])], &tar, Some(4096));
+    attack.assert_refused(&bundle, "does not decompress to the 4096 bytes it declares");
+}
+
+#[test]
+fn tar_stream_larger_than_its_files_need_is_refused_before_decompressing() {
+    let attack = Hostile::new();
+    let padding = vec![0u8; 3 << 20];
+    let tar = tar_bytes(&[file("a.txt", b"1")], &padding);
+    let bundle = attack.bundle(vec![listed("a.txt", b"1")], &tar, None);
+    attack.assert_refused(&bundle, "more than its files can need");
+}
+
+#[cfg(unix)]
+#[test]
+fn setuid_and_executable_bits_in_the_tar_are_never_applied() {
+    use std::os::unix::fs::PermissionsExt;
+    let attack = Hostile::new();
+    let mut entry = file("run-me.sh", b"#!/bin/sh\n");
+    entry.mode = 0o6777;
+    let tar = tar_bytes(&[entry], &[]);
+    let bundle = attack.bundle(vec![listed("run-me.sh", b"#!/bin/sh\n")], &tar, None);
+    let out = attack.work.path().join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_tamizdat"))
+        .arg("unpack")
+        .arg(&bundle)
+        .arg("--to")
+        .arg(&out)
+        .arg("--public-key")
+        .arg(attack.work.path().join("trusted.pub"))
+        .env("TAMIZDAT_HOME", attack.work.path().join("home"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = std::fs::metadata(out.join("run-me.sh"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o7111, 0, "mode {mode:o}");
+}
