@@ -155,8 +155,7 @@ pub fn pack_edition(
     let (mut header, message) = unsigned_header(secret.public().key_id(), &manifest_bytes)?;
     header.extend_from_slice(&secret.sign(&message));
 
-    let mut bundle = tempfile::Builder::new()
-        .prefix(".tamizdat-bundle-")
+    let mut bundle = bundle_builder()
         .tempfile_in(&output_folder)
         .map_err(write_error)?;
     {
@@ -255,6 +254,19 @@ fn persist(bundle: tempfile::NamedTempFile, output: &Path, force: bool) -> Resul
             }
         }
     })
+}
+
+/// A bundle is made to be published: ordinary permissions (0666 less the umask, as for any new
+/// file), not the owner-only default of temporary files, so web servers and mirrors can read it.
+fn bundle_builder() -> tempfile::Builder<'static, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tamizdat-bundle-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder
 }
 
 /// The media type recorded for a file, from its extension.

@@ -63,47 +63,77 @@ impl FileSink for StagingSink<'_> {
     }
 }
 
-/// Checks that the destination is absent or an empty folder, and returns its parent, where
-/// the staging folder goes.
-fn check_destination(destination: &Path) -> Result<PathBuf, BundleError> {
-    match fs::symlink_metadata(destination) {
+/// Where an unpack goes: the destination as an absolute path in a real folder, so that `.`,
+/// `out/.` or `../x` all stage beside the destination, never inside it.
+struct Destination {
+    path: PathBuf,
+    parent: PathBuf,
+    /// Permissions of an existing empty folder, kept when the staged folder replaces it.
+    existing_permissions: Option<fs::Permissions>,
+}
+
+fn destination_error(message: String) -> BundleError {
+    BundleError::Destination(message)
+}
+
+/// Checks that the destination is absent or an empty folder, and where its parent really is.
+fn check_destination(destination: &Path) -> Result<Destination, BundleError> {
+    let shown = destination.display();
+    let write_error = |source| BundleError::Write {
+        path: destination.to_path_buf(),
+        source,
+    };
+    let (path, existing_permissions) = match fs::symlink_metadata(destination) {
         Ok(metadata) if metadata.is_dir() => {
-            let mut entries = fs::read_dir(destination).map_err(|e| BundleError::Write {
-                path: destination.to_path_buf(),
-                source: e,
-            })?;
-            if entries.next().is_some() {
-                return Err(BundleError::Destination(format!(
-                    "the folder {} is not empty; unpack into a new or empty folder",
-                    destination.display()
+            if fs::read_dir(destination)
+                .map_err(write_error)?
+                .next()
+                .is_some()
+            {
+                return Err(destination_error(format!(
+                    "the folder {shown} is not empty; unpack into a new or empty folder"
                 )));
             }
+            let path = fs::canonicalize(destination).map_err(write_error)?;
+            (path, Some(metadata.permissions()))
         }
-        Ok(_) => {
-            return Err(BundleError::Destination(format!(
-                "{} exists and is not a folder; unpack into a new or empty folder",
-                destination.display()
+        Ok(metadata) if metadata.is_symlink() => {
+            return Err(destination_error(format!(
+                "{shown} is a symbolic link; unpack into a new or empty folder"
             )));
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(BundleError::Write {
-                path: destination.to_path_buf(),
-                source: e,
-            });
+        Ok(_) => {
+            return Err(destination_error(format!(
+                "{shown} exists and is not a folder; unpack into a new or empty folder"
+            )));
         }
-    }
-    let parent = match destination.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let name = destination
+                .file_name()
+                .ok_or_else(|| destination_error(format!("{shown} does not name a new folder")))?;
+            let parent = match destination.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent,
+                _ => Path::new("."),
+            };
+            let parent = fs::canonicalize(parent).map_err(|_| {
+                destination_error(format!(
+                    "the folder {} does not exist; create it first",
+                    parent.display()
+                ))
+            })?;
+            (parent.join(name), None)
+        }
+        Err(e) => return Err(write_error(e)),
     };
-    if !parent.is_dir() {
-        return Err(BundleError::Destination(format!(
-            "the folder {} does not exist; create it first",
-            parent.display()
-        )));
-    }
-    Ok(parent)
+    let parent = path
+        .parent()
+        .ok_or_else(|| destination_error(format!("cannot unpack into {shown}")))?
+        .to_path_buf();
+    Ok(Destination {
+        path,
+        parent,
+        existing_permissions,
+    })
 }
 
 /// Verifies `bundle` and unpacks it into `destination`, which must not exist or be empty.
@@ -113,15 +143,16 @@ pub fn unpack_into(
     keys: &TrustedKeys,
     progress: &dyn Progress,
 ) -> Result<VerifiedHeader, BundleError> {
-    let parent = check_destination(destination)?;
+    let target = check_destination(destination)?;
     let file = fs::File::open(bundle).map_err(BundleError::Read)?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     // The header is verified before anything is created on disk.
     let header = open_bundle(&mut reader, keys)?;
-    let staging = StagingFolder::create_in(&parent).map_err(|e| BundleError::Write {
-        path: parent.clone(),
-        source: e,
-    })?;
+    let write_error = |source| BundleError::Write {
+        path: destination.to_path_buf(),
+        source,
+    };
+    let staging = StagingFolder::create_in(&target.parent).map_err(write_error)?;
     let mut sink = StagingSink {
         root: staging.path(),
         current: None,
@@ -130,11 +161,10 @@ pub fn unpack_into(
     drop(sink);
     // Re-check right before the rename: something may have appeared meanwhile.
     check_destination(destination)?;
-    staging
-        .commit(destination)
-        .map_err(|e| BundleError::Write {
-            path: destination.to_path_buf(),
-            source: e,
-        })?;
+    if let Some(permissions) = target.existing_permissions {
+        // The staged folder replaces the empty one: keep the reader's choice of who may read it.
+        fs::set_permissions(staging.path(), permissions).map_err(write_error)?;
+    }
+    staging.commit(&target.path).map_err(write_error)?;
     Ok(header)
 }

@@ -207,9 +207,14 @@ fn keygen(
         }
         Some(passphrase)
     };
-    secret.save(secret_path, passphrase, None)?;
+    // The public key first: if the secret key then cannot be written, the public key is
+    // useless and removed, so a retry with a corrected path is not blocked by leftovers.
     let public = secret.public();
     tamizdat::keys::write_new_file(public_path, public.to_file_text().as_bytes(), 0o644)?;
+    if let Err(error) = secret.save(secret_path, passphrase, None) {
+        let _ = std::fs::remove_file(public_path);
+        return Err(error.into());
+    }
     println!("created a key for {}", public.name());
     println!(
         "  fingerprint {}  (key id {})",

@@ -138,6 +138,12 @@ fn run(command: Command) -> Result<u8, Error> {
             quiet,
         } => {
             let keys = trusted_keys(&public_keys)?;
+            // The empty folder is replaced as a whole (that is what makes unpacking atomic), so
+            // a shell sitting in it must change into the new one.
+            let replaces_current_folder = std::fs::canonicalize(&to).ok()
+                == std::env::current_dir()
+                    .ok()
+                    .and_then(|d| std::fs::canonicalize(d).ok());
             let progress = ProgressBar::new("unpacking", quiet);
             let header = tamizdat::unpack::unpack_into(&bundle, &to, &keys, &progress)
                 .map_err(|e| with_file(&bundle, e))?;
@@ -148,6 +154,11 @@ fn run(command: Command) -> Result<u8, Error> {
                 header.manifest().files.len(),
                 to.display()
             ))?;
+            if replaces_current_folder {
+                print(format_args!(
+                    "the folder you are in was replaced by the unpacked one: run `cd \"$PWD\"` to see the files"
+                ))?;
+            }
             Ok(EXIT_OK)
         }
         Command::Info {

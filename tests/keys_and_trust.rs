@@ -1,0 +1,535 @@
+//! Who may sign: untrusted and weak keys, forged and swapped headers, the trust store, and the
+//! publisher's key files (keygen, passphrases, file modes).
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use tamizdat::format::Sha256Digest;
+use tamizdat::format::header::unsigned_header;
+use tamizdat::keys::PublicKey;
+
+/// A small edition with one article and two files, whose contents depend on `seed`; the
+/// random file has a fixed size, so two seeds give payloads of the same length.
+fn small_edition(root: &Path, seed: u64) {
+    let mut rng = Rng::new(seed);
+    write_file(
+        root,
+        "index.md",
+        b"---\ntitle: Small edition\nlang: en\n---\n\n# Small edition\n",
+    );
+    write_file(root, "politics/story.txt", &rng.bytes(20_000));
+    write_file(root, "politics/photo.bin", &rng.bytes(30_000));
+}
+
+struct Setup {
+    work: tempfile::TempDir,
+    key: Key,
+    bundle: PathBuf,
+}
+
+/// An edition packed with a seeded key.
+fn setup(name: &str, seed: u8) -> Setup {
+    let work = tempfile::tempdir().unwrap();
+    let edition = work.path().join("edition");
+    small_edition(&edition, 1);
+    let key = make_key(work.path(), name, seed);
+    let bundle = work.path().join("bundle.tzst");
+    pack_ok(&edition, &key, &bundle);
+    Setup { work, key, bundle }
+}
+
+/// Asserts that unpacking `bundle` fails with exit 1 and creates nothing.
+#[track_caller]
+fn assert_unpack_refused(bundle: &Path, public_key: &Path, work: &Path) {
+    let to = work.join("unpacked");
+    unpack(bundle, &to, public_key).expect_code(1);
+    assert_absent(&to, "unpack of a refused bundle");
+    assert_no_leftovers(work, "unpack of a refused bundle");
+}
+
+#[test]
+fn bundle_signed_by_a_key_the_reader_does_not_trust_is_refused_naming_its_key_id() {
+    let s = setup("Publisher A", 51);
+    let other = make_key(s.work.path(), "Publisher B", 52);
+    let out = verify(&s.bundle, &other.public_path);
+    out.expect_code(1)
+        .expect_text("not signed by a key you trust")
+        .expect_text(&s.key.key_id())
+        .line_starting("INVALID");
+    out.expect_no_line_starting("VALID");
+    assert_unpack_refused(&s.bundle, &other.public_path, s.work.path());
+    // Sanity: the right key accepts it.
+    verify(&s.bundle, &s.key.public_path).expect_code(0);
+}
+
+#[test]
+fn bundle_from_an_unknown_key_is_refused_with_an_empty_trust_store() {
+    let s = setup("Publisher A", 53);
+    let out = reader().args(["verify", "--quiet"]).arg(&s.bundle).run();
+    out.expect_code(1)
+        .expect_text("not signed by a key you trust")
+        .expect_text(&s.key.key_id())
+        .line_starting("INVALID");
+    let to = s.work.path().join("unpacked");
+    reader()
+        .args(["unpack", "--quiet"])
+        .arg(&s.bundle)
+        .arg("--to")
+        .arg(&to)
+        .run()
+        .expect_code(1)
+        .expect_text("not signed by a key you trust");
+    assert_absent(&to, "unpack without trusted keys");
+}
+
+fn weak_key_file(dir: &Path) -> PathBuf {
+    // The identity point of Ed25519 (small order): it would "verify" forged signatures.
+    let mut point = [0u8; 32];
+    point[0] = 1;
+    let path = dir.join("weak.pub");
+    fs::write(
+        &path,
+        format!(
+            "name: Weak Key\ned25519: {}\n",
+            data_encoding::BASE64.encode(&point)
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn weak_small_order_public_key_is_refused_by_public_key_option_and_trust_add() {
+    let s = setup("Publisher A", 54);
+    let weak = weak_key_file(s.work.path());
+
+    let out = verify(&s.bundle, &weak);
+    out.expect_code(2)
+        .expect_text("weak")
+        .expect_no_line_starting("VALID");
+
+    let to = s.work.path().join("unpacked");
+    unpack(&s.bundle, &to, &weak)
+        .expect_code(2)
+        .expect_text("weak");
+    assert_absent(&to, "unpack with a weak key");
+
+    let home = s.work.path().join("home");
+    reader()
+        .home(&home)
+        .args(["trust", "add"])
+        .arg(&weak)
+        .run()
+        .expect_code(2)
+        .expect_text("weak")
+        .expect_no_text("now trusted");
+    reader()
+        .home(&home)
+        .args(["trust", "list"])
+        .run()
+        .expect_code(0)
+        .expect_text("no trusted keys")
+        .expect_no_text("Weak Key");
+}
+
+#[test]
+fn header_swapped_between_two_validly_signed_bundles_is_refused_as_corrupted() {
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Same Publisher", 55);
+    let (a, b) = (work.path().join("a-ed"), work.path().join("b-ed"));
+    small_edition(&a, 100);
+    small_edition(&b, 200);
+    let bundle_a = pack_ok(&a, &key, &work.path().join("a.tzst"));
+    let bundle_b = pack_ok(&b, &key, &work.path().join("b.tzst"));
+    let (ha, hb) = (
+        header_len(&bundle_a) as usize,
+        header_len(&bundle_b) as usize,
+    );
+    assert_eq!(
+        bundle_a.len() - ha,
+        bundle_b.len() - hb,
+        "precondition: random files of equal size give payloads of equal length"
+    );
+    assert_ne!(
+        bundle_a[ha..],
+        bundle_b[hb..],
+        "precondition: payloads differ"
+    );
+
+    for (name, header, payload) in [
+        ("a-header-b-payload.tzst", &bundle_a[..ha], &bundle_b[hb..]),
+        ("b-header-a-payload.tzst", &bundle_b[..hb], &bundle_a[ha..]),
+    ] {
+        let path = work.path().join(name);
+        fs::write(&path, [header, payload].concat()).unwrap();
+        verify(&path, &key.public_path)
+            .expect_code(1)
+            .expect_text("corrupted")
+            .line_starting("INVALID");
+        verify_quick(&path, &key.public_path)
+            .expect_code(1)
+            .expect_text("corrupted")
+            .line_starting("INVALID");
+        assert_unpack_refused(&path, &key.public_path, work.path());
+    }
+}
+
+#[test]
+fn signed_header_lying_about_a_file_hash_is_refused_naming_the_file() {
+    let s = setup("Publisher A", 56);
+    let original = fs::read(&s.bundle).unwrap();
+    let forged = resign(&original, &s.key.secret, |manifest| {
+        let file = manifest
+            .files
+            .iter_mut()
+            .find(|f| f.path.as_str() == "politics/story.txt")
+            .expect("the file is listed");
+        file.sha256 = Sha256Digest::of(b"what the forger wants readers to see");
+    });
+    let path = s.work.path().join("forged.tzst");
+    fs::write(&path, &forged).unwrap();
+    verify(&path, &s.key.public_path)
+        .expect_code(1)
+        .expect_text("corrupted")
+        .expect_text("politics/story.txt")
+        .line_starting("INVALID");
+    // The payload is untouched, so the whole-payload hash still matches: --quick passes by
+    // design, and only full verification sees the lie.
+    assert_unpack_refused(&path, &s.key.public_path, s.work.path());
+}
+
+#[test]
+fn signed_header_lying_about_a_file_size_is_refused_naming_the_file() {
+    let s = setup("Publisher A", 57);
+    let original = fs::read(&s.bundle).unwrap();
+    for delta in [1i64, -1] {
+        let forged = resign(&original, &s.key.secret, |manifest| {
+            let file = manifest
+                .files
+                .iter_mut()
+                .find(|f| f.path.as_str() == "politics/photo.bin")
+                .expect("the file is listed");
+            file.size = file.size.checked_add_signed(delta).unwrap();
+        });
+        let path = s.work.path().join("forged.tzst");
+        fs::write(&path, &forged).unwrap();
+        verify(&path, &s.key.public_path)
+            .expect_code(1)
+            .expect_text("politics/photo.bin")
+            .expect_text("bytes")
+            .line_starting("INVALID");
+        assert_unpack_refused(&path, &s.key.public_path, s.work.path());
+    }
+}
+
+#[test]
+fn header_resigned_after_changing_sequence_is_still_valid() {
+    let s = setup("Publisher A", 58);
+    let original = fs::read(&s.bundle).unwrap();
+    let resigned = resign(&original, &s.key.secret, |manifest| {
+        assert_eq!(manifest.sequence, 1);
+        manifest.sequence = 42;
+    });
+    assert_ne!(resigned, original);
+    let path = s.work.path().join("resigned.tzst");
+    fs::write(&path, &resigned).unwrap();
+    let out = verify(&path, &s.key.public_path);
+    out.expect_code(0);
+    let line = out.line_starting("VALID");
+    assert!(line.contains("#42"), "the new sequence is shown: {line}");
+}
+
+#[test]
+fn header_signed_by_another_key_under_the_trusted_key_id_is_refused() {
+    let s = setup("Publisher A", 59);
+    let attacker = make_key(s.work.path(), "Attacker", 60);
+    let original = fs::read(&s.bundle).unwrap();
+    let header = tamizdat::format::SignedHeader::parse(&original).unwrap();
+    // Same preamble and manifest, claiming A's key id, but signed with the attacker's key.
+    let (mut forged, message) =
+        unsigned_header(s.key.secret.public().key_id(), header.manifest_bytes()).unwrap();
+    assert_eq!(forged[..], original[..forged.len()]);
+    forged.extend_from_slice(&attacker.secret.sign(&message));
+    forged.extend_from_slice(&original[header.preamble.header_len() as usize..]);
+    let path = s.work.path().join("forged.tzst");
+    fs::write(&path, &forged).unwrap();
+    verify(&path, &s.key.public_path)
+        .expect_code(1)
+        .expect_text("signature")
+        .line_starting("INVALID");
+    assert_unpack_refused(&path, &s.key.public_path, s.work.path());
+}
+
+#[test]
+fn trust_add_list_and_remove_decide_which_bundles_verify() {
+    let s = setup("Редакция «Тест»", 61);
+    let home = s.work.path().join("home");
+    let verify_trusted = || {
+        reader()
+            .home(&home)
+            .args(["verify", "--quiet"])
+            .arg(&s.bundle)
+            .run()
+    };
+    verify_trusted()
+        .expect_code(1)
+        .expect_text("not signed by a key you trust");
+
+    reader()
+        .home(&home)
+        .args(["trust", "add"])
+        .arg(&s.key.public_path)
+        .run()
+        .expect_code(0)
+        .expect_text(&s.key.fingerprint());
+    let listed = reader().home(&home).args(["trust", "list"]).run();
+    listed
+        .expect_code(0)
+        .expect_text(&s.key.fingerprint())
+        .expect_text("Редакция «Тест»")
+        .expect_text(&s.key.key_id());
+    verify_trusted().expect_code(0).line_starting("VALID");
+
+    // Adding it again changes nothing.
+    reader()
+        .home(&home)
+        .args(["trust", "add"])
+        .arg(&s.key.public_path)
+        .run()
+        .expect_code(0)
+        .expect_text("already trusted");
+    verify_trusted().expect_code(0);
+
+    let id_prefix = &s.key.key_id()[..8];
+    reader()
+        .home(&home)
+        .args(["trust", "remove", id_prefix])
+        .run()
+        .expect_code(0)
+        .expect_text(&s.key.fingerprint());
+    reader()
+        .home(&home)
+        .args(["trust", "list"])
+        .run()
+        .expect_code(0)
+        .expect_no_text(&s.key.fingerprint());
+    verify_trusted()
+        .expect_code(1)
+        .expect_text("not signed by a key you trust");
+    // Removing what is not there is an error, not a silent success.
+    reader()
+        .home(&home)
+        .args(["trust", "remove", id_prefix])
+        .run()
+        .expect_code(2);
+
+    // A fingerprint prefix, as read aloud with its dash, works as well as a key id.
+    reader()
+        .home(&home)
+        .args(["trust", "add"])
+        .arg(&s.key.public_path)
+        .run()
+        .expect_code(0);
+    verify_trusted().expect_code(0);
+    let fingerprint_prefix = &s.key.fingerprint()[..9];
+    reader()
+        .home(&home)
+        .args(["trust", "remove", fingerprint_prefix])
+        .run()
+        .expect_code(0);
+    verify_trusted().expect_code(1);
+}
+
+#[test]
+fn fingerprint_of_the_demo_key_is_six_groups_of_four_base32_characters() {
+    let demo = repo().join("keys/demo.pub");
+    let out = reader().arg("fingerprint").arg(&demo).run();
+    out.expect_code(0);
+    let printed = out
+        .stdout
+        .split_whitespace()
+        .next()
+        .expect("a fingerprint")
+        .to_string();
+    let groups: Vec<&str> = printed.split('-').collect();
+    assert_eq!(groups.len(), 6, "{printed}");
+    for group in groups {
+        assert_eq!(group.len(), 4, "{printed}");
+        assert!(
+            group
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)),
+            "{printed} is not base32"
+        );
+    }
+    let key = PublicKey::load(&demo).unwrap();
+    assert_eq!(printed, key.fingerprint());
+    let text = fs::read_to_string(&demo).unwrap();
+    assert!(text.contains(&format!("fingerprint: {printed}")));
+    out.expect_text(&key.key_id().to_hex())
+        .expect_text(key.name());
+}
+
+fn keygen(dir: &Path, extra: &[&str]) -> Cmd {
+    publisher()
+        .args(["keygen", "--name", "Newsroom Key"])
+        .arg("--public-key")
+        .arg(dir.join("new.pub"))
+        .arg("--secret-key")
+        .arg(dir.join("new.key"))
+        .args(extra)
+}
+
+/// Encrypting and decrypting a key costs one scrypt run each (about a second in release, much
+/// more in a debug build), so this test does one keygen and then runs its three packs at once.
+#[test]
+fn keygen_writes_an_encrypted_0600_key_that_packs_only_with_its_passphrase() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let created = keygen(dir, &[])
+        .env("TAMIZDAT_PASSPHRASE", "correct horse battery staple")
+        .run();
+    created.expect_code(0);
+    let secret_path = dir.join("new.key");
+    let public_path = dir.join("new.pub");
+    assert_eq!(mode(&secret_path) & 0o777, 0o600, "secret key mode");
+    let secret_text = fs::read_to_string(&secret_path).unwrap();
+    assert!(
+        secret_text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"),
+        "the secret key is not age-armoured:\n{secret_text}"
+    );
+    assert!(!secret_text.contains("ed25519-secret"));
+    let public = PublicKey::load(&public_path).expect("keygen wrote a valid public key");
+    created
+        .expect_text(&public.fingerprint())
+        .expect_text("Newsroom Key");
+
+    let edition = example_edition();
+    let pack_with = |out: &str| {
+        publisher()
+            .arg("pack")
+            .arg(&edition)
+            .arg("--secret-key")
+            .arg(&secret_path)
+            .args(["--channel", "news", "--seq", "1", "--time", TIME, "-q"])
+            .arg("--out")
+            .arg(dir.join(out))
+    };
+    let wrong_file = dir.join("wrong-passphrase.txt");
+    fs::write(&wrong_file, "not the passphrase\n").unwrap();
+    let right = pack_with("right.tzst")
+        .env("TAMIZDAT_PASSPHRASE", "correct horse battery staple")
+        .spawn();
+    let wrong = pack_with("wrong.tzst")
+        .arg("--passphrase-file")
+        .arg(&wrong_file)
+        .spawn();
+    let none = pack_with("none.tzst").spawn();
+    let (right, wrong, none) = (right.wait(), wrong.wait(), none.wait());
+
+    right.expect_code(0).expect_text(&public.fingerprint());
+    verify(&dir.join("right.tzst"), &public_path)
+        .expect_code(0)
+        .expect_text(&public.fingerprint());
+
+    wrong.expect_code(2).expect_text("passphrase");
+    assert_absent(&dir.join("wrong.tzst"), "pack with a wrong passphrase");
+
+    // No passphrase and no terminal: an error, never a hang on a prompt.
+    none.expect_code(2).expect_text("passphrase");
+    assert_absent(&dir.join("none.tzst"), "pack without a passphrase");
+    assert_no_leftovers(dir, "after the packs");
+}
+
+#[test]
+fn keygen_never_overwrites_an_existing_key_file() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    for existing in ["new.pub", "new.key"] {
+        let path = dir.join(existing);
+        fs::write(&path, b"precious existing key material\n").unwrap();
+        chmod(&path, 0o600);
+        let before = snapshot(dir);
+        keygen(dir, &["--unencrypted"])
+            .run()
+            .expect_code(2)
+            .expect_text("already exists");
+        assert_same_tree(&before, &snapshot(dir), &format!("keygen over {existing}"));
+        fs::remove_file(&path).unwrap();
+    }
+}
+
+#[test]
+fn unencrypted_keygen_key_packs_without_a_passphrase() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    keygen(dir, &["--unencrypted"])
+        .run()
+        .expect_code(0)
+        .expect_text("UNENCRYPTED");
+    let secret_path = dir.join("new.key");
+    assert_eq!(mode(&secret_path) & 0o777, 0o600, "secret key mode");
+    let text = fs::read_to_string(&secret_path).unwrap();
+    assert!(text.contains("ed25519-secret:"), "{text}");
+    let key = Key {
+        secret: tamizdat::keys::SecretKey::load(&secret_path, &mut || {
+            panic!("an unencrypted key must not ask for a passphrase")
+        })
+        .unwrap(),
+        secret_path,
+        public_path: dir.join("new.pub"),
+    };
+    let bundle = dir.join("b.tzst");
+    pack(&example_edition(), &key, &bundle, &[]).expect_code(0);
+    verify(&bundle, &key.public_path).expect_code(0);
+}
+
+#[test]
+fn secret_key_readable_by_others_is_refused_with_chmod_600_advice() {
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Careless Publisher", 62);
+    for loose in [0o644, 0o640, 0o604] {
+        chmod(&key.secret_path, loose);
+        let out = work.path().join("b.tzst");
+        pack(&example_edition(), &key, &out, &[])
+            .expect_code(2)
+            .expect_text("chmod 600");
+        assert_absent(&out, &format!("pack with a {loose:o} key"));
+        assert_no_leftovers(work.path(), "refused pack");
+    }
+    chmod(&key.secret_path, 0o600);
+    pack(&example_edition(), &key, &work.path().join("b.tzst"), &[]).expect_code(0);
+}
+
+#[test]
+fn keygen_refuses_an_empty_passphrase_and_writes_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    keygen(work.path(), &[])
+        .env("TAMIZDAT_PASSPHRASE", "")
+        .run()
+        .expect_code(2)
+        .expect_text("passphrase");
+    assert!(snapshot(work.path()).is_empty(), "keygen wrote files");
+}
+
+#[test]
+fn keygen_that_cannot_write_the_public_key_leaves_no_secret_key_behind() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let secret_path = dir.join("new.key");
+    let out = publisher()
+        .args(["keygen", "--name", "Newsroom Key", "--unencrypted"])
+        .arg("--public-key")
+        .arg(dir.join("no-such-folder/new.pub"))
+        .arg("--secret-key")
+        .arg(&secret_path)
+        .run();
+    out.expect_code(2).expect_text("no-such-folder");
+    // Otherwise the publisher holds a secret key without its public key, and running keygen
+    // again with a corrected path fails because "keys are never overwritten".
+    assert_absent(&secret_path, "keygen that failed");
+    keygen(dir, &["--unencrypted"]).run().expect_code(0);
+}
