@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::article::{ArticleKind, RemoteReference, article_kind, scan_article, scan_stylesheet};
 use crate::format::Article;
@@ -85,6 +86,39 @@ impl Edition {
 /// Walks the folder, refusing anything a reader could not unpack safely, and scans articles.
 /// Every problem is collected, so the publisher fixes them in one go.
 pub fn scan_edition(root: &Path, allow_remote: bool) -> Result<Edition, EditionError> {
+    let listing = list_files(root)?;
+    let check = check_articles(&listing.files, allow_remote, 1);
+    listing.into_edition(root, check)
+}
+
+/// The regular files of an edition folder, sorted, with every name that cannot be packed.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub files: Vec<SourceFile>,
+    pub problems: Vec<String>,
+}
+
+impl Listing {
+    /// Combines the listing with the article check: an edition, or every problem found.
+    pub fn into_edition(self, root: &Path, check: ArticleCheck) -> Result<Edition, EditionError> {
+        let mut problems = self.problems;
+        problems.extend(check.problems);
+        if !problems.is_empty() {
+            return Err(EditionError::Problems {
+                folder: root.to_path_buf(),
+                problems,
+            });
+        }
+        Ok(Edition {
+            files: self.files,
+            articles: check.articles,
+            warnings: check.warnings,
+        })
+    }
+}
+
+/// Walks the folder without reading any file, refusing anything a reader could not unpack.
+pub fn list_files(root: &Path) -> Result<Listing, EditionError> {
     let read_error = |source| EditionError::Read {
         path: root.to_path_buf(),
         source,
@@ -173,36 +207,74 @@ pub fn scan_edition(root: &Path, allow_remote: bool) -> Result<Edition, EditionE
         return Err(EditionError::Empty(root.to_path_buf()));
     }
 
+    Ok(Listing { files, problems })
+}
+
+/// What reading the articles and stylesheets found.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleCheck {
+    pub articles: Vec<Article>,
+    /// Problems packed anyway because the publisher asked to (`--allow-remote`).
+    pub warnings: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+/// Reads and checks every article and stylesheet on `threads` threads (parsing HTML is the
+/// slowest part of packing). Results keep the files' order whatever the number of threads.
+pub fn check_articles(files: &[SourceFile], allow_remote: bool, threads: usize) -> ArticleCheck {
     let known: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let mut articles = Vec::new();
-    let mut warnings = Vec::new();
-    for file in &files {
-        if file.path.as_str().to_ascii_lowercase().ends_with(".css") {
-            // A local stylesheet can itself @import a remote font or image.
-            if let Err(mut css_problems) = check_stylesheet(file, allow_remote, &mut warnings) {
-                problems.append(&mut css_problems);
-            }
-            continue;
+    let candidates: Vec<&SourceFile> = files
+        .iter()
+        .filter(|f| is_stylesheet(&f.path) || article_kind(f.path.as_str()).is_some())
+        .collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(file) = candidates.get(index) else {
+                return done;
+            };
+            let mut warnings = Vec::new();
+            let outcome = match article_kind(file.path.as_str()) {
+                Some(kind) if !is_stylesheet(&file.path) => {
+                    read_article(file, kind, &known, allow_remote, &mut warnings).map(Some)
+                }
+                _ => check_stylesheet(file, allow_remote, &mut warnings).map(|()| None),
+            };
+            done.push((index, outcome, warnings));
         }
-        let Some(kind) = article_kind(file.path.as_str()) else {
-            continue;
-        };
-        match read_article(file, kind, &known, allow_remote, &mut warnings) {
-            Ok(article) => articles.push(article),
-            Err(mut article_problems) => problems.append(&mut article_problems),
+    };
+    let mut results: Vec<_> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.max(1)).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for helper in helpers {
+            // A checking thread only panics on a bug; its files then count as unchecked.
+            all.extend(helper.join().unwrap_or_default());
+        }
+        all
+    });
+    results.sort_by_key(|(index, _, _)| *index);
+    let mut check = ArticleCheck::default();
+    if results.len() != candidates.len() {
+        check
+            .problems
+            .push("some articles could not be checked (an internal error)".into());
+    }
+    for (_, outcome, warnings) in results {
+        check.warnings.extend(warnings);
+        match outcome {
+            Ok(Some(article)) => check.articles.push(article),
+            Ok(None) => {}
+            Err(problems) => check.problems.extend(problems),
         }
     }
-    if !problems.is_empty() {
-        return Err(EditionError::Problems {
-            folder: root.to_path_buf(),
-            problems,
-        });
-    }
-    Ok(Edition {
-        files,
-        articles,
-        warnings,
-    })
+    check
+}
+
+/// A local stylesheet can itself @import a remote font or image.
+fn is_stylesheet(path: &EditionPath) -> bool {
+    path.as_str().to_ascii_lowercase().ends_with(".css")
 }
 
 fn remote_problem(name: &str, remote: &RemoteReference) -> String {

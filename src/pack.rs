@@ -10,13 +10,14 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use sha2::{Digest, Sha256};
 
-use crate::edition::{Edition, EditionError, SourceFile, scan_edition};
+use crate::edition::{ArticleCheck, Edition, EditionError, SourceFile, check_articles, list_files};
 use crate::format::frames::{FramePlanner, TAR_BLOCK_LEN, TAR_END_LEN, padded_len};
 use crate::format::header::unsigned_header;
 use crate::format::manifest::{check_channel, format_created};
@@ -108,7 +109,6 @@ pub fn pack_edition(
     if !options.force && fs::symlink_metadata(output).is_ok() {
         return Err(PackError::OutputExists(output.to_path_buf()));
     }
-    let edition = scan_edition(source, options.allow_remote)?;
     let output_folder = match output.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -117,38 +117,49 @@ pub fn pack_edition(
         path: output.to_path_buf(),
         source,
     };
-
-    progress.set_total(edition.total_size());
-    let mut payload_file = tempfile::Builder::new()
-        .prefix(".tamizdat-payload-")
-        .tempfile_in(&output_folder)
-        .map_err(write_error)?;
-    let mtime = options.created.unix_timestamp().max(0) as u64;
     let threads = match options.threads {
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let mut writer = FrameWriter::new(
-        io::BufWriter::new(payload_file.as_file_mut()),
-        options.level,
-        threads,
-    );
-    let mut entries = Vec::with_capacity(edition.files.len());
-    for file in &edition.files {
-        let (sha256, frame) = append_file(&mut writer, file, mtime, progress)?;
-        entries.push(FileEntry {
-            path: file.path.clone(),
-            size: file.size,
-            sha256,
-            media_type: media_type(&file.path),
-            frame,
-        });
+
+    let listing = list_files(source)?;
+    if !listing.problems.is_empty() {
+        // Report the names and the articles' problems together, without packing anything.
+        let check = check_articles(&listing.files, options.allow_remote, threads);
+        return match listing.into_edition(source, check) {
+            Err(problems) => Err(problems.into()),
+            Ok(_) => Err(PackError::InvalidOption(
+                "the edition cannot be packed".into(),
+            )),
+        };
     }
-    writer.start_entry(TAR_END_LEN).map_err(write_error)?;
-    writer
-        .write_all(&[0u8; TAR_END_LEN as usize])
-        .map_err(write_error)?;
-    let (frames, payload) = writer.finish().map_err(write_error)?;
+    // Articles are checked (parsing HTML is the slowest part of packing) while the payload is
+    // compressed: their metadata is needed only for the manifest. A problem stops the payload.
+    let stop = AtomicBool::new(false);
+    let (check, written) = thread::scope(|scope| {
+        let checker = scope.spawn(|| {
+            let check = check_articles(&listing.files, options.allow_remote, threads);
+            if !check.problems.is_empty() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            check
+        });
+        let written = write_payload(
+            &listing.files,
+            options,
+            &output_folder,
+            threads,
+            progress,
+            &stop,
+        );
+        let check = checker.join().unwrap_or_else(|_| ArticleCheck {
+            problems: vec!["checking the articles failed (an internal error)".into()],
+            ..ArticleCheck::default()
+        });
+        (check, written)
+    });
+    let edition = listing.into_edition(source, check)?;
+    let (mut payload_file, entries, frames, payload) = written?;
 
     let manifest = build_manifest(&edition, secret, options, entries, frames, payload);
     let manifest_bytes = manifest.to_json();
@@ -179,6 +190,55 @@ pub fn pack_edition(
         fingerprint: secret.public().fingerprint(),
         warnings: edition.warnings,
     })
+}
+
+/// The compressed payload in a temporary file beside the output, with what the manifest
+/// records about its files and frames.
+type WrittenPayload = (tempfile::NamedTempFile, Vec<FileEntry>, Vec<Frame>, Payload);
+
+fn write_payload(
+    files: &[SourceFile],
+    options: &PackOptions,
+    output_folder: &Path,
+    threads: usize,
+    progress: &dyn Progress,
+    stop: &AtomicBool,
+) -> Result<WrittenPayload, PackError> {
+    let write_error = |source| PackError::Write {
+        path: output_folder.to_path_buf(),
+        source,
+    };
+    progress.set_total(files.iter().map(|f| f.size).sum());
+    let mut payload_file = tempfile::Builder::new()
+        .prefix(".tamizdat-payload-")
+        .tempfile_in(output_folder)
+        .map_err(write_error)?;
+    let mtime = options.created.unix_timestamp().max(0) as u64;
+    let mut writer = FrameWriter::new(
+        io::BufWriter::new(payload_file.as_file_mut()),
+        options.level,
+        threads,
+    );
+    let mut entries = Vec::with_capacity(files.len());
+    for file in files {
+        if stop.load(Ordering::Relaxed) {
+            return Err(PackError::InvalidOption("packing was stopped".into()));
+        }
+        let (sha256, frame) = append_file(&mut writer, file, mtime, progress)?;
+        entries.push(FileEntry {
+            path: file.path.clone(),
+            size: file.size,
+            sha256,
+            media_type: media_type(&file.path),
+            frame,
+        });
+    }
+    writer.start_entry(TAR_END_LEN).map_err(write_error)?;
+    writer
+        .write_all(&[0u8; TAR_END_LEN as usize])
+        .map_err(write_error)?;
+    let (frames, payload) = writer.finish().map_err(write_error)?;
+    Ok((payload_file, entries, frames, payload))
 }
 
 fn build_manifest(
