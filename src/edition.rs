@@ -10,8 +10,10 @@ use crate::article::{ArticleKind, RemoteReference, article_kind, scan_article, s
 use crate::format::Article;
 use crate::path::{EditionPath, find_collisions};
 
-/// Articles are read whole to be scanned; a text file larger than this is not an article.
-pub const MAX_ARTICLE_LEN: u64 = 32 * 1024 * 1024;
+/// Articles are parsed whole, and an HTML page takes about ten times its size in memory while
+/// it is checked; 8 MiB is far beyond any article (a long news page is 100 KB) and keeps the
+/// packer's memory bounded whatever the edition holds.
+pub const MAX_ARTICLE_LEN: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EditionError {

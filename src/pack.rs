@@ -138,7 +138,10 @@ pub fn pack_edition(
     let stop = AtomicBool::new(false);
     let (check, written) = thread::scope(|scope| {
         let checker = scope.spawn(|| {
-            let check = check_articles(&listing.files, options.allow_remote, threads);
+            // One core fewer than the compression: parsing a large HTML page takes memory
+            // in every thread that does it, and the cores are shared with compression anyway.
+            let checkers = threads.saturating_sub(1).max(1);
+            let check = check_articles(&listing.files, options.allow_remote, checkers);
             if !check.problems.is_empty() {
                 stop.store(true, Ordering::Relaxed);
             }
@@ -162,9 +165,11 @@ pub fn pack_edition(
     let (mut payload_file, entries, frames, payload) = written?;
 
     let manifest = build_manifest(&edition, secret, options, entries, frames, payload);
-    let manifest_bytes = manifest.to_json();
-    let (mut header, message) = unsigned_header(secret.public().key_id(), &manifest_bytes)?;
+    let warnings = edition.warnings;
+    drop(edition.files);
+    let (mut header, message) = unsigned_header(secret.public().key_id(), &manifest.to_json())?;
     header.extend_from_slice(&secret.sign(&message));
+    drop(message);
 
     let mut bundle = bundle_builder()
         .tempfile_in(&output_folder)
@@ -177,7 +182,9 @@ pub fn pack_edition(
         io::copy(payload_reader, file).map_err(write_error)?;
         file.sync_all().map_err(write_error)?;
     }
-    drop(payload_file);
+    // Memory that grows with the number of files is released before the self-check, which
+    // reads the header back and holds its own copy of the manifest.
+    drop((payload_file, header));
 
     let (bundle_len, bundle_sha256) = self_check(bundle.path(), secret)?;
     persist(bundle, output, options.force)?;
@@ -188,7 +195,7 @@ pub fn pack_edition(
         bundle_len,
         bundle_sha256,
         fingerprint: secret.public().fingerprint(),
-        warnings: edition.warnings,
+        warnings,
     })
 }
 

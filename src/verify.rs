@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use sha2::{Digest, Sha256};
 
 use crate::format::frames::{MAX_PAX_ENTRY_LEN, MAX_WINDOW_LOG, TAR_BLOCK_LEN};
-use crate::format::header::{PREAMBLE_LEN, SignedHeader};
+use crate::format::header::{ReadHeaderError, SignedHeader};
 use crate::format::{FileEntry, FormatError, Manifest, Sha256Digest};
 use crate::io::Progress;
 use crate::keys::{KeyId, PublicKey};
@@ -146,30 +146,10 @@ fn read_exact_or_truncated<R: Read>(
 
 /// Reads the header from the start of a bundle without verifying it (for `info`).
 pub fn read_header<R: Read>(reader: &mut R) -> Result<SignedHeader, BundleError> {
-    let mut preamble = [0u8; PREAMBLE_LEN];
-    match read_exact_or_truncated(reader, &mut preamble, 0) {
-        Err(BundleError::Truncated { missing }) => {
-            // A short file that starts like a bundle was cut off; anything else is not one.
-            let have = PREAMBLE_LEN - missing as usize;
-            let start = crate::format::header::expected_start();
-            let looks_like_bundle = have > 0
-                && preamble[..have.min(4)] == start[..have.min(4)]
-                && (have <= 8 || preamble[8..have.min(16)] == start[8..have.min(16)]);
-            return Err(if looks_like_bundle {
-                FormatError::Truncated.into()
-            } else {
-                FormatError::NotABundle.into()
-            });
-        }
-        other => other?,
-    }
-    let rest_len = crate::format::Preamble::parse(&preamble)?.rest_len();
-    let mut rest = vec![0u8; rest_len];
-    match read_exact_or_truncated(reader, &mut rest, 0) {
-        Err(BundleError::Truncated { .. }) => return Err(FormatError::Truncated.into()),
-        other => other?,
-    }
-    Ok(SignedHeader::from_parts(&preamble, &rest)?)
+    SignedHeader::read(reader).map_err(|error| match error {
+        ReadHeaderError::Format(error) => BundleError::Format(error),
+        ReadHeaderError::Io(error) => BundleError::Read(error),
+    })
 }
 
 /// Checks a header's signature against the trusted keys, then parses and validates its manifest.
@@ -184,12 +164,13 @@ pub fn verify_header(
     };
     let message = header.signed_message();
     let signer = candidates
-        .find(|key| key.verify(&message, &header.signature))
+        .find(|key| key.verify(message, &header.signature))
         .ok_or_else(|| BundleError::BadSignature {
             name: first.name().to_string(),
             fingerprint: first.fingerprint(),
         })?;
-    let manifest = Manifest::from_json(header.manifest_bytes())?;
+    // Only now, with the signature verified, is the manifest decompressed and parsed.
+    let manifest = Manifest::from_json(&header.manifest_json()?)?;
     manifest.validate(&key_id.to_hex())?;
     Ok(VerifiedHeader {
         manifest,

@@ -249,8 +249,11 @@ fn header_signed_by_another_key_under_the_trusted_key_id_is_refused() {
     let original = fs::read(&s.bundle).unwrap();
     let header = tamizdat::format::SignedHeader::parse(&original).unwrap();
     // Same preamble and manifest, claiming A's key id, but signed with the attacker's key.
-    let (mut forged, message) =
-        unsigned_header(s.key.secret.public().key_id(), header.manifest_bytes()).unwrap();
+    let (mut forged, message) = unsigned_header(
+        s.key.secret.public().key_id(),
+        &header.manifest_json().unwrap(),
+    )
+    .unwrap();
     assert_eq!(forged[..], original[..forged.len()]);
     forged.extend_from_slice(&attacker.secret.sign(&message));
     forged.extend_from_slice(&original[header.preamble.header_len() as usize..]);

@@ -8,6 +8,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// Bytes of header before the manifest (FORMAT.md section 2).
+const P: u64 = tamizdat::format::header::PREAMBLE_LEN as u64;
+
 use common::*;
 
 /// One signed multi-frame bundle, built once and shared (as bytes) by every test here.
@@ -47,7 +50,7 @@ fn fixture() -> &'static Fixture {
             "header + frames must be the whole file"
         );
         Fixture {
-            manifest_len: header_len - 32 - 64,
+            manifest_len: header_len - P - 64,
             header_len,
             frames,
             public_key_text: key.secret.public().to_file_text(),
@@ -126,15 +129,16 @@ fn intact_bundle_verifies_fully_and_quickly_and_unpacks() {
 /// Positions spread over the preamble, the manifest and the signature.
 fn header_positions(f: &Fixture) -> Vec<(String, u64)> {
     let m = f.manifest_len;
-    let mut positions: Vec<(String, u64)> = [0u64, 3, 4, 7, 8, 15, 16, 17, 18, 20, 27, 28, 29, 31]
-        .into_iter()
-        .map(|p| (format!("preamble byte {p}"), p))
-        .collect();
-    for p in [32, 33, 32 + m / 4, 32 + m / 2, 32 + 3 * m / 4, 32 + m - 1] {
-        positions.push((format!("manifest byte {}", p - 32), p));
+    let mut positions: Vec<(String, u64)> =
+        [0u64, 3, 4, 7, 8, 15, 16, 17, 18, 20, 27, 28, 29, 31, 32, 35]
+            .into_iter()
+            .map(|p| (format!("preamble byte {p}"), p))
+            .collect();
+    for p in [P, P + 1, P + m / 4, P + m / 2, P + 3 * m / 4, P + m - 1] {
+        positions.push((format!("manifest byte {}", p - P), p));
     }
     for s in [0u64, 1, 31, 32, 62, 63] {
-        positions.push((format!("signature byte {s}"), 32 + m + s));
+        positions.push((format!("signature byte {s}"), P + m + s));
     }
     positions
 }
@@ -174,7 +178,7 @@ fn flipped_byte_in_preamble_manifest_or_signature_is_refused_and_leaves_output_u
         verify_quick(&bundle, &scene.public_key)
             .expect_code(1)
             .line_starting("INVALID");
-        if at >= 32 {
+        if at >= P {
             // Inside the signed bytes or the signature, with a valid preamble: the signature
             // check is what refuses it.
             out.expect_text("signature");
@@ -207,13 +211,13 @@ fn truncated_bundle_is_refused_at_any_length() {
     let mut lengths = vec![
         0u64,
         1,
-        31,
-        32,
-        33,
-        32 + m / 2,
-        32 + m,
-        32 + m + 10,
-        32 + m + 63,
+        P - 1,
+        P,
+        P + 1,
+        P + m / 2,
+        P + m,
+        P + m + 10,
+        P + m + 63,
     ];
     for frame in &f.frames {
         let start = f.header_len + frame.offset;
@@ -225,7 +229,7 @@ fn truncated_bundle_is_refused_at_any_length() {
         let bundle = scene.write("truncated.tzst", &f.bundle[..len as usize]);
         let verified = verify(&bundle, &scene.public_key);
         verified.expect_code(1).line_starting("INVALID");
-        if len >= 32 {
+        if len >= P {
             verified.expect_text("truncated");
         }
         if len >= f.header_len {

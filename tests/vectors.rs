@@ -4,7 +4,8 @@
 //! The vectors are rebuilt here from `tests/vectors/edition/` and the vector key and compared
 //! byte for byte with the checked-in files, so any change to the bytes of the format fails this
 //! test. After an intended format change, regenerate them with
-//! `TAMIZDAT_REGENERATE_VECTORS=1 cargo test --test vectors` and change FORMAT.md to match.
+//! `TAMIZDAT_REGENERATE_VECTORS=1 cargo test --test vectors -- --test-threads=1` and change
+//! FORMAT.md to match.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,7 +30,7 @@ fn vector_key() -> SecretKey {
 /// Re-signs a bundle after `change` edits its manifest, keeping the payload.
 fn resign(bundle: &[u8], key: &SecretKey, change: impl FnOnce(&mut Manifest)) -> Vec<u8> {
     let header = SignedHeader::parse(bundle).unwrap();
-    let mut manifest = Manifest::from_json(header.manifest_bytes()).unwrap();
+    let mut manifest = Manifest::from_json(&header.manifest_json().unwrap()).unwrap();
     change(&mut manifest);
     let (mut bytes, message) = unsigned_header(key.public().key_id(), &manifest.to_json()).unwrap();
     bytes.extend_from_slice(&key.sign(&message));

@@ -254,7 +254,10 @@ fn info(path: &Path, json: bool, keys: &TrustedKeys) -> Result<u8, Error> {
         ),
         Err(error) => (
             format!("UNVERIFIED: {error}"),
-            serde_json::from_slice::<serde_json::Value>(header.manifest_bytes()).ok(),
+            header
+                .manifest_json()
+                .ok()
+                .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok()),
         ),
     };
     if json {

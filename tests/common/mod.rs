@@ -416,17 +416,19 @@ pub fn frames_of(info: &serde_json::Value) -> Vec<FrameInfo> {
         .collect()
 }
 
-/// The header length of a bundle, from its preamble: 32 + manifest length (bytes 28..32,
-/// little-endian) + 64.
+/// The header length of a bundle, from its preamble (FORMAT.md section 2).
 pub fn header_len(bundle: &[u8]) -> u64 {
-    let manifest_len = u32::from_le_bytes(bundle[28..32].try_into().expect("4 bytes"));
-    32 + u64::from(manifest_len) + 64
+    SignedHeader::parse(bundle)
+        .expect("parse the bundle header")
+        .preamble
+        .header_len()
 }
 
 /// Re-signs a bundle's header with `key` after `edit` changed its manifest, keeping the payload.
 pub fn resign(bundle: &[u8], key: &SecretKey, edit: impl FnOnce(&mut Manifest)) -> Vec<u8> {
     let header = SignedHeader::parse(bundle).expect("parse the bundle header");
-    let mut manifest = Manifest::from_json(header.manifest_bytes()).expect("parse the manifest");
+    let mut manifest =
+        Manifest::from_json(&header.manifest_json().unwrap()).expect("parse the manifest");
     edit(&mut manifest);
     let json = manifest.to_json();
     let (mut out, message) =
