@@ -298,7 +298,7 @@ impl EditionPath {
         for component in path.split('/') {
             check_dots(component, path)?;
         }
-        if !is_nfc(path) {
+        if !path.is_ascii() && !is_nfc(path) {
             return Err(PathError::NotNfc { path: owned() });
         }
         for component in path.split('/') {
@@ -338,6 +338,10 @@ impl EditionPath {
     /// `É.md`/`é.md`, `Статья.md`/`статья.md`); it is not an exact model of any
     /// one file system's upcase table.
     pub fn collision_key(&self) -> String {
+        // Most paths are ASCII, already NFC, and fold by ASCII rules alone.
+        if self.0.is_ascii() {
+            return self.0.to_ascii_lowercase();
+        }
         let nfc: String = self.0.nfc().collect();
         nfc.to_lowercase().nfc().collect()
     }
@@ -481,6 +485,15 @@ fn check_component_in(component: &str, path: &str) -> Result<(), PathError> {
 /// case-insensitively: `con`, `NUL.tar.gz` and `COM1 .txt` all name devices.
 /// `CONIN$` and `CONOUT$` (console devices) are refused too, to be safe.
 fn is_windows_reserved(component: &str) -> bool {
+    // The longest reserved stem, CONOUT$, is 7 bytes; "COM¹" is 5 with its 2-byte digit.
+    let stem_len = component
+        .split_once('.')
+        .map_or(component, |(stem, _)| stem)
+        .trim_end_matches(' ')
+        .len();
+    if stem_len > 7 {
+        return false;
+    }
     let stem = component
         .split_once('.')
         .map_or(component, |(stem, _)| stem)

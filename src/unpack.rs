@@ -19,6 +19,8 @@ use crate::verify::{
 struct StagingSink<'a> {
     root: &'a Path,
     current: Option<(PathBuf, fs::File)>,
+    /// The folder of the previous file: files come sorted, so most share it and need no mkdir.
+    last_folder: PathBuf,
 }
 
 impl StagingSink<'_> {
@@ -35,8 +37,11 @@ impl FileSink for StagingSink<'_> {
         // The path was validated when the manifest was parsed (EditionPath), so joining it
         // cannot leave the staging folder.
         let path = self.root.join(entry.path.to_relative_path());
-        if let Some(parent) = path.parent() {
+        if let Some(parent) = path.parent()
+            && parent != self.last_folder
+        {
             fs::create_dir_all(parent).map_err(|e| Self::write_error(parent, e))?;
+            self.last_folder = parent.to_path_buf();
         }
         // create_new: a name that resolves to an existing file (a collision the manifest
         // check missed) is an error, never an overwrite.
@@ -156,6 +161,7 @@ pub fn unpack_into(
     let mut sink = StagingSink {
         root: staging.path(),
         current: None,
+        last_folder: PathBuf::new(),
     };
     stream_files(&header, &mut reader, &mut sink, progress)?;
     drop(sink);
