@@ -17,6 +17,21 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+/// Fills `buffer` from `reader`, returning how many bytes were read before the stream ended
+/// (less than the buffer's length only at the end of the stream).
+pub fn read_fully<R: io::Read>(reader: &mut R, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 /// Syncs a folder so that a rename or a new entry in it survives a crash.
 pub fn sync_folder(path: &Path) -> io::Result<()> {
     #[cfg(unix)]

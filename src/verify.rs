@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::format::frames::{MAX_PAX_ENTRY_LEN, MAX_WINDOW_LOG, TAR_BLOCK_LEN};
 use crate::format::header::{ReadHeaderError, SignedHeader};
 use crate::format::{FileEntry, FormatError, Manifest, Sha256Digest};
-use crate::io::Progress;
+use crate::io::{Progress, read_fully};
 use crate::keys::{KeyId, PublicKey};
 
 /// Size of reads from the bundle when hashing it whole.
@@ -123,23 +123,18 @@ impl VerifiedHeader {
     }
 }
 
+/// Fills `buffer`; a stream that ends first is a truncated bundle, `bytes_after` more bytes
+/// short than what was missing from the buffer.
 fn read_exact_or_truncated<R: Read>(
     reader: &mut R,
     buffer: &mut [u8],
     bytes_after: u64,
 ) -> Result<(), BundleError> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match reader.read(&mut buffer[filled..]) {
-            Ok(0) => {
-                return Err(BundleError::Truncated {
-                    missing: (buffer.len() - filled) as u64 + bytes_after,
-                });
-            }
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(BundleError::Read(e)),
-        }
+    let filled = read_fully(reader, buffer).map_err(BundleError::Read)?;
+    if filled < buffer.len() {
+        return Err(BundleError::Truncated {
+            missing: (buffer.len() - filled) as u64 + bytes_after,
+        });
     }
     Ok(())
 }
@@ -223,16 +218,11 @@ pub fn check_payload_hash<R: Read>(
     let mut buffer = vec![0u8; READ_CHUNK];
     let mut remaining = payload.length;
     while remaining > 0 {
-        let want = remaining.min(READ_CHUNK as u64) as usize;
-        let n = match reader.read(&mut buffer[..want]) {
-            Ok(0) => return Err(BundleError::Truncated { missing: remaining }),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(BundleError::Read(e)),
-        };
-        hasher.update(&buffer[..n]);
-        remaining -= n as u64;
-        progress.advance(n as u64);
+        let chunk = &mut buffer[..remaining.min(READ_CHUNK as u64) as usize];
+        read_exact_or_truncated(reader, chunk, remaining - chunk.len() as u64)?;
+        hasher.update(&*chunk);
+        remaining -= chunk.len() as u64;
+        progress.advance(chunk.len() as u64);
     }
     if Sha256Digest(hasher.finalize().into()) != payload.sha256 {
         return Err(BundleError::CorruptedPayload);

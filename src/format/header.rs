@@ -25,6 +25,8 @@
 
 use std::io::{self, Read};
 
+use crate::io::read_fully;
+
 use crate::format::FormatError;
 use crate::keys::KeyId;
 
@@ -137,20 +139,6 @@ pub enum ReadHeaderError {
     Format(FormatError),
     /// The stream itself failed.
     Io(io::Error),
-}
-
-/// Fills `buffer`, returning how many bytes were read before the stream ended.
-fn read_fully<R: Read>(reader: &mut R, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match reader.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// A header as read from a bundle, not yet verified.
