@@ -63,6 +63,7 @@ pub fn read_passphrase(
     confirm: bool,
 ) -> Result<SecretString, KeyError> {
     if let Some(file) = file {
+        crate::keys::check_private_mode(file)?;
         let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|source| {
             KeyError::Read {
                 path: file.to_path_buf(),
@@ -92,13 +93,29 @@ pub fn read_passphrase(
     if confirm {
         let again = prompt("Type it again: ")?;
         if !passphrases_match(&passphrase, &again) {
-            return Err(KeyError::Decrypt {
-                path: key_path.to_path_buf(),
-                reason: "the two passphrases differ".into(),
-            });
+            return Err(KeyError::PassphrasesDiffer);
         }
     }
     Ok(passphrase)
+}
+
+/// Text that came from a bundle, made safe to print on a terminal: control characters and
+/// bidirectional controls are shown as escapes (they could move the cursor or make one
+/// publisher's name display as another), and it is cut to `max_chars` characters.
+pub fn shown(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for (count, c) in text.chars().enumerate() {
+        if count == max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || crate::format::manifest::is_bidi_control(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Sizes for people: 1.2 MB, 340 KB, 12 bytes (decimal units, as file managers show).
@@ -131,6 +148,14 @@ pub fn parse_time(text: &str) -> Result<time::OffsetDateTime, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_from_bundles_cannot_move_the_cursor_or_flip_direction() {
+        assert_eq!(shown("a\u{1b}[2Kb", 100), "a\\u{1b}[2Kb");
+        assert_eq!(shown("x\u{202e}y", 100), "x\\u{202e}y");
+        assert_eq!(shown("نان\u{200c}ها", 100), "نان\u{200c}ها");
+        assert_eq!(shown("abcdef", 3), "abc…");
+    }
 
     #[test]
     fn sizes_read_naturally() {

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::article::{ArticleKind, RemoteReference, article_kind, scan_article, scan_stylesheet};
 use crate::format::Article;
+use crate::format::manifest::MAX_FILES;
 use crate::path::{EditionPath, find_collisions};
 
 /// Articles are parsed whole, and an HTML page takes about ten times its size in memory while
@@ -204,6 +205,12 @@ pub fn list_files(root: &Path) -> Result<Listing, EditionError> {
         ));
     }
     files.retain(|f| f.size != u64::MAX);
+    if files.len() > MAX_FILES {
+        problems.push(format!(
+            "it holds {} files, more than the {MAX_FILES} a bundle may list; split the edition",
+            files.len()
+        ));
+    }
     files.sort_by(|a, b| a.path.as_str().as_bytes().cmp(b.path.as_str().as_bytes()));
     if files.is_empty() && problems.is_empty() {
         return Err(EditionError::Empty(root.to_path_buf()));

@@ -48,7 +48,6 @@ impl Error {
             {
                 EXIT_INVALID
             }
-            Error::Pack(PackError::SelfCheck(_)) => EXIT_INVALID,
             _ => EXIT_ERROR,
         }
     }

@@ -93,12 +93,14 @@ impl StagingFolder {
         sync_tree(&self.path)?;
         fs::rename(&self.path, destination)?;
         self.committed = true;
+        // The verified tree is in place; failing to make the rename itself durable must not
+        // report the unpack as failed, so this last sync is best effort.
         if let Some(parent) = destination.parent() {
-            sync_folder(if parent.as_os_str().is_empty() {
+            let _ = sync_folder(if parent.as_os_str().is_empty() {
                 Path::new(".")
             } else {
                 parent
-            })?;
+            });
         }
         Ok(())
     }

@@ -70,6 +70,8 @@ pub enum KeyError {
     InvalidName(String),
     #[error("the system random number generator failed: {0}")]
     Random(String),
+    #[error("the two passphrases typed differ; nothing was written")]
+    PassphrasesDiffer,
 }
 
 /// The short identifier of a key: the first 8 bytes of SHA-256(context || public key).
@@ -131,7 +133,9 @@ fn check_name(name: &str) -> Result<(), KeyError> {
     let chars = name.chars().count();
     if chars == 0
         || chars > MAX_KEY_NAME_CHARS
-        || name.chars().any(char::is_control)
+        || name
+            .chars()
+            .any(|c| c.is_control() || crate::format::manifest::is_bidi_control(c))
         || name.trim() != name
     {
         return Err(KeyError::InvalidName(name.to_string()));
@@ -275,7 +279,8 @@ fn read_small_file(path: &Path) -> Result<Vec<u8>, KeyError> {
         source,
     };
     let file = fs::File::open(path).map_err(read_error)?;
-    let mut bytes = Vec::new();
+    // Allocated once at full size: growing would leave copies of a secret in freed memory.
+    let mut bytes = Vec::with_capacity(MAX_KEY_FILE_LEN as usize + 1);
     file.take(MAX_KEY_FILE_LEN + 1)
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
@@ -471,8 +476,9 @@ fn decrypt_secret(
     }
 }
 
+/// Refuses a secret (key or passphrase file) that other users can read.
 #[cfg(unix)]
-fn check_private_mode(path: &Path) -> Result<(), KeyError> {
+pub fn check_private_mode(path: &Path) -> Result<(), KeyError> {
     use std::os::unix::fs::PermissionsExt;
     let metadata = fs::metadata(path).map_err(|source| KeyError::Read {
         path: path.to_path_buf(),
@@ -489,7 +495,7 @@ fn check_private_mode(path: &Path) -> Result<(), KeyError> {
 }
 
 #[cfg(not(unix))]
-fn check_private_mode(_path: &Path) -> Result<(), KeyError> {
+pub fn check_private_mode(_path: &Path) -> Result<(), KeyError> {
     Ok(())
 }
 
@@ -516,12 +522,24 @@ pub fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyErr
             }
         }
     })?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|source| KeyError::Write {
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    // The folder too, so the new name survives a power cut (a key whose fingerprint was
+    // already published must not vanish).
+    let written = written.and_then(|()| crate::io::sync_folder(parent));
+    written.map_err(|source| {
+        // A partial file would block every retry ("never overwritten") and may hold part of
+        // a secret: remove it.
+        drop(file);
+        let _ = fs::remove_file(path);
+        KeyError::Write {
             path: path.to_path_buf(),
             source,
-        })
+        }
+    })
 }
 
 /// Exposes a passphrase's text for comparison (e.g. a typed confirmation).

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::edition::{ArticleCheck, Edition, EditionError, SourceFile, check_articles, list_files};
 use crate::format::frames::{FramePlanner, TAR_BLOCK_LEN, TAR_END_LEN, padded_len};
 use crate::format::header::unsigned_header;
-use crate::format::manifest::{check_channel, format_created};
+use crate::format::manifest::{MAX_TEXT_LEN, check_channel, format_created, is_plain_text};
 use crate::format::{FileEntry, FormatError, Frame, Manifest, Payload, Publisher, Sha256Digest};
 use crate::io::{Progress, sync_folder};
 use crate::keys::SecretKey;
@@ -106,6 +106,15 @@ pub fn pack_edition(
             options.level
         )));
     }
+    for (what, text) in [("title", &options.title), ("language", &options.language)] {
+        if let Some(text) = text
+            && (text.is_empty() || !is_plain_text(text))
+        {
+            return Err(PackError::InvalidOption(format!(
+                "the {what} must be 1 to {MAX_TEXT_LEN} bytes with no control or direction-changing characters"
+            )));
+        }
+    }
     if !options.force && fs::symlink_metadata(output).is_ok() {
         return Err(PackError::OutputExists(output.to_path_buf()));
     }
@@ -165,6 +174,13 @@ pub fn pack_edition(
     let (mut payload_file, entries, frames, payload) = written?;
 
     let manifest = build_manifest(&edition, secret, options, entries, frames, payload);
+    // What a reader will check, checked here first, so a publisher's mistake (a title with a
+    // tab, too many files) is reported as such and not as a failed self-check.
+    manifest
+        .validate(&secret.public().key_id().to_hex())
+        .map_err(|error| {
+            PackError::InvalidOption(format!("the edition cannot be packed: {error}"))
+        })?;
     let warnings = edition.warnings;
     drop(edition.files);
     let (mut header, message) = unsigned_header(secret.public().key_id(), &manifest.to_json())?;

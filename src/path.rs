@@ -331,7 +331,7 @@ impl EditionPath {
     }
 
     /// The key under which two paths collide on a case-insensitive or
-    /// normalising file system: NFC of the lowercase of the NFC form.
+    /// normalising file system: NFC of the lowercase of the uppercase of the NFC form.
     ///
     /// This approximates the case folding of NTFS, exFAT and APFS (and FAT32's
     /// long names) well enough to catch real editions (`Foo.html`/`foo.html`,
@@ -342,8 +342,10 @@ impl EditionPath {
         if self.0.is_ascii() {
             return self.0.to_ascii_lowercase();
         }
+        // Upper then lower folds letters with several lowercase forms together (σ and ς both
+        // become σ), closer to the case folding of APFS, NTFS and exFAT than lowercasing.
         let nfc: String = self.0.nfc().collect();
-        nfc.to_lowercase().nfc().collect()
+        nfc.to_uppercase().to_lowercase().nfc().collect()
     }
 }
 
@@ -830,6 +832,14 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn final_sigma_collides_with_sigma_as_on_case_insensitive_disks() {
+        let a = ok("σ.md");
+        let b = ok("ς.md");
+        assert_eq!(a.collision_key(), b.collision_key());
+        assert_eq!(find_collisions([&a, &b]).len(), 1);
     }
 
     #[test]

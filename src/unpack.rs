@@ -49,7 +49,17 @@ impl FileSink for StagingSink<'_> {
             .write(true)
             .create_new(true)
             .open(&path)
-            .map_err(|e| Self::write_error(&path, e))?;
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    // Only names that this file system treats as equal can meet here.
+                    BundleError::ArchiveMismatch(format!(
+                        "{:?} has the same name as another file of the bundle on this disk",
+                        entry.path.as_str()
+                    ))
+                } else {
+                    Self::write_error(&path, e)
+                }
+            })?;
         self.current = Some((path, file));
         Ok(())
     }
@@ -120,11 +130,18 @@ fn check_destination(destination: &Path) -> Result<Destination, BundleError> {
                 Some(parent) if !parent.as_os_str().is_empty() => parent,
                 _ => Path::new("."),
             };
-            let parent = fs::canonicalize(parent).map_err(|_| {
-                destination_error(format!(
-                    "the folder {} does not exist; create it first",
-                    parent.display()
-                ))
+            let parent = fs::canonicalize(parent).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    destination_error(format!(
+                        "the folder {} does not exist; create it first",
+                        parent.display()
+                    ))
+                } else {
+                    BundleError::Write {
+                        path: parent.to_path_buf(),
+                        source: e,
+                    }
+                }
             })?;
             (parent.join(name), None)
         }

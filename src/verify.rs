@@ -12,7 +12,7 @@ use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
 
-use crate::format::frames::{MAX_PAX_ENTRY_LEN, MAX_WINDOW_LOG, TAR_BLOCK_LEN};
+use crate::format::frames::{MAX_PAX_ENTRY_LEN, MAX_WINDOW_LOG, TAR_BLOCK_LEN, frame_window_size};
 use crate::format::header::{ReadHeaderError, SignedHeader};
 use crate::format::{FileEntry, FormatError, Manifest, Sha256Digest};
 use crate::io::{Progress, read_fully};
@@ -45,8 +45,8 @@ pub enum BundleError {
     CorruptedFrame { index: usize, files: String },
     #[error("corrupted: the payload does not match its signature")]
     CorruptedPayload,
-    #[error("corrupted: {extra} unsigned bytes follow the end of the signed payload")]
-    TrailingData { extra: u64 },
+    #[error("corrupted: {} unsigned bytes follow the end of the signed payload", if *.at_least { format!("at least {extra}") } else { extra.to_string() })]
+    TrailingData { extra: u64, at_least: bool },
     #[error("the archive inside does not match its signed manifest: {0}")]
     ArchiveMismatch(String),
     #[error("cannot read the bundle: {0}")]
@@ -196,11 +196,17 @@ fn expect_end<R: Read>(reader: &mut R) -> Result<(), BundleError> {
         }
         // Enough to report; no need to read a huge appended blob to the end.
         if extra >= 1 << 20 {
-            break;
+            return Err(BundleError::TrailingData {
+                extra,
+                at_least: true,
+            });
         }
     }
     if extra > 0 {
-        return Err(BundleError::TrailingData { extra });
+        return Err(BundleError::TrailingData {
+            extra,
+            at_least: false,
+        });
     }
     Ok(())
 }
@@ -262,6 +268,7 @@ struct FrameProducer<'a, R> {
     progress: &'a dyn Progress,
     compressed: Vec<u8>,
     decompressor: zstd::bulk::Decompressor<'static>,
+    payload_hasher: Sha256,
 }
 
 /// Decompressed frames in flight between the threads: bounded, so memory stays flat.
@@ -292,6 +299,7 @@ impl<R: Read> FrameProducer<'_, R> {
         let after = self.manifest.payload.length - frame.offset - frame.length;
         read_exact_or_truncated(self.input, &mut self.compressed, after)?;
         self.progress.advance(frame.length);
+        self.payload_hasher.update(&self.compressed);
         if Sha256Digest::of(&self.compressed) != frame.sha256 {
             return Err(BundleError::CorruptedFrame {
                 index,
@@ -302,9 +310,7 @@ impl<R: Read> FrameProducer<'_, R> {
         // exactly one zstd frame of the declared size.
         let one_frame = zstd::zstd_safe::find_frame_compressed_size(&self.compressed)
             .is_ok_and(|size| size == length)
-            && self
-                .compressed
-                .starts_with(&zstd::zstd_safe::MAGICNUMBER.to_le_bytes());
+            && frame_window_size(&self.compressed).is_some_and(|w| w <= 1 << MAX_WINDOW_LOG);
         let tar_len = frame.tar_length as usize;
         tar.resize(tar_len, 0);
         let decoded = one_frame
@@ -333,7 +339,15 @@ impl<R: Read> FrameProducer<'_, R> {
                 return;
             }
         }
-        if let Err(error) = expect_end(self.input) {
+        // Every frame matched its hash, so this can only differ in a bundle whose signer wrote
+        // a wrong payload hash; refuse it, so a full check never accepts what --quick refuses.
+        let payload_hash = Sha256Digest(std::mem::take(&mut self.payload_hasher).finalize().into());
+        let end = if payload_hash == self.manifest.payload.sha256 {
+            expect_end(self.input)
+        } else {
+            Err(BundleError::CorruptedPayload)
+        };
+        if let Err(error) = end {
             let _ = frames.send(Err(error));
         }
     }
@@ -383,16 +397,16 @@ pub fn stream_files<R: Read + Send>(
 ) -> Result<(), BundleError> {
     let manifest = &header.manifest;
     progress.set_total(manifest.payload.length);
-    let mut decompressor = zstd::bulk::Decompressor::new().map_err(BundleError::Read)?;
-    decompressor
-        .set_parameter(zstd::zstd_safe::DParameter::WindowLogMax(MAX_WINDOW_LOG))
-        .map_err(BundleError::Read)?;
+    // Frames are decoded in one call into a buffer of their declared size, which allocates no
+    // window; the window limit is checked on each frame's header instead (frame_window_size).
+    let decompressor = zstd::bulk::Decompressor::new().map_err(BundleError::Read)?;
     let producer = FrameProducer {
         input: reader,
         manifest,
         progress,
         compressed: Vec::new(),
         decompressor,
+        payload_hasher: Sha256::new(),
     };
     let (frame_sender, frames) = mpsc::sync_channel(FRAMES_IN_FLIGHT);
     let (spare, spare_receiver) = mpsc::channel();
@@ -431,18 +445,26 @@ fn walk_tar(
     sink: &mut dyn FileSink,
 ) -> Result<(), BundleError> {
     walk_entries(manifest, frames, sink)?;
-    // After the first end-of-archive block only zero padding may follow, and the frames'
-    // signed lengths already bound how much.
+    // The tar parser stops after reading the first of the two zero blocks that end an archive
+    // (or at the end of the stream); exactly the second must remain.
     let mut rest = [0u8; 4096];
+    let mut remaining = 0u64;
     loop {
         let n = frames.read(&mut rest).map_err(tar_error)?;
         if n == 0 {
-            return Ok(());
+            break;
         }
         if rest[..n].iter().any(|&b| b != 0) {
             return Err(mismatch("data follows the end of the tar archive".into()));
         }
+        remaining += n as u64;
     }
+    if remaining != TAR_BLOCK_LEN {
+        return Err(mismatch(
+            "the tar archive does not end with exactly two zero blocks".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn tar_error(e: io::Error) -> BundleError {
@@ -545,18 +567,25 @@ fn read_pax_path<R: Read>(entry: &mut tar::Entry<'_, R>) -> Result<Vec<u8>, Bund
     entry
         .read_to_end(&mut data)
         .map_err(|e| mismatch(format!("a PAX header cannot be read ({e})")))?;
-    let mut path = None;
-    for extension in tar::PaxExtensions::new(&data) {
-        let extension = extension.map_err(|_| mismatch("a PAX header is malformed".into()))?;
-        match extension.key_bytes() {
-            b"path" => path = Some(extension.value_bytes().to_vec()),
-            other => {
-                return Err(mismatch(format!(
-                    "a PAX header sets {:?}, which tamizdat bundles never use",
-                    String::from_utf8_lossy(other)
-                )));
-            }
-        }
+    // Exactly one record, "<len> path=<value>\n", whose length is the whole header's data.
+    let declared: Option<usize> = data
+        .split(|&b| b == b' ')
+        .next()
+        .and_then(|digits| std::str::from_utf8(digits).ok())
+        .and_then(|digits| digits.parse().ok());
+    if declared != Some(data.len()) {
+        return Err(mismatch("a PAX header must hold exactly one record".into()));
     }
-    path.ok_or_else(|| mismatch("a PAX header has no path".into()))
+    let mut records = tar::PaxExtensions::new(&data);
+    let record = records
+        .next()
+        .and_then(Result::ok)
+        .ok_or_else(|| mismatch("a PAX header is malformed".into()))?;
+    if record.key_bytes() != b"path" {
+        return Err(mismatch(format!(
+            "a PAX header sets {:?}, which tamizdat bundles never use",
+            String::from_utf8_lossy(record.key_bytes())
+        )));
+    }
+    Ok(record.value_bytes().to_vec())
 }

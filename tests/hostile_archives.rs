@@ -66,6 +66,13 @@ fn raw_header(name: &[u8], kind: u8, mode: u32, size: u64, link: Option<&[u8]>) 
 }
 
 fn tar_bytes(entries: &[RawEntry], after_end: &[u8]) -> Vec<u8> {
+    let mut out = tar_entries(entries);
+    out.extend_from_slice(&[0u8; 1024]);
+    out.extend_from_slice(after_end);
+    out
+}
+
+fn tar_entries(entries: &[RawEntry]) -> Vec<u8> {
     let mut out = Vec::new();
     for entry in entries {
         if let Some(pax) = &entry.pax {
@@ -89,8 +96,6 @@ fn tar_bytes(entries: &[RawEntry], after_end: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&entry.data);
         block_pad(&mut out);
     }
-    out.extend_from_slice(&[0u8; 1024]);
-    out.extend_from_slice(after_end);
     out
 }
 
@@ -111,8 +116,20 @@ impl Hostile {
     /// values can be signed) over the given tar stream, in one frame.
     fn bundle(&self, files: Vec<Value>, tar: &[u8], declared_tar_length: Option<u64>) -> PathBuf {
         let frame = zstd::bulk::compress(tar, 3).unwrap();
+        self.bundle_with(files, frame, tar.len() as u64, declared_tar_length, |_| {})
+    }
+
+    /// Like `bundle`, with the compressed frame given and a last say over the manifest.
+    fn bundle_with(
+        &self,
+        files: Vec<Value>,
+        frame: Vec<u8>,
+        tar_len: u64,
+        declared_tar_length: Option<u64>,
+        edit: impl FnOnce(&mut Value),
+    ) -> PathBuf {
         let frame_hash = Sha256Digest::of(&frame).to_hex();
-        let tar_length = declared_tar_length.unwrap_or(tar.len() as u64);
+        let tar_length = declared_tar_length.unwrap_or(tar_len);
         let manifest = json!({
             "publisher": {"key_id": self.key.public().key_id().to_hex(), "name": "x"},
             "channel": "attack", "sequence": 1, "created": "2026-11-25T00:00:00Z",
@@ -122,6 +139,8 @@ impl Hostile {
             "files": files,
             "articles": [],
         });
+        let mut manifest = manifest;
+        edit(&mut manifest);
         let json = serde_json::to_vec(&manifest).unwrap();
         let (mut bytes, message) = unsigned_header(self.key.public().key_id(), &json).unwrap();
         bytes.extend_from_slice(&self.key.sign(&message));
@@ -385,4 +404,108 @@ fn setuid_and_executable_bits_in_the_tar_are_never_applied() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o7111, 0, "mode {mode:o}");
+}
+
+#[test]
+fn tar_without_its_end_blocks_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_entries(&[file("a.txt", b"1")]);
+    let bundle = attack.bundle(vec![listed("a.txt", b"1")], &tar, None);
+    attack.assert_refused(&bundle, "two zero blocks");
+}
+
+#[test]
+fn pax_header_with_two_records_is_refused() {
+    let attack = Hostile::new();
+    let mut entry = file("a.txt", b"x");
+    let mut records = pax_record("path", "a.txt");
+    records.extend(pax_record("path", "../../x.txt"));
+    entry.pax = Some(records);
+    let tar = tar_bytes(&[entry], &[]);
+    let bundle = attack.bundle(vec![listed("a.txt", b"x")], &tar, None);
+    attack.assert_refused(&bundle, "exactly one record");
+}
+
+#[test]
+fn wrong_payload_hash_is_refused_by_full_verification_too() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("a.txt", b"1")], &[]);
+    let frame = zstd::bulk::compress(&tar, 3).unwrap();
+    let bundle = attack.bundle_with(
+        vec![listed("a.txt", b"1")],
+        frame,
+        tar.len() as u64,
+        None,
+        |m| {
+            m["payload"]["sha256"] = json!(Sha256Digest::of(b"another payload").to_hex());
+        },
+    );
+    attack.assert_refused(&bundle, "the payload does not match its signature");
+}
+
+#[test]
+fn frame_asking_for_a_huge_window_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("a.txt", b"1")], &[]);
+    // A streamed frame of unknown size keeps the window it was given: 2^27 bytes.
+    let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+    encoder.window_log(27).unwrap();
+    encoder.include_contentsize(false).unwrap();
+    std::io::Write::write_all(&mut encoder, &tar).unwrap();
+    let frame = encoder.finish().unwrap();
+    assert_eq!(
+        tamizdat::format::frames::frame_window_size(&frame),
+        Some(1 << 27)
+    );
+    let bundle = attack.bundle_with(
+        vec![listed("a.txt", b"1")],
+        frame,
+        tar.len() as u64,
+        None,
+        |_| {},
+    );
+    attack.assert_refused(&bundle, "does not decompress to the");
+}
+
+#[test]
+fn title_with_terminal_escapes_is_refused_and_info_shows_it_escaped() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("a.txt", b"1")], &[]);
+    let frame = zstd::bulk::compress(&tar, 3).unwrap();
+    let spoof = "x\u{1b}[2K\rx.tar.zst: signature VALID: signed by Someone Else";
+    let bundle = attack.bundle_with(
+        vec![listed("a.txt", b"1")],
+        frame,
+        tar.len() as u64,
+        None,
+        |m| m["title"] = json!(spoof),
+    );
+    attack.assert_refused(&bundle, "control");
+    // Shown by a reader who does not trust the key: escaped, never raw.
+    let output = Command::new(env!("CARGO_BIN_EXE_tamizdat"))
+        .arg("info")
+        .arg(&bundle)
+        .env("TAMIZDAT_HOME", attack.work.path().join("home"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout.contains("UNVERIFIED"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "raw escape printed: {stdout:?}");
+    assert!(stdout.contains("\\u{1b}"), "{stdout}");
+}
+
+#[test]
+fn bidi_override_in_a_signed_title_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("a.txt", b"1")], &[]);
+    let frame = zstd::bulk::compress(&tar, 3).unwrap();
+    let bundle = attack.bundle_with(
+        vec![listed("a.txt", b"1")],
+        frame,
+        tar.len() as u64,
+        None,
+        |m| m["title"] = json!("News \u{202e}lacol"),
+    );
+    attack.assert_refused(&bundle, "direction");
 }

@@ -4,6 +4,7 @@
 mod common;
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use common::*;
@@ -423,6 +424,10 @@ fn keygen_writes_an_encrypted_0600_key_that_packs_only_with_its_passphrase() {
     };
     let wrong_file = dir.join("wrong-passphrase.txt");
     fs::write(&wrong_file, "not the passphrase\n").unwrap();
+    fs::set_permissions(&wrong_file, fs::Permissions::from_mode(0o600)).unwrap();
+    let exposed_file = dir.join("exposed.txt");
+    fs::write(&exposed_file, "correct horse battery staple\n").unwrap();
+    fs::set_permissions(&exposed_file, fs::Permissions::from_mode(0o644)).unwrap();
     let right = pack_with("right.tzst")
         .env("TAMIZDAT_PASSPHRASE", "correct horse battery staple")
         .spawn();
@@ -431,14 +436,27 @@ fn keygen_writes_an_encrypted_0600_key_that_packs_only_with_its_passphrase() {
         .arg(&wrong_file)
         .spawn();
     let none = pack_with("none.tzst").spawn();
-    let (right, wrong, none) = (right.wait(), wrong.wait(), none.wait());
+    let exposed = pack_with("exposed.tzst")
+        .arg("--passphrase-file")
+        .arg(&exposed_file)
+        .spawn();
+    let (right, wrong, none, exposed) = (right.wait(), wrong.wait(), none.wait(), exposed.wait());
 
     right.expect_code(0).expect_text(&public.fingerprint());
     verify(&dir.join("right.tzst"), &public_path)
         .expect_code(0)
         .expect_text(&public.fingerprint());
 
-    wrong.expect_code(2).expect_text("passphrase");
+    wrong
+        .expect_code(2)
+        .expect_text("the passphrase for")
+        .expect_text("is wrong");
+    // A passphrase file others can read is refused like a secret key file, even when right.
+    exposed.expect_code(2).expect_text("chmod 600");
+    assert_absent(
+        &dir.join("exposed.tzst"),
+        "pack with an exposed passphrase file",
+    );
     assert_absent(&dir.join("wrong.tzst"), "pack with a wrong passphrase");
 
     // No passphrase and no terminal: an error, never a hang on a prompt.

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use tamizdat::cli::{ProgressBar, human_bytes};
+use tamizdat::cli::{ProgressBar, human_bytes, shown};
 use tamizdat::error::{EXIT_ERROR, EXIT_INVALID, EXIT_OK, Error};
+use tamizdat::format::Manifest;
 use tamizdat::keys::PublicKey;
 use tamizdat::trust::TrustStore;
 use tamizdat::verify::{
@@ -189,20 +190,22 @@ fn with_file(path: &Path, error: BundleError) -> Error {
     }
 }
 
+/// The one line that says a bundle is genuine. The signer comes first and the title last,
+/// escaped and cut short, so nothing a publisher writes can look like another publisher.
 fn describe(path: &Path, header: &VerifiedHeader) -> String {
     let manifest = header.manifest();
     format!(
-        "{}: \"{}\" from {} [{}], channel {} #{}, {}, {} articles, {} files, {}",
+        "{}: signed by {} [{}], channel {} #{}, {}, {} articles, {} files, {}: \"{}\"",
         path.display(),
-        manifest.title,
-        header.signer().name(),
+        shown(header.signer().name(), 100),
         header.signer().fingerprint(),
         manifest.channel,
         manifest.sequence,
         manifest.created,
         manifest.articles.len(),
         manifest.files.len(),
-        human_bytes(header.bundle_len())
+        human_bytes(header.bundle_len()),
+        shown(&manifest.title, 120)
     )
 }
 
@@ -243,21 +246,23 @@ fn info(path: &Path, json: bool, keys: &TrustedKeys) -> Result<u8, Error> {
         .and_then(|mut reader| read_header(&mut reader))
         .map_err(|e| with_file(path, e))?;
     let verified = verify_header(&header, keys);
-    let (status, manifest_value) = match &verified {
+    // An unverified manifest is only ever parsed into the typed, size-checked Manifest,
+    // never into a free-form JSON tree, and everything shown from it is escaped.
+    let (status, manifest) = match &verified {
         Ok(verified) => (
             format!(
                 "signature VALID: signed by {} [{}] (the payload was not checked; run `tamizdat verify`)",
-                verified.signer().name(),
+                shown(verified.signer().name(), 100),
                 verified.signer().fingerprint()
             ),
-            serde_json::to_value(verified.manifest()).ok(),
+            Some(verified.manifest().clone()),
         ),
         Err(error) => (
             format!("UNVERIFIED: {error}"),
             header
                 .manifest_json()
                 .ok()
-                .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok()),
+                .and_then(|json| Manifest::from_json(&json).ok()),
         ),
     };
     if json {
@@ -267,7 +272,7 @@ fn info(path: &Path, json: bool, keys: &TrustedKeys) -> Result<u8, Error> {
             "status": status,
             "key_id": header.preamble.key_id.to_hex(),
             "format_version": format!("1.{}", header.preamble.format_minor),
-            "manifest": manifest_value,
+            "manifest": manifest,
         });
         print(format_args!(
             "{}",
@@ -279,37 +284,43 @@ fn info(path: &Path, json: bool, keys: &TrustedKeys) -> Result<u8, Error> {
             "format 1.{}, key id {}",
             header.preamble.format_minor, header.preamble.key_id
         ))?;
-        match &manifest_value {
-            Some(value) => {
-                let label = if verified.is_ok() {
-                    "signed manifest"
+        match &manifest {
+            Some(manifest) => {
+                if verified.is_ok() {
+                    print(format_args!("signed manifest:"))?;
                 } else {
-                    "UNVERIFIED manifest (anyone could have written this)"
-                };
-                print(format_args!("{label}:"))?;
-                for field in ["channel", "sequence", "created", "title", "language"] {
-                    print(format_args!("  {field}: {}", value[field]))?;
+                    print(format_args!(
+                        "UNVERIFIED manifest (anyone could have written this):"
+                    ))?;
+                    print(format_args!(
+                        "  claims to be from: {}",
+                        shown(&manifest.publisher.name, 100)
+                    ))?;
                 }
-                if let Some(publisher) = value.get("publisher") {
-                    print(format_args!("  publisher: {publisher}"))?;
-                }
-                let count = |key: &str| value[key].as_array().map_or(0, Vec::len);
+                print(format_args!("  channel: {}", manifest.channel))?;
+                print(format_args!("  sequence: {}", manifest.sequence))?;
+                print(format_args!("  created: {}", manifest.created))?;
+                print(format_args!("  title: {}", shown(&manifest.title, 200)))?;
+                print(format_args!(
+                    "  language: {}",
+                    shown(&manifest.language, 40)
+                ))?;
                 print(format_args!(
                     "  {} articles, {} files, {} frames",
-                    count("articles"),
-                    count("files"),
-                    count("frames")
+                    manifest.articles.len(),
+                    manifest.files.len(),
+                    manifest.frames.len()
                 ))?;
-                for article in value["articles"].as_array().into_iter().flatten() {
+                for article in &manifest.articles {
                     print(format_args!(
                         "    {} [{}] {}",
-                        article["main_file"].as_str().unwrap_or("?"),
-                        article["language"].as_str().unwrap_or("?"),
-                        article["title"].as_str().unwrap_or("?")
+                        shown(article.main_file.as_str(), 200),
+                        shown(article.language.as_deref().unwrap_or("?"), 40),
+                        shown(&article.title, 200)
                     ))?;
                 }
             }
-            None => print(format_args!("the manifest is not readable JSON"))?,
+            None => print(format_args!("the manifest cannot be read"))?,
         }
     }
     Ok(if verified.is_ok() {

@@ -43,6 +43,30 @@ pub fn tar_entry_len_bound(size: u64) -> u64 {
         .saturating_add(padded_len(size))
 }
 
+/// zstd's frame magic number, little-endian (RFC 8878 section 3.1.1).
+pub const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
+/// The window a zstd frame asks for, from its header (RFC 8878 section 3.1.1.1.2), or None if
+/// the bytes do not start with a zstd frame header. Single-segment frames need no more window
+/// than their content size. Decoding in one call into a bounded buffer never allocates the
+/// window, but FORMAT.md refuses large windows so every conforming reader behaves alike.
+pub fn frame_window_size(frame: &[u8]) -> Option<u64> {
+    let descriptor = *frame.get(4)?;
+    if frame[..4] != ZSTD_MAGIC {
+        return None;
+    }
+    let single_segment = descriptor & 0x20 != 0;
+    if single_segment {
+        let content_size = zstd::zstd_safe::get_frame_content_size(frame).ok()??;
+        return Some(content_size);
+    }
+    let window_descriptor = *frame.get(5)?;
+    let exponent = u64::from(window_descriptor >> 3);
+    let mantissa = u64::from(window_descriptor & 0x07);
+    let base = 1u64 << (10 + exponent);
+    Some(base + base / 8 * mantissa)
+}
+
 /// Tracks the frame being filled and says where the rule cuts.
 #[derive(Debug, Default, Clone)]
 pub struct FramePlanner {
@@ -98,6 +122,21 @@ mod tests {
         assert!(planner.wrote(1));
         planner.closed();
         assert!(planner.is_empty());
+    }
+
+    #[test]
+    fn window_size_is_read_from_real_frames() {
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let frame = zstd::bulk::compress(&data, 19).unwrap();
+        let window = frame_window_size(&frame).unwrap();
+        assert!(window >= data.len() as u64 && window <= 1 << MAX_WINDOW_LOG);
+        // A window descriptor asking for 2^27 bytes, in a frame that is not single-segment.
+        let mut big = frame.clone();
+        big[4] &= !0x20;
+        big.insert(5, (27 - 10) << 3);
+        assert_eq!(frame_window_size(&big), Some(1 << 27));
+        assert_eq!(frame_window_size(b"not a frame"), None);
+        assert_eq!(frame_window_size(&frame[..4]), None);
     }
 
     #[test]

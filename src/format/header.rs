@@ -54,7 +54,7 @@ pub const SIGNATURE_CONTEXT: &[u8] = b"tamizdat/v1/bundle-header\0";
 pub const MAX_MANIFEST_LEN: usize = 16 * 1024 * 1024;
 /// Fixed, so the same manifest always compresses to the same bytes whatever the payload level.
 pub const MANIFEST_LEVEL: i32 = 9;
-/// A manifest frame decodes into a buffer of its declared size; no window beyond 16 MiB.
+/// A manifest frame never needs a window beyond its own size limit, 16 MiB.
 const MANIFEST_WINDOW_LOG: u32 = 24;
 
 /// The fixed-size start of a bundle, enough to know which key to check and how much to read.
@@ -90,6 +90,11 @@ impl Preamble {
         let manifest_len = u32::from_le_bytes(take4(bytes, 28)) as usize;
         let manifest_json_len = u32::from_le_bytes(take4(bytes, 32)) as usize;
         for len in [manifest_len, manifest_json_len] {
+            if len == 0 {
+                return Err(FormatError::InvalidManifest(
+                    "the header declares an empty manifest".into(),
+                ));
+            }
             if len > MAX_MANIFEST_LEN {
                 return Err(FormatError::ManifestTooLarge {
                     len,
@@ -221,17 +226,15 @@ impl SignedHeader {
                 "the manifest does not decompress to the {expected} bytes its header declares"
             ))
         };
-        let one_frame = zstd::zstd_safe::find_frame_compressed_size(compressed)
-            .is_ok_and(|size| size == compressed.len());
+        let one_frame = compressed.starts_with(&crate::format::frames::ZSTD_MAGIC)
+            && zstd::zstd_safe::find_frame_compressed_size(compressed)
+                .is_ok_and(|size| size == compressed.len())
+            && crate::format::frames::frame_window_size(compressed)
+                .is_some_and(|window| window <= 1 << MANIFEST_WINDOW_LOG);
         if !one_frame {
             return Err(invalid());
         }
         let mut decompressor = zstd::bulk::Decompressor::new().map_err(|_| invalid())?;
-        decompressor
-            .set_parameter(zstd::zstd_safe::DParameter::WindowLogMax(
-                MANIFEST_WINDOW_LOG,
-            ))
-            .map_err(|_| invalid())?;
         let mut json = vec![0u8; expected];
         match decompressor.decompress_to_buffer(compressed, &mut json[..]) {
             Ok(n) if n == expected => Ok(json),

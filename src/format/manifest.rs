@@ -98,6 +98,18 @@ pub struct Article {
     pub images: Vec<EditionPath>,
 }
 
+/// Text shown to readers: at most MAX_TEXT_LEN bytes, no control characters (C0, C1) and no
+/// bidirectional embedding, override or isolate controls, which could make one string display
+/// as another. Joiners (U+200C, U+200D) stay allowed: Persian needs them.
+pub fn is_plain_text(text: &str) -> bool {
+    text.len() <= MAX_TEXT_LEN && !text.chars().any(|c| c.is_control() || is_bidi_control(c))
+}
+
+/// The Unicode bidirectional formatting characters (UAX #9, section 2).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 fn invalid(message: String) -> FormatError {
     FormatError::InvalidManifest(message)
 }
@@ -172,9 +184,9 @@ impl Manifest {
             ("title", &self.title),
             ("language", &self.language),
         ] {
-            if text.len() > MAX_TEXT_LEN || text.chars().any(char::is_control) {
+            if !is_plain_text(text) {
                 return Err(invalid(format!(
-                    "the {what} is longer than {MAX_TEXT_LEN} bytes or has control characters"
+                    "the {what} is longer than {MAX_TEXT_LEN} bytes or has control or direction-changing characters"
                 )));
             }
         }
@@ -309,6 +321,36 @@ impl Manifest {
     fn validate_articles(&self) -> Result<(), FormatError> {
         if self.articles.len() > self.files.len() {
             return Err(invalid("it lists more articles than files".into()));
+        }
+        let mut previous: Option<&EditionPath> = None;
+        for article in &self.articles {
+            let name = article.main_file.as_str();
+            if previous.is_some_and(|p| p.as_str().as_bytes() >= name.as_bytes()) {
+                return Err(invalid(format!(
+                    "articles must be listed once each in byte order of their paths, but {name:?} is not"
+                )));
+            }
+            previous = Some(&article.main_file);
+            if crate::article::article_kind(name).is_none() {
+                return Err(invalid(format!(
+                    "the article {name:?} is not a Markdown or HTML file"
+                )));
+            }
+            // Shown to people: bounded, and no control characters that could rewrite a
+            // terminal line or a page's layout.
+            let texts = [
+                Some(&article.title),
+                article.date.as_ref(),
+                article.language.as_ref(),
+                article.summary.as_ref(),
+            ];
+            let all = texts.into_iter().flatten().chain(article.authors.iter());
+            if let Some(bad) = all.into_iter().find(|text| !is_plain_text(text)) {
+                return Err(invalid(format!(
+                    "the article {name:?} has a text field longer than {MAX_TEXT_LEN} bytes or with control or direction-changing characters: {:?}",
+                    bad.chars().take(40).collect::<String>()
+                )));
+            }
         }
         let is_file = |path: &EditionPath| {
             self.files
