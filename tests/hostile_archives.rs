@@ -183,6 +183,14 @@ impl Hostile {
     }
 }
 
+/// Signs a tar of `entries` under a manifest listing `files` (the attacker's trusted key) and
+/// checks that unpacking it is refused with `expected`, leaving nothing anywhere.
+fn assert_attack_refused(entries: &[RawEntry], files: Vec<Value>, expected: &str) {
+    let attack = Hostile::new();
+    let bundle = attack.bundle(files, &tar_bytes(entries, &[]), None);
+    attack.assert_refused(&bundle, expected);
+}
+
 fn listed(path: &str, data: &[u8]) -> Value {
     json!({"path": path, "size": data.len(), "sha256": Sha256Digest::of(data).to_hex(),
            "media_type": "text/plain", "frame": 0})
@@ -190,26 +198,29 @@ fn listed(path: &str, data: &[u8]) -> Value {
 
 #[test]
 fn dot_dot_path_signed_in_the_manifest_is_refused() {
-    let attack = Hostile::new();
-    let tar = tar_bytes(&[file("../escaped.txt", b"x")], &[]);
-    let bundle = attack.bundle(vec![listed("../escaped.txt", b"x")], &tar, None);
-    attack.assert_refused(&bundle, "\"..\"");
+    assert_attack_refused(
+        &[file("../escaped.txt", b"x")],
+        vec![listed("../escaped.txt", b"x")],
+        "\"..\"",
+    );
 }
 
 #[test]
 fn dot_dot_path_in_the_tar_behind_an_innocent_manifest_is_refused() {
-    let attack = Hostile::new();
-    let tar = tar_bytes(&[file("../../escaped.txt", b"x")], &[]);
-    let bundle = attack.bundle(vec![listed("escaped.txt", b"x")], &tar, None);
-    attack.assert_refused(&bundle, "where the manifest lists \"escaped.txt\"");
+    assert_attack_refused(
+        &[file("../../escaped.txt", b"x")],
+        vec![listed("escaped.txt", b"x")],
+        "where the manifest lists \"escaped.txt\"",
+    );
 }
 
 #[test]
 fn absolute_path_in_the_tar_is_refused() {
-    let attack = Hostile::new();
-    let tar = tar_bytes(&[file("/tmp/escaped.txt", b"x")], &[]);
-    let bundle = attack.bundle(vec![listed("tmp/escaped.txt", b"x")], &tar, None);
-    attack.assert_refused(&bundle, "where the manifest lists");
+    assert_attack_refused(
+        &[file("/tmp/escaped.txt", b"x")],
+        vec![listed("tmp/escaped.txt", b"x")],
+        "where the manifest lists",
+    );
 }
 
 #[test]
@@ -272,74 +283,65 @@ fn gnu_long_name_and_sparse_entries_are_refused() {
 
 #[test]
 fn pax_header_with_keys_other_than_path_is_refused() {
-    let attack = Hostile::new();
     let mut entry = file("a.txt", b"x");
     entry.pax = Some(pax_record("linkpath", "/etc/x"));
-    let tar = tar_bytes(&[entry], &[]);
-    let bundle = attack.bundle(vec![listed("a.txt", b"x")], &tar, None);
-    attack.assert_refused(&bundle, "linkpath");
+    assert_attack_refused(&[entry], vec![listed("a.txt", b"x")], "linkpath");
 }
 
 #[test]
 fn pax_path_escaping_the_destination_is_refused() {
-    let attack = Hostile::new();
     let mut entry = file("a.txt", b"x");
     entry.pax = Some(pax_record("path", "../../x.txt"));
-    let tar = tar_bytes(&[entry], &[]);
-    let bundle = attack.bundle(vec![listed("a.txt", b"x")], &tar, None);
-    attack.assert_refused(&bundle, "where the manifest lists \"a.txt\"");
+    assert_attack_refused(
+        &[entry],
+        vec![listed("a.txt", b"x")],
+        "where the manifest lists \"a.txt\"",
+    );
 }
 
 #[test]
 fn same_path_twice_is_refused() {
-    let attack = Hostile::new();
-    let tar = tar_bytes(&[file("a.txt", b"1"), file("a.txt", b"2")], &[]);
-    let bundle = attack.bundle(
+    assert_attack_refused(
+        &[file("a.txt", b"1"), file("a.txt", b"2")],
         vec![listed("a.txt", b"1"), listed("a.txt", b"2")],
-        &tar,
-        None,
+        "listed once each",
     );
-    attack.assert_refused(&bundle, "listed once each");
 }
 
 #[test]
 fn names_colliding_on_case_insensitive_disks_are_refused() {
-    let attack = Hostile::new();
-    let tar = tar_bytes(&[file("A.txt", b"1"), file("a.txt", b"2")], &[]);
-    let bundle = attack.bundle(
+    assert_attack_refused(
+        &[file("A.txt", b"1"), file("a.txt", b"2")],
         vec![listed("A.txt", b"1"), listed("a.txt", b"2")],
-        &tar,
-        None,
+        "case-insensitive",
     );
-    attack.assert_refused(&bundle, "case-insensitive");
 }
 
 #[test]
 fn file_that_is_also_a_folder_is_refused() {
-    let attack = Hostile::new();
-    let tar = tar_bytes(&[file("a", b"1"), file("a/b.txt", b"2")], &[]);
-    let bundle = attack.bundle(vec![listed("a", b"1"), listed("a/b.txt", b"2")], &tar, None);
-    attack.assert_refused(&bundle, "also used as a folder");
+    assert_attack_refused(
+        &[file("a", b"1"), file("a/b.txt", b"2")],
+        vec![listed("a", b"1"), listed("a/b.txt", b"2")],
+        "also used as a folder",
+    );
 }
 
 #[test]
 fn tar_entry_missing_from_the_manifest_is_refused() {
-    let attack = Hostile::new();
-    let tar = tar_bytes(&[file("a.txt", b"1"), file("smuggled.txt", b"2")], &[]);
-    let bundle = attack.bundle(vec![listed("a.txt", b"1")], &tar, None);
-    attack.assert_refused(&bundle, "which the manifest does not list");
+    assert_attack_refused(
+        &[file("a.txt", b"1"), file("smuggled.txt", b"2")],
+        vec![listed("a.txt", b"1")],
+        "which the manifest does not list",
+    );
 }
 
 #[test]
 fn manifest_entry_missing_from_the_tar_is_refused() {
-    let attack = Hostile::new();
-    let tar = tar_bytes(&[file("a.txt", b"1")], &[]);
-    let bundle = attack.bundle(
+    assert_attack_refused(
+        &[file("a.txt", b"1")],
         vec![listed("a.txt", b"1"), listed("b.txt", b"2")],
-        &tar,
-        None,
+        "\"b.txt\" listed in the manifest is missing",
     );
-    attack.assert_refused(&bundle, "\"b.txt\" listed in the manifest is missing");
 }
 
 #[test]
@@ -416,14 +418,11 @@ fn tar_without_its_end_blocks_is_refused() {
 
 #[test]
 fn pax_header_with_two_records_is_refused() {
-    let attack = Hostile::new();
     let mut entry = file("a.txt", b"x");
     let mut records = pax_record("path", "a.txt");
     records.extend(pax_record("path", "../../x.txt"));
     entry.pax = Some(records);
-    let tar = tar_bytes(&[entry], &[]);
-    let bundle = attack.bundle(vec![listed("a.txt", b"x")], &tar, None);
-    attack.assert_refused(&bundle, "exactly one record");
+    assert_attack_refused(&[entry], vec![listed("a.txt", b"x")], "exactly one record");
 }
 
 #[test]
