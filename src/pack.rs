@@ -131,7 +131,14 @@ pub fn pack_edition(
         n => n,
     };
 
-    let listing = list_files(source)?;
+    let mut listing = list_files(source)?;
+    // An output inside the edition folder (replaced with --force) is not part of the edition.
+    if let Ok(existing_output) = fs::canonicalize(output) {
+        listing.files.retain(|file| {
+            file.location.file_name() != existing_output.file_name()
+                || fs::canonicalize(&file.location).ok().as_ref() != Some(&existing_output)
+        });
+    }
     if !listing.problems.is_empty() {
         // Report the names and the articles' problems together, without packing anything.
         let check = check_articles(&listing.files, options.allow_remote, threads);

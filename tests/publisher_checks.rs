@@ -260,6 +260,26 @@ fn pack_refuses_an_existing_output_without_force_and_replaces_it_with_force() {
 }
 
 #[test]
+fn output_inside_the_edition_folder_is_not_packed_into_the_next_edition() {
+    let work = tempfile::tempdir().unwrap();
+    let key = demo_key(work.path());
+    let edition = work.path().join("edition");
+    fs::create_dir(&edition).unwrap();
+    fs::write(edition.join("story.md"), "---\ntitle: Story\n---\nText.\n").unwrap();
+    let bundle = edition.join("edition.tzst");
+    pack(&edition, &key, &bundle, &[]).expect_code(0);
+    pack(&edition, &key, &bundle, &["--force"]).expect_code(0);
+    let info = info_json(&bundle, &key.public_path);
+    let paths: Vec<&str> = info["manifest"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["story.md"]);
+}
+
+#[test]
 fn failed_write_of_the_output_leaves_no_temporary_files() {
     let work = tempfile::tempdir().unwrap();
     let key = demo_key(work.path());
