@@ -508,3 +508,32 @@ fn bidi_override_in_a_signed_title_is_refused() {
     );
     attack.assert_refused(&bundle, "direction");
 }
+
+#[test]
+fn quick_check_hashes_the_payload_without_decompressing_it() {
+    // Frames that are not zstd at all, but whose hashes the signer listed: only a check that
+    // decompresses can notice, and --quick, which mirrors use, must not decompress.
+    let attack = Hostile::new();
+    let garbage = b"these bytes are not a zstd frame".to_vec();
+    let bundle = attack.bundle_with(vec![listed("a.txt", b"1")], garbage, 3072, None, |_| {});
+    let verify = |quick: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tamizdat"));
+        command.arg("verify");
+        if quick {
+            command.arg("--quick");
+        }
+        command
+            .arg("--public-key")
+            .arg(attack.work.path().join("trusted.pub"))
+            .arg(&bundle)
+            .env("TAMIZDAT_HOME", attack.work.path().join("home"))
+            .output()
+            .unwrap()
+    };
+    let quick = verify(true);
+    assert_eq!(quick.status.code(), Some(0), "{quick:?}");
+    assert!(String::from_utf8_lossy(&quick.stdout).starts_with("VALID"));
+    let full = verify(false);
+    assert_eq!(full.status.code(), Some(1), "{full:?}");
+    assert!(String::from_utf8_lossy(&full.stdout).contains("does not decompress"));
+}

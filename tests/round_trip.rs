@@ -398,3 +398,53 @@ fn unpack_into_a_folder_whose_parent_is_missing_fails_with_exit_2_and_creates_no
     assert_absent(&missing_parent, "the missing parent");
     assert_no_leftovers(work.path(), "after the refused unpack");
 }
+
+#[test]
+fn demo_packs_verifies_and_unpacks_the_sample_edition_showing_each_step() {
+    let work = tempfile::tempdir().unwrap();
+    let workspace = work.path().join("demo");
+    let home = work.path().join("home");
+    fs::create_dir(&home).unwrap();
+    let out = reader()
+        .arg("demo")
+        .arg("--workspace")
+        .arg(&workspace)
+        .home(&home)
+        .run();
+    out.expect_code(0)
+        .expect_text("1. Publisher: packing")
+        .expect_text("INSECURE")
+        .expect_text("2. Reader: verifying")
+        .expect_text("VALID")
+        .expect_text("3. Reader: unpacking")
+        .expect_text("[fa]")
+        .expect_text("[ru]");
+    // What it unpacked is the sample edition, byte for byte, and nothing else.
+    assert_eq!(
+        snapshot(&workspace.join("edition")),
+        snapshot(&example_edition())
+    );
+    // The demo key is used through a private copy; it never becomes trusted.
+    assert!(!home.join("trusted-keys").exists());
+    reader()
+        .arg("verify")
+        .arg(workspace.join("demo-edition.tar.zst"))
+        .home(&home)
+        .run()
+        .expect_code(1)
+        .expect_text("not signed by a key you trust");
+}
+
+#[test]
+fn nothing_but_the_summary_is_printed_when_stderr_is_not_a_terminal() {
+    let work = tempfile::tempdir().unwrap();
+    let key = demo_key(work.path());
+    let bundle = work.path().join("b.tzst");
+    let packed = pack(&example_edition(), &key, &bundle, &[]);
+    packed.expect_code(0);
+    assert_eq!(packed.stderr, "", "no progress bar off a terminal");
+    let out = work.path().join("out");
+    let unpacked = unpack(&bundle, &out, &key.public_path);
+    unpacked.expect_code(0);
+    assert_eq!(unpacked.stderr, "", "no progress bar off a terminal");
+}
