@@ -87,14 +87,22 @@ pub struct Article {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "bounded_list::<_, _, MAX_AUTHORS>"
+    )]
     pub authors: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Images the article shows, all of them files of this bundle.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "bounded_list::<_, _, MAX_IMAGES>"
+    )]
     pub images: Vec<EditionPath>,
 }
 
@@ -146,9 +154,121 @@ pub fn format_created(at: time::OffsetDateTime) -> String {
     at.format(&format).unwrap_or_default()
 }
 
+/// The most JSON values (strings, numbers, array elements, objects...) a manifest may hold.
+/// Parsed into structs, a value can take ten times its bytes of JSON (a 4-byte `"a",` becomes a
+/// 24-byte String and an allocation of its own), so the count, not only the byte size, bounds
+/// a reader's memory: 1.5 million values take at most about 75 MB. A legitimate manifest at the
+/// 16 MiB size limit holds about a million.
+pub const MAX_MANIFEST_VALUES: u64 = 1_500_000;
+/// Authors of one article.
+pub const MAX_AUTHORS: usize = 64;
+/// Images of one article.
+pub const MAX_IMAGES: usize = 1024;
+
+/// Counts the values of a JSON document as serde_json parses it, keeping none of them.
+struct ValueCounter<'a> {
+    count: &'a mut u64,
+}
+
+impl ValueCounter<'_> {
+    fn one<E: serde::de::Error>(&mut self) -> Result<(), E> {
+        *self.count += 1;
+        if *self.count > MAX_MANIFEST_VALUES {
+            return Err(E::custom(format!(
+                "it holds more than {MAX_MANIFEST_VALUES} values"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ValueCounter<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ValueCounter<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: serde::de::Error>(mut self, _: bool) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_i64<E: serde::de::Error>(mut self, _: i64) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_u64<E: serde::de::Error>(mut self, _: u64) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_f64<E: serde::de::Error>(mut self, _: f64) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_str<E: serde::de::Error>(mut self, _: &str) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_unit<E: serde::de::Error>(mut self) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        self.one()?;
+        while seq
+            .next_element_seed(ValueCounter { count: self.count })?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        self.one()?;
+        while map
+            .next_key_seed(ValueCounter { count: self.count })?
+            .is_some()
+        {
+            map.next_value_seed(ValueCounter { count: self.count })?;
+        }
+        Ok(())
+    }
+}
+
+/// Deserialises a list of at most `MAX` elements, refusing more as soon as they appear.
+fn bounded_list<'de, D, T, const MAX: usize>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Bounded<T, const MAX: usize>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>, const MAX: usize> serde::de::Visitor<'de> for Bounded<T, MAX> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX} elements")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut list = Vec::new();
+            while let Some(element) = seq.next_element()? {
+                if list.len() == MAX {
+                    return Err(serde::de::Error::custom(format!(
+                        "a list holds more than {MAX} elements"
+                    )));
+                }
+                list.push(element);
+            }
+            Ok(list)
+        }
+    }
+    deserializer.deserialize_seq(Bounded::<T, MAX>(std::marker::PhantomData))
+}
+
 impl Manifest {
-    /// Parses manifest bytes. Call only on bytes whose signature has verified.
+    /// Parses manifest bytes. Call only on bytes whose signature has verified (or, for
+    /// `tamizdat info`, to show what an unverified header claims): a first pass counts the
+    /// values without keeping them, so memory stays bounded whatever the bytes say.
     pub fn from_json(bytes: &[u8]) -> Result<Manifest, FormatError> {
+        let mut count = 0;
+        let mut counting = serde_json::Deserializer::from_slice(bytes);
+        serde::de::DeserializeSeed::deserialize(ValueCounter { count: &mut count }, &mut counting)
+            .map_err(|e| invalid(e.to_string()))?;
         serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))
     }
 
@@ -250,6 +370,7 @@ impl Manifest {
         let mut tar_bound = TAR_END_LEN;
         let mut previous: Option<&FileEntry> = None;
         let mut by_key: HashMap<String, &EditionPath> = HashMap::with_capacity(self.files.len());
+        let mut keys: Vec<String> = Vec::with_capacity(self.files.len());
         for file in &self.files {
             if let Some(previous) = previous {
                 if previous.path.as_str().as_bytes() >= file.path.as_str().as_bytes() {
@@ -279,7 +400,9 @@ impl Manifest {
                     file.path.as_str()
                 )));
             }
-            if let Some(other) = by_key.insert(file.path.collision_key(), &file.path) {
+            let key = file.path.collision_key();
+            keys.push(key.clone());
+            if let Some(other) = by_key.insert(key, &file.path) {
                 return Err(invalid(format!(
                     "the paths {:?} and {:?} would be the same file on a case-insensitive disk",
                     other.as_str(),
@@ -289,24 +412,23 @@ impl Manifest {
             tar_bound = tar_bound.saturating_add(tar_entry_len_bound(file.size));
             previous = Some(file);
         }
-        // A file cannot also be a folder holding other files ("a" and "a/b").
-        for file in &self.files {
-            let parent = file.path.parent();
-            let folders = parent
-                .match_indices('/')
-                .map(|(at, _)| &parent[..at])
-                .chain((!parent.is_empty()).then_some(parent));
-            for folder in folders {
-                let Ok(folder) = EditionPath::new(folder) else {
-                    continue;
-                };
-                if let Some(other) = by_key.get(&folder.collision_key()) {
-                    return Err(invalid(format!(
-                        "the file {:?} is also used as a folder by {:?}",
-                        other.as_str(),
-                        file.path.as_str()
-                    )));
-                }
+        // A file cannot also be a folder holding other files ("a" and "a/b"). Case mapping and
+        // NFC never move across a '/', so a folder's key is a prefix of its files' keys, and
+        // each key is computed once.
+        let mut folders: HashMap<&str, &EditionPath> = HashMap::new();
+        for (key, file) in keys.iter().zip(&self.files) {
+            for (at, _) in key.match_indices('/') {
+                folders.entry(&key[..at]).or_insert(&file.path);
+            }
+        }
+        for (key, file) in keys.iter().zip(&self.files) {
+            let path = &file.path;
+            if let Some(inside) = folders.get(key.as_str()) {
+                return Err(invalid(format!(
+                    "the file {:?} is also used as a folder by {:?}",
+                    path.as_str(),
+                    inside.as_str()
+                )));
             }
         }
         if self.payload.tar_length > tar_bound {
