@@ -1,7 +1,7 @@
 //! `tamizdat demo`: the whole journey, publisher to reader, on the sample edition.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cli::human_bytes;
 use crate::error::Error;
@@ -124,11 +124,7 @@ pub fn run_demo(paths: &DemoPaths, out: &mut dyn Write) -> Result<PathBuf, Error
     }
     print(
         out,
-        format!("Done. Everything is in {}", display(&paths.workspace)),
+        format!("Done. Everything is in {}", paths.workspace.display()),
     )?;
     Ok(unpacked)
-}
-
-fn display(path: &Path) -> String {
-    path.display().to_string()
 }

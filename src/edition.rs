@@ -80,18 +80,6 @@ impl Edition {
         counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         counts.first().map(|(language, _)| language.to_string())
     }
-
-    pub fn total_size(&self) -> u64 {
-        self.files.iter().map(|f| f.size).sum()
-    }
-}
-
-/// Walks the folder, refusing anything a reader could not unpack safely, and scans articles.
-/// Every problem is collected, so the publisher fixes them in one go.
-pub fn scan_edition(root: &Path, allow_remote: bool) -> Result<Edition, EditionError> {
-    let listing = list_files(root)?;
-    let check = check_articles(&listing.files, allow_remote, 1);
-    listing.into_edition(root, check)
 }
 
 /// The regular files of an edition folder, sorted, with every name that cannot be packed.

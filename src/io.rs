@@ -32,6 +32,14 @@ pub fn read_fully<R: io::Read>(reader: &mut R, buffer: &mut [u8]) -> io::Result<
     Ok(filled)
 }
 
+/// The folder holding `path`: `.` for a bare file name, where `Path::parent` gives "".
+pub fn parent_folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
 /// Syncs a folder so that a rename or a new entry in it survives a crash.
 pub fn sync_folder(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
@@ -67,7 +75,7 @@ pub struct StagingFolder {
     committed: bool,
 }
 
-/// Staging folders start with this, so a later run can recognise (and sweep) leftovers.
+/// Staging folders start with this, so a person (or a later sweep) can recognise leftovers.
 pub const STAGING_PREFIX: &str = ".tamizdat-staging-";
 
 impl StagingFolder {
@@ -95,13 +103,7 @@ impl StagingFolder {
         self.committed = true;
         // The verified tree is in place; failing to make the rename itself durable must not
         // report the unpack as failed, so this last sync is best effort.
-        if let Some(parent) = destination.parent() {
-            let _ = sync_folder(if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            });
-        }
+        let _ = sync_folder(parent_folder(destination));
         Ok(())
     }
 }

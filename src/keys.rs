@@ -523,10 +523,7 @@ pub fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyErr
         }
     })?;
     let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    let parent = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let parent = crate::io::parent_folder(path);
     // The folder too, so the new name survives a power cut (a key whose fingerprint was
     // already published must not vanish).
     let written = written.and_then(|()| crate::io::sync_folder(parent));

@@ -22,7 +22,7 @@ use crate::format::frames::{FramePlanner, TAR_BLOCK_LEN, TAR_END_LEN, padded_len
 use crate::format::header::unsigned_header;
 use crate::format::manifest::{MAX_TEXT_LEN, check_channel, format_created, is_plain_text};
 use crate::format::{FileEntry, FormatError, Frame, Manifest, Payload, Publisher, Sha256Digest};
-use crate::io::{Progress, sync_folder};
+use crate::io::{Progress, parent_folder, sync_folder};
 use crate::keys::SecretKey;
 use crate::path::EditionPath;
 use crate::verify::{BundleError, DiscardFiles, TrustedKeys, open_bundle, stream_files};
@@ -118,10 +118,7 @@ pub fn pack_edition(
     if !options.force && fs::symlink_metadata(output).is_ok() {
         return Err(PackError::OutputExists(output.to_path_buf()));
     }
-    let output_folder = match output.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let output_folder = parent_folder(output).to_path_buf();
     let write_error = |source| PackError::Write {
         path: output.to_path_buf(),
         source,

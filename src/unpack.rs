@@ -126,10 +126,7 @@ fn check_destination(destination: &Path) -> Result<Destination, BundleError> {
             let name = destination
                 .file_name()
                 .ok_or_else(|| destination_error(format!("{shown} does not name a new folder")))?;
-            let parent = match destination.parent() {
-                Some(parent) if !parent.as_os_str().is_empty() => parent,
-                _ => Path::new("."),
-            };
+            let parent = crate::io::parent_folder(destination);
             let parent = fs::canonicalize(parent).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
                     destination_error(format!(

@@ -85,10 +85,6 @@ impl TrustedKeys {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
     fn with_id(&self, key_id: KeyId) -> impl Iterator<Item = &PublicKey> {
         self.keys.iter().filter(move |key| key.key_id() == key_id)
     }
