@@ -448,3 +448,74 @@ fn nothing_but_the_summary_is_printed_when_stderr_is_not_a_terminal() {
     unpacked.expect_code(0);
     assert_eq!(unpacked.stderr, "", "no progress bar off a terminal");
 }
+
+#[test]
+fn articles_metadata_and_images_are_signed_in_the_manifest() {
+    let work = tempfile::tempdir().unwrap();
+    let key = demo_key(work.path());
+    let bundle = work.path().join("b.tzst");
+    pack(&example_edition(), &key, &bundle, &[]).expect_code(0);
+    let info = info_json(&bundle, &key.public_path);
+    assert_eq!(info["verified"], true);
+    let manifest = &info["manifest"];
+    // The edition takes its title and language from index.md.
+    assert_eq!(manifest["title"], "The Riverside Courier — Demo Edition");
+    assert_eq!(manifest["language"], "en");
+    let article = |path: &str| {
+        manifest["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["main_file"] == path)
+            .unwrap_or_else(|| panic!("no article {path} in {manifest}"))
+            .clone()
+    };
+    // Markdown: front matter.
+    let russian = article("ru/библиотека.md");
+    assert_eq!(
+        russian["title"],
+        "Библиотека на Садовой открыта, несмотря ни на что"
+    );
+    assert_eq!(russian["date"], "2026-11-20");
+    assert_eq!(russian["language"], "ru");
+    assert_eq!(
+        russian["authors"],
+        serde_json::json!(["Вера Самойлова", "Олег Тихонравов"])
+    );
+    assert!(russian["summary"].as_str().unwrap().starts_with("Когда"));
+    assert_eq!(
+        russian["images"],
+        serde_json::json!(["ru/images/library.png"])
+    );
+    // HTML: <title>, <html lang>, <meta name=author|date>, and its image.
+    let persian = article("fa/nanvayi.html");
+    assert_eq!(
+        persian["title"],
+        "تعاونی نانوایان نیلوفرآباد تنور را در زمستان روشن نگه می‌دارد"
+    );
+    assert_eq!(persian["language"], "fa");
+    assert_eq!(persian["date"], "2026-11-20");
+    assert!(!persian["authors"].as_array().unwrap().is_empty());
+    assert_eq!(
+        persian["images"],
+        serde_json::json!(["fa/images/bread.svg"])
+    );
+    // Images are files, not articles; every file has its media type.
+    let files = manifest["files"].as_array().unwrap();
+    let media = |path: &str| {
+        files
+            .iter()
+            .find(|f| f["path"] == path)
+            .map(|f| f["media_type"].as_str().unwrap().to_string())
+    };
+    assert_eq!(media("ru/images/library.png").as_deref(), Some("image/png"));
+    assert_eq!(
+        media("fa/images/bread.svg").as_deref(),
+        Some("image/svg+xml")
+    );
+    assert_eq!(
+        media("fa/nanvayi.html").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(manifest["articles"].as_array().unwrap().len(), 4);
+}
