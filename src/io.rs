@@ -1,6 +1,7 @@
 //! Small I/O pieces shared by pack and unpack: staged folders that appear whole or not at
 //! all, and syncing what must survive a power cut.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -68,22 +69,217 @@ pub fn random_suffix() -> String {
     data_encoding::HEXLOWER.encode(&bytes)
 }
 
+/// Names of everything tamizdat leaves beside a destination while it works start with this, so
+/// a person (or the sweep at the next run) can recognise leftovers of a crash.
+pub const WORK_PREFIX: &str = ".tamizdat-";
+
+/// Staging folders: `.tamizdat-staging-TAG-RANDOM`, where TAG names the destination's lock.
+pub const STAGING_PREFIX: &str = ".tamizdat-staging-";
+
+/// Lock files: `.tamizdat-lock-TAG`, held (flock) for as long as a destination is being written.
+pub const LOCK_PREFIX: &str = ".tamizdat-lock-";
+
+/// Kinds of work files that belong to a destination's lock: removed once that lock is free.
+const TAGGED_PREFIXES: [&str; 3] = [STAGING_PREFIX, ".tamizdat-bundle-", ".tamizdat-payload-"];
+
+/// The tag that ties a destination's lock file and work files together: 16 hex digits of the
+/// SHA-256 of the destination's name, so any name (up to 255 bytes, any script) gives a short,
+/// portable file name.
+pub fn lock_tag(name: &OsStr) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(name.as_encoded_bytes());
+    data_encoding::HEXLOWER.encode(&digest[..8])
+}
+
+/// Why a destination lock could not be taken.
+#[derive(Debug)]
+pub enum LockError {
+    /// Another process holds it: someone is writing the same destination right now.
+    Busy,
+    Io(io::Error),
+}
+
+/// Exclusive right to write one destination (a name in a folder), held as an advisory lock
+/// (`flock`) on `.tamizdat-lock-TAG` beside it. The kernel releases it when the process dies,
+/// even by SIGKILL, so a crash never leaves a destination locked; the lock file itself is
+/// removed when the lock is dropped, or swept at the next run after a crash.
+pub struct DestinationLock {
+    path: PathBuf,
+    tag: String,
+    // Holds the lock; closed after the file is unlinked in Drop.
+    _file: fs::File,
+}
+
+impl DestinationLock {
+    /// Takes the lock for `name` in `folder`, without waiting.
+    pub fn acquire(folder: &Path, name: &OsStr) -> Result<DestinationLock, LockError> {
+        Self::acquire_tag(folder, &lock_tag(name))
+    }
+
+    fn acquire_tag(folder: &Path, tag: &str) -> Result<DestinationLock, LockError> {
+        let path = folder.join(format!("{LOCK_PREFIX}{tag}"));
+        // Another process may unlink the lock file between our open and our lock (it was
+        // releasing the lock, or sweeping a stale one): then the inode we locked is no longer
+        // the one at the path, and we try again on the new one.
+        for _ in 0..16 {
+            let file = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(LockError::Io)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => return Err(LockError::Busy),
+                Err(fs::TryLockError::Error(error)) => return Err(LockError::Io(error)),
+            }
+            if same_file(&file, &path).map_err(LockError::Io)? {
+                return Ok(DestinationLock {
+                    path,
+                    tag: tag.to_string(),
+                    _file: file,
+                });
+            }
+        }
+        Err(LockError::Busy)
+    }
+
+    /// The tag to put in the names of this destination's work files.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+}
+
+impl Drop for DestinationLock {
+    fn drop(&mut self) {
+        // Unlinked while still locked, so nobody can lock this inode and believe it current.
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// True if `path` names the very file `file` has open.
+#[cfg(unix)]
+fn same_file(file: &fs::File, path: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let open = file.metadata()?;
+    match fs::symlink_metadata(path) {
+        Ok(named) => Ok(open.dev() == named.dev() && open.ino() == named.ino()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &fs::File, _path: &Path) -> io::Result<bool> {
+    // Elsewhere an open file cannot be unlinked, so the path still names it.
+    Ok(true)
+}
+
+/// Removes what a killed run left in `folder`: staging folders, temporary bundles and lock
+/// files whose lock nobody holds. Work files of a destination whose lock is held (a run in
+/// progress, in this process or another) are left alone. Returns how many were removed.
+pub fn sweep_leftovers(folder: &Path) -> io::Result<usize> {
+    let mut tags = std::collections::BTreeSet::new();
+    for entry in fs::read_dir(folder)? {
+        let name = entry?.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let tagged = TAGGED_PREFIXES
+            .iter()
+            .chain(std::iter::once(&LOCK_PREFIX))
+            .find_map(|prefix| name.strip_prefix(prefix));
+        if let Some(rest) = tagged
+            && rest.len() >= 16
+            && rest.is_char_boundary(16)
+            && rest[..16].bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            tags.insert(rest[..16].to_string());
+        }
+    }
+    let mut removed = 0;
+    for tag in tags {
+        // Holding the lock proves that no run is writing this destination: whatever carries
+        // its tag is a leftover. The lock file itself goes when the lock is dropped.
+        let Ok(lock) = DestinationLock::acquire_tag(folder, &tag) else {
+            continue;
+        };
+        removed += remove_work_files(folder, lock.tag())?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// Removes the work files carrying `tag` in `folder`.
+fn remove_work_files(folder: &Path, tag: &str) -> io::Result<usize> {
+    let mut removed = 0;
+    for entry in fs::read_dir(folder)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ours = TAGGED_PREFIXES.iter().any(|prefix| {
+            name.strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with(tag))
+        });
+        if !ours {
+            continue;
+        }
+        let path = entry.path();
+        let result = if entry.file_type()?.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        match result {
+            Ok(()) => removed += 1,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(removed)
+}
+
+/// Bytes free for this user on the file system holding `folder`, or None where unknown.
+pub fn free_space(folder: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let stats = rustix::fs::statvfs(folder).ok()?;
+        Some(stats.f_bavail.saturating_mul(stats.f_frsize))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = folder;
+        None
+    }
+}
+
+/// True for the errors a full disk, an exhausted quota or a file-size limit give (EFBIG: a
+/// write beyond RLIMIT_FSIZE or the file system's largest file, 4 GiB on FAT32).
+pub fn is_out_of_space(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::FileTooLarge
+    )
+}
+
 /// A folder being filled beside its final place. Dropped without [`StagingFolder::commit`], it
-/// is removed with everything in it, so a failure leaves nothing behind.
+/// is removed with everything in it, so a failure leaves nothing behind; a crash leaves it for
+/// [`sweep_leftovers`], which can tell it is abandoned because its destination lock is free.
 pub struct StagingFolder {
     path: PathBuf,
     committed: bool,
 }
 
-/// Staging folders start with this, so a person (or a later sweep) can recognise leftovers.
-pub const STAGING_PREFIX: &str = ".tamizdat-staging-";
-
 impl StagingFolder {
     /// Creates an empty staging folder in `parent` (which must be on the same file system as
-    /// the destination, so the final rename is atomic). It gets the user's ordinary folder
-    /// permissions, as the destination will.
-    pub fn create_in(parent: &Path) -> io::Result<StagingFolder> {
-        let path = parent.join(format!("{STAGING_PREFIX}{}", random_suffix()));
+    /// the destination, so the final rename is atomic), named after the destination's lock,
+    /// which the caller holds. It gets the user's ordinary folder permissions, as the
+    /// destination will.
+    pub fn create_in(parent: &Path, lock: &DestinationLock) -> io::Result<StagingFolder> {
+        let path = parent.join(format!(
+            "{STAGING_PREFIX}{}-{}",
+            lock.tag(),
+            random_suffix()
+        ));
         fs::create_dir(&path)?;
         Ok(StagingFolder {
             path,

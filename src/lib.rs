@@ -42,6 +42,7 @@ pub mod io;
 pub mod keys;
 pub mod pack;
 pub mod path;
+pub mod salvage;
 pub mod trust;
 pub mod unpack;
 pub mod verify;

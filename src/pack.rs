@@ -22,7 +22,9 @@ use crate::format::frames::{FramePlanner, TAR_BLOCK_LEN, TAR_END_LEN, padded_len
 use crate::format::header::unsigned_header;
 use crate::format::manifest::{MAX_TEXT_LEN, check_channel, format_created, is_plain_text};
 use crate::format::{FileEntry, FormatError, Frame, Manifest, Payload, Publisher, Sha256Digest};
-use crate::io::{Progress, parent_folder, sync_folder};
+use crate::io::{
+    DestinationLock, LockError, Progress, parent_folder, sweep_leftovers, sync_folder,
+};
 use crate::keys::SecretKey;
 use crate::path::EditionPath;
 use crate::verify::{BundleError, DiscardFiles, TrustedKeys, open_bundle, stream_files};
@@ -47,6 +49,11 @@ pub enum PackError {
     ChangedWhilePacking { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
+    #[error(
+        "another tamizdat-publish is writing {} right now; wait for it to finish, then try again",
+        .0.display()
+    )]
+    Busy(PathBuf),
     #[error("{0}")]
     Format(#[from] FormatError),
     #[error(
@@ -146,6 +153,17 @@ pub fn pack_edition(
             )),
         };
     }
+    // Taken after listing the edition, so the lock file is never part of an edition that holds
+    // its own output. Leftovers of a killed pack beside the output are swept under it.
+    let output_name = output.file_name().ok_or_else(|| {
+        PackError::InvalidOption(format!("{} is not a file name", output.display()))
+    })?;
+    let lock = match DestinationLock::acquire(&output_folder, output_name) {
+        Ok(lock) => lock,
+        Err(LockError::Busy) => return Err(PackError::Busy(output.to_path_buf())),
+        Err(LockError::Io(error)) => return Err(write_error(error)),
+    };
+    let _ = sweep_leftovers(&output_folder);
     // Articles are checked (parsing HTML is the slowest part of packing) while the payload is
     // compressed: their metadata is needed only for the manifest. A problem stops the payload.
     let stop = AtomicBool::new(false);
@@ -164,6 +182,7 @@ pub fn pack_edition(
             &listing.files,
             options,
             &output_folder,
+            lock.tag(),
             threads,
             progress,
             &stop,
@@ -191,7 +210,8 @@ pub fn pack_edition(
     header.extend_from_slice(&secret.sign(&message));
     drop(message);
 
-    let mut bundle = bundle_builder()
+    let prefix = format!(".tamizdat-bundle-{}-", lock.tag());
+    let mut bundle = bundle_builder(&prefix)
         .tempfile_in(&output_folder)
         .map_err(write_error)?;
     {
@@ -209,6 +229,7 @@ pub fn pack_edition(
     let (bundle_len, bundle_sha256) = self_check(bundle.path(), secret)?;
     persist(bundle, output, options.force)?;
     sync_folder(&output_folder).map_err(write_error)?;
+    drop(lock);
     Ok(PackReport {
         manifest,
         output: output.to_path_buf(),
@@ -227,6 +248,7 @@ fn write_payload(
     files: &[SourceFile],
     options: &PackOptions,
     output_folder: &Path,
+    lock_tag: &str,
     threads: usize,
     progress: &dyn Progress,
     stop: &AtomicBool,
@@ -237,7 +259,7 @@ fn write_payload(
     };
     progress.set_total(files.iter().map(|f| f.size).sum());
     let mut payload_file = tempfile::Builder::new()
-        .prefix(".tamizdat-payload-")
+        .prefix(&format!(".tamizdat-payload-{lock_tag}-"))
         .tempfile_in(output_folder)
         .map_err(write_error)?;
     let mtime = options.created.unix_timestamp().max(0) as u64;
@@ -345,9 +367,9 @@ fn persist(bundle: tempfile::NamedTempFile, output: &Path, force: bool) -> Resul
 
 /// A bundle is made to be published: ordinary permissions (0666 less the umask, as for any new
 /// file), not the owner-only default of temporary files, so web servers and mirrors can read it.
-fn bundle_builder() -> tempfile::Builder<'static, 'static> {
+fn bundle_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".tamizdat-bundle-");
+    builder.prefix(prefix);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

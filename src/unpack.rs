@@ -9,14 +9,14 @@ use std::fs;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use crate::format::FileEntry;
-use crate::io::{Progress, StagingFolder};
+use crate::format::{FileEntry, Manifest};
+use crate::io::{DestinationLock, LockError, Progress, StagingFolder, free_space, sweep_leftovers};
 use crate::verify::{
     BundleError, FileSink, TrustedKeys, VerifiedHeader, open_bundle, stream_files,
 };
 
 /// Writes the files of a verified stream under a staging folder.
-struct StagingSink<'a> {
+pub(crate) struct StagingSink<'a> {
     root: &'a Path,
     current: Option<(PathBuf, fs::File)>,
     /// The folder of the previous file: files come sorted, so most share it and need no mkdir.
@@ -24,10 +24,23 @@ struct StagingSink<'a> {
 }
 
 impl StagingSink<'_> {
-    fn write_error(path: &Path, source: std::io::Error) -> BundleError {
-        BundleError::Write {
-            path: path.to_path_buf(),
-            source,
+    pub(crate) fn new(root: &Path) -> StagingSink<'_> {
+        StagingSink {
+            root,
+            current: None,
+            last_folder: PathBuf::new(),
+        }
+    }
+
+    /// Removes the file being written, if any: its bytes did not verify (salvage goes on
+    /// without it; unpack removes the whole staging folder anyway).
+    pub(crate) fn discard_current(&mut self) -> Result<(), BundleError> {
+        match self.current.take() {
+            Some((path, file)) => {
+                drop(file);
+                fs::remove_file(&path).map_err(|e| BundleError::write(&path, e))
+            }
+            None => Ok(()),
         }
     }
 }
@@ -40,7 +53,7 @@ impl FileSink for StagingSink<'_> {
         if let Some(parent) = path.parent()
             && parent != self.last_folder
         {
-            fs::create_dir_all(parent).map_err(|e| Self::write_error(parent, e))?;
+            fs::create_dir_all(parent).map_err(|e| BundleError::write(parent, e))?;
             self.last_folder = parent.to_path_buf();
         }
         // create_new: a name that resolves to an existing file (a collision the manifest
@@ -57,7 +70,7 @@ impl FileSink for StagingSink<'_> {
                         entry.path.as_str()
                     ))
                 } else {
-                    Self::write_error(&path, e)
+                    BundleError::write(&path, e)
                 }
             })?;
         self.current = Some((path, file));
@@ -66,7 +79,9 @@ impl FileSink for StagingSink<'_> {
 
     fn write(&mut self, data: &[u8]) -> Result<(), BundleError> {
         match &mut self.current {
-            Some((path, file)) => file.write_all(data).map_err(|e| Self::write_error(path, e)),
+            Some((path, file)) => file
+                .write_all(data)
+                .map_err(|e| BundleError::write(path, e)),
             None => Ok(()),
         }
     }
@@ -80,9 +95,9 @@ impl FileSink for StagingSink<'_> {
 
 /// Where an unpack goes: the destination as an absolute path in a real folder, so that `.`,
 /// `out/.` or `../x` all stage beside the destination, never inside it.
-struct Destination {
+pub(crate) struct Destination {
     path: PathBuf,
-    parent: PathBuf,
+    pub(crate) parent: PathBuf,
     /// Permissions of an existing empty folder, kept when the staged folder replaces it.
     existing_permissions: Option<fs::Permissions>,
 }
@@ -92,7 +107,7 @@ fn destination_error(message: String) -> BundleError {
 }
 
 /// Checks that the destination is absent or an empty folder, and where its parent really is.
-fn check_destination(destination: &Path) -> Result<Destination, BundleError> {
+pub(crate) fn check_destination(destination: &Path) -> Result<Destination, BundleError> {
     let shown = destination.display();
     let write_error = |source| BundleError::Write {
         path: destination.to_path_buf(),
@@ -155,36 +170,92 @@ fn check_destination(destination: &Path) -> Result<Destination, BundleError> {
     })
 }
 
+/// A destination, locked for this process, with its leftovers from killed runs swept away and
+/// checked again under the lock (another run may have filled it meanwhile).
+pub(crate) struct LockedDestination {
+    pub(crate) target: Destination,
+    pub(crate) lock: DestinationLock,
+}
+
+pub(crate) fn lock_destination(destination: &Path) -> Result<LockedDestination, BundleError> {
+    let target = check_destination(destination)?;
+    let name = target.path.file_name().ok_or_else(|| {
+        destination_error(format!("cannot unpack into {}", destination.display()))
+    })?;
+    let lock = match DestinationLock::acquire(&target.parent, name) {
+        Ok(lock) => lock,
+        Err(LockError::Busy) => {
+            return Err(BundleError::Busy {
+                destination: destination.to_path_buf(),
+            });
+        }
+        Err(LockError::Io(error)) => return Err(BundleError::write(&target.parent, error)),
+    };
+    // Best effort: a folder we cannot list or clean is no reason to refuse this unpack.
+    let _ = sweep_leftovers(&target.parent);
+    let target = check_destination(destination)?;
+    Ok(LockedDestination { target, lock })
+}
+
+/// Refuses, before anything is written, a bundle whose files cannot fit on the destination's
+/// disk. Each file is counted in whole 4 KiB blocks, as most file systems store it.
+pub(crate) fn check_free_space(folder: &Path, manifest: &Manifest) -> Result<(), BundleError> {
+    const BLOCK: u64 = 4096;
+    let needed = manifest
+        .files
+        .iter()
+        .map(|file| file.size.div_ceil(BLOCK).saturating_add(1) * BLOCK)
+        .fold(0u64, u64::saturating_add);
+    match free_space(folder) {
+        Some(available) if available < needed => Err(BundleError::NotEnoughSpace {
+            folder: folder.to_path_buf(),
+            needed,
+            available,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Verifies `bundle` and unpacks it into `destination`, which must not exist or be empty.
+///
+/// Nothing is visible at `destination` until every byte has verified: files are written to a
+/// staging folder beside it, made durable, and renamed into place in one step. Two unpacks into
+/// the same destination at once are refused with [`BundleError::Busy`]; leftovers of a killed
+/// run beside the destination are removed first.
 pub fn unpack_into(
     bundle: &Path,
     destination: &Path,
     keys: &TrustedKeys,
     progress: &dyn Progress,
 ) -> Result<VerifiedHeader, BundleError> {
-    let target = check_destination(destination)?;
+    check_destination(destination)?;
     let file = fs::File::open(bundle).map_err(BundleError::Read)?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     // The header is verified before anything is created on disk.
     let header = open_bundle(&mut reader, keys)?;
-    let write_error = |source| BundleError::Write {
-        path: destination.to_path_buf(),
-        source,
-    };
-    let staging = StagingFolder::create_in(&target.parent).map_err(write_error)?;
-    let mut sink = StagingSink {
-        root: staging.path(),
-        current: None,
-        last_folder: PathBuf::new(),
-    };
+    let locked = lock_destination(destination)?;
+    check_free_space(&locked.target.parent, header.manifest())?;
+    let staging = StagingFolder::create_in(&locked.target.parent, &locked.lock)
+        .map_err(|e| BundleError::write(destination, e))?;
+    let mut sink = StagingSink::new(staging.path());
     stream_files(&header, &mut reader, &mut sink, progress)?;
     drop(sink);
-    // Re-check right before the rename: something may have appeared meanwhile.
-    check_destination(destination)?;
-    if let Some(permissions) = target.existing_permissions {
-        // The staged folder replaces the empty one: keep the reader's choice of who may read it.
-        fs::set_permissions(staging.path(), permissions).map_err(write_error)?;
-    }
-    staging.commit(&target.path).map_err(write_error)?;
+    commit(staging, &locked, destination)?;
     Ok(header)
+}
+
+/// Renames a fully written staging folder into place.
+pub(crate) fn commit(
+    staging: StagingFolder,
+    locked: &LockedDestination,
+    destination: &Path,
+) -> Result<(), BundleError> {
+    let write_error = |source| BundleError::write(destination, source);
+    // Re-check right before the rename: only another program could have filled it.
+    check_destination(destination)?;
+    if let Some(permissions) = &locked.target.existing_permissions {
+        // The staged folder replaces the empty one: keep the reader's choice of who may read it.
+        fs::set_permissions(staging.path(), permissions.clone()).map_err(write_error)?;
+    }
+    staging.commit(&locked.target.path).map_err(write_error)
 }

@@ -55,6 +55,47 @@ pub enum BundleError {
     Write { path: PathBuf, source: io::Error },
     #[error("{0}")]
     Destination(String),
+    #[error(
+        "not enough space: its files need {} but only {} are free in {}; free some space or unpack onto another disk",
+        crate::cli::human_bytes(*.needed),
+        crate::cli::human_bytes(*.available),
+        .folder.display()
+    )]
+    NotEnoughSpace {
+        folder: PathBuf,
+        needed: u64,
+        available: u64,
+    },
+    #[error(
+        "not enough space to write {}: the disk is full or a file-size limit was reached; nothing was left behind, free some space or unpack onto another disk",
+        .path.display()
+    )]
+    DiskFull { path: PathBuf },
+    #[error(
+        "nothing could be recovered: none of its {files} files is intact; get another copy of the bundle"
+    )]
+    NothingRecovered { files: usize },
+    #[error(
+        "another tamizdat is writing {} right now; wait for it to finish, then try again",
+        .destination.display()
+    )]
+    Busy { destination: PathBuf },
+}
+
+impl BundleError {
+    /// A failure to write `path`, told apart as a full disk when it is one.
+    pub fn write(path: &std::path::Path, source: io::Error) -> BundleError {
+        if crate::io::is_out_of_space(&source) {
+            BundleError::DiskFull {
+                path: path.to_path_buf(),
+            }
+        } else {
+            BundleError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    }
 }
 
 impl BundleError {
@@ -63,7 +104,12 @@ impl BundleError {
     pub fn is_invalid_bundle(&self) -> bool {
         !matches!(
             self,
-            BundleError::Read(_) | BundleError::Write { .. } | BundleError::Destination(_)
+            BundleError::Read(_)
+                | BundleError::Write { .. }
+                | BundleError::Destination(_)
+                | BundleError::NotEnoughSpace { .. }
+                | BundleError::DiskFull { .. }
+                | BundleError::Busy { .. }
         )
     }
 }
@@ -272,56 +318,74 @@ const FRAMES_IN_FLIGHT: usize = 2;
 
 type FrameMessage = Result<Vec<u8>, BundleError>;
 
-impl<R: Read> FrameProducer<'_, R> {
-    fn frame_files(&self, index: usize) -> String {
-        let mut names = self
-            .manifest
-            .files_in_frame(index)
-            .map(|file| format!("{:?}", file.path.as_str()));
-        let mut text = names.next().unwrap_or_else(|| "the end of a file".into());
-        let more = names.count();
-        if more > 0 {
-            text.push_str(&format!(" and {more} more files"));
-        }
-        text
+/// Names the files that start in frame `index`, for an error message.
+fn frame_files(manifest: &Manifest, index: usize) -> String {
+    let mut names = manifest
+        .files_in_frame(index)
+        .map(|file| format!("{:?}", file.path.as_str()));
+    let mut text = names.next().unwrap_or_else(|| "the end of a file".into());
+    let more = names.count();
+    if more > 0 {
+        text.push_str(&format!(" and {more} more files"));
     }
+    text
+}
 
-    /// Reads frame `index`, checks its hash before anything decodes it, then decompresses it
-    /// into `tar`, which must come back holding exactly the declared bytes.
+/// Checks the compressed bytes of frame `index` against their signed hash before anything
+/// decodes them, then decompresses them into `tar`, which must come back holding exactly the
+/// declared bytes.
+pub(crate) fn decode_frame(
+    manifest: &Manifest,
+    index: usize,
+    compressed: &[u8],
+    decompressor: &mut zstd::bulk::Decompressor<'static>,
+    tar: &mut Vec<u8>,
+) -> Result<(), BundleError> {
+    let frame = &manifest.frames[index];
+    if Sha256Digest::of(compressed) != frame.sha256 {
+        return Err(BundleError::CorruptedFrame {
+            index,
+            files: frame_files(manifest, index),
+        });
+    }
+    // Only a signer can get here with a bad frame; still refuse anything that is not exactly
+    // one zstd frame of the declared size.
+    let one_frame = zstd::zstd_safe::find_frame_compressed_size(compressed)
+        .is_ok_and(|size| size == compressed.len())
+        && frame_window_size(compressed).is_some_and(|w| w <= 1 << MAX_WINDOW_LOG);
+    let tar_len = frame.tar_length as usize;
+    tar.resize(tar_len, 0);
+    let decoded = one_frame
+        .then(|| {
+            decompressor
+                .decompress_to_buffer(compressed, &mut tar[..])
+                .ok()
+        })
+        .flatten();
+    if decoded != Some(tar_len) {
+        return Err(BundleError::ArchiveMismatch(format!(
+            "frame {index} does not decompress to the {tar_len} bytes it declares"
+        )));
+    }
+    Ok(())
+}
+
+impl<R: Read> FrameProducer<'_, R> {
+    /// Reads frame `index` and decodes it into `tar` (see [`decode_frame`]).
     fn load_frame(&mut self, index: usize, tar: &mut Vec<u8>) -> Result<(), BundleError> {
         let frame = &self.manifest.frames[index];
-        let length = frame.length as usize;
-        self.compressed.resize(length, 0);
+        self.compressed.resize(frame.length as usize, 0);
         let after = self.manifest.payload.length - frame.offset - frame.length;
         read_exact_or_truncated(self.input, &mut self.compressed, after)?;
         self.progress.advance(frame.length);
         self.payload_hasher.update(&self.compressed);
-        if Sha256Digest::of(&self.compressed) != frame.sha256 {
-            return Err(BundleError::CorruptedFrame {
-                index,
-                files: self.frame_files(index),
-            });
-        }
-        // Only a signer can get here with a bad frame; still refuse anything that is not
-        // exactly one zstd frame of the declared size.
-        let one_frame = zstd::zstd_safe::find_frame_compressed_size(&self.compressed)
-            .is_ok_and(|size| size == length)
-            && frame_window_size(&self.compressed).is_some_and(|w| w <= 1 << MAX_WINDOW_LOG);
-        let tar_len = frame.tar_length as usize;
-        tar.resize(tar_len, 0);
-        let decoded = one_frame
-            .then(|| {
-                self.decompressor
-                    .decompress_to_buffer(&self.compressed, &mut tar[..])
-                    .ok()
-            })
-            .flatten();
-        if decoded != Some(tar_len) {
-            return Err(BundleError::ArchiveMismatch(format!(
-                "frame {index} does not decompress to the {tar_len} bytes it declares"
-            )));
-        }
-        Ok(())
+        decode_frame(
+            self.manifest,
+            index,
+            &self.compressed,
+            &mut self.decompressor,
+            tar,
+        )
     }
 
     /// Sends every frame in order, then checks that the file ends with the payload. Stops
@@ -431,7 +495,7 @@ pub fn stream_files<R: Read + Send>(
     })
 }
 
-fn mismatch(message: String) -> BundleError {
+pub(crate) fn mismatch(message: String) -> BundleError {
     BundleError::ArchiveMismatch(message)
 }
 
@@ -463,7 +527,7 @@ fn walk_tar(
     Ok(())
 }
 
-fn tar_error(e: io::Error) -> BundleError {
+pub(crate) fn tar_error(e: io::Error) -> BundleError {
     mismatch(format!("the tar stream is not valid ({e})"))
 }
 
@@ -493,50 +557,13 @@ fn walk_entries(
         let path = pax_path
             .take()
             .unwrap_or_else(|| entry.path_bytes().into_owned());
-        let shown = String::from_utf8_lossy(&path).into_owned();
         let Some(expected) = files.next() else {
             return Err(mismatch(format!(
-                "it holds {shown:?}, which the manifest does not list"
+                "it holds {:?}, which the manifest does not list",
+                String::from_utf8_lossy(&path)
             )));
         };
-        if !(kind.is_file() && entry.header().as_ustar().is_some()) {
-            return Err(mismatch(format!(
-                "the entry {shown:?} is not a plain file (type {:?}); only regular files are allowed",
-                kind.as_byte() as char
-            )));
-        }
-        if path != expected.path.as_str().as_bytes() {
-            return Err(mismatch(format!(
-                "it holds {shown:?} where the manifest lists {:?}",
-                expected.path.as_str()
-            )));
-        }
-        let size = entry.header().entry_size().map_err(read_error)?;
-        if size != expected.size {
-            return Err(mismatch(format!(
-                "{shown:?} is {size} bytes but the manifest says {}",
-                expected.size
-            )));
-        }
-        sink.start_file(expected)?;
-        let mut hasher = Sha256::new();
-        let mut remaining = size;
-        while remaining > 0 {
-            let want = remaining.min(buffer.len() as u64) as usize;
-            let n = entry.read(&mut buffer[..want]).map_err(read_error)?;
-            if n == 0 {
-                return Err(mismatch(format!("{shown:?} ends early")));
-            }
-            hasher.update(&buffer[..n]);
-            sink.write(&buffer[..n])?;
-            remaining -= n as u64;
-        }
-        if Sha256Digest(hasher.finalize().into()) != expected.sha256 {
-            return Err(BundleError::CorruptedFile {
-                path: expected.path.as_str().to_string(),
-            });
-        }
-        sink.finish_file(expected)?;
+        check_entry(&mut entry, &path, expected, &mut buffer, sink)?;
     }
     if pax_path.is_some() {
         return Err(mismatch("it ends with a PAX header and no file".into()));
@@ -550,8 +577,61 @@ fn walk_entries(
     Ok(())
 }
 
+/// Checks one tar entry (whose path, from a PAX header or its own, is `path`) against the
+/// manifest's `expected` file, streaming its data through `sink` and checking its hash.
+pub(crate) fn check_entry<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    path: &[u8],
+    expected: &FileEntry,
+    buffer: &mut [u8],
+    sink: &mut dyn FileSink,
+) -> Result<(), BundleError> {
+    let shown = String::from_utf8_lossy(path);
+    let kind = entry.header().entry_type();
+    if !(kind.is_file() && entry.header().as_ustar().is_some()) {
+        return Err(mismatch(format!(
+            "the entry {shown:?} is not a plain file (type {:?}); only regular files are allowed",
+            kind.as_byte() as char
+        )));
+    }
+    if path != expected.path.as_str().as_bytes() {
+        return Err(mismatch(format!(
+            "it holds {shown:?} where the manifest lists {:?}",
+            expected.path.as_str()
+        )));
+    }
+    let size = entry.header().entry_size().map_err(tar_error)?;
+    if size != expected.size {
+        return Err(mismatch(format!(
+            "{shown:?} is {size} bytes but the manifest says {}",
+            expected.size
+        )));
+    }
+    sink.start_file(expected)?;
+    let mut hasher = Sha256::new();
+    let mut remaining = size;
+    while remaining > 0 {
+        let want = remaining.min(buffer.len() as u64) as usize;
+        let n = entry.read(&mut buffer[..want]).map_err(tar_error)?;
+        if n == 0 {
+            return Err(mismatch(format!("{shown:?} ends early")));
+        }
+        hasher.update(&buffer[..n]);
+        sink.write(&buffer[..n])?;
+        remaining -= n as u64;
+    }
+    if Sha256Digest(hasher.finalize().into()) != expected.sha256 {
+        return Err(BundleError::CorruptedFile {
+            path: expected.path.as_str().to_string(),
+        });
+    }
+    sink.finish_file(expected)
+}
+
 /// Reads a PAX extended header (bounded) and returns its `path`, the only key we honour.
-fn read_pax_path<R: Read>(entry: &mut tar::Entry<'_, R>) -> Result<Vec<u8>, BundleError> {
+pub(crate) fn read_pax_path<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+) -> Result<Vec<u8>, BundleError> {
     let size = entry.header().entry_size().unwrap_or(u64::MAX);
     if size > MAX_PAX_ENTRY_LEN - TAR_BLOCK_LEN {
         return Err(mismatch(format!(

@@ -50,6 +50,10 @@ enum Command {
         /// Also trust this public key file for this command (repeatable).
         #[arg(long = "public-key")]
         public_keys: Vec<PathBuf>,
+        /// For a damaged copy whose signature is still good: recover every file that verifies,
+        /// list the ones that do not, and exit 1 if any is missing.
+        #[arg(long)]
+        salvage: bool,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -136,32 +140,9 @@ fn run(command: Command) -> Result<u8, Error> {
             bundle,
             to,
             public_keys,
+            salvage,
             quiet,
-        } => {
-            let keys = trusted_keys(&public_keys)?;
-            // The empty folder is replaced as a whole (that is what makes unpacking atomic), so
-            // a shell sitting in it must change into the new one.
-            let replaces_current_folder = std::fs::canonicalize(&to).ok()
-                == std::env::current_dir()
-                    .ok()
-                    .and_then(|d| std::fs::canonicalize(d).ok());
-            let progress = ProgressBar::new("unpacking", quiet);
-            let header = tamizdat::unpack::unpack_into(&bundle, &to, &keys, &progress)
-                .map_err(|e| with_file(&bundle, e))?;
-            progress.finish();
-            print(format_args!("VALID   {}", describe(&bundle, &header)))?;
-            print(format_args!(
-                "unpacked {} files into {}",
-                header.manifest().files.len(),
-                to.display()
-            ))?;
-            if replaces_current_folder {
-                print(format_args!(
-                    "the folder you are in was replaced by the unpacked one: run `cd \"$PWD\"` to see the files"
-                ))?;
-            }
-            Ok(EXIT_OK)
-        }
+        } => unpack(&bundle, &to, &trusted_keys(&public_keys)?, salvage, quiet),
         Command::Info {
             bundle,
             json,
@@ -180,6 +161,75 @@ fn run(command: Command) -> Result<u8, Error> {
         Command::Trust { action } => trust(action),
         Command::Demo { workspace } => demo(workspace),
     }
+}
+
+fn unpack(
+    bundle: &Path,
+    to: &Path,
+    keys: &TrustedKeys,
+    salvage: bool,
+    quiet: bool,
+) -> Result<u8, Error> {
+    // The empty folder is replaced as a whole (that is what makes unpacking atomic), so a shell
+    // sitting in it must change into the new one.
+    let replaces_current_folder = std::fs::canonicalize(to).ok()
+        == std::env::current_dir()
+            .ok()
+            .and_then(|d| std::fs::canonicalize(d).ok());
+    let progress = ProgressBar::new(if salvage { "salvaging" } else { "unpacking" }, quiet);
+    let code = if salvage {
+        let report = tamizdat::salvage::salvage_into(bundle, to, keys, &progress)
+            .map_err(|e| with_file(bundle, e))?;
+        progress.finish();
+        let total = report.header.manifest().files.len();
+        if report.is_complete() {
+            print(format_args!("VALID   {}", describe(bundle, &report.header)))?;
+        } else {
+            print(format_args!(
+                "DAMAGED {}: the signature is good, but {} of its {total} files could not be recovered{}",
+                bundle.display(),
+                report.lost.len(),
+                if report.truncated {
+                    " (the file is cut short)"
+                } else {
+                    ""
+                }
+            ))?;
+        }
+        print(format_args!(
+            "recovered {} of {total} files into {}, each checked against its signature",
+            report.recovered,
+            to.display()
+        ))?;
+        for path in &report.lost {
+            print(format_args!("LOST    {}", shown(path, 1024)))?;
+        }
+        if report.is_complete() {
+            EXIT_OK
+        } else {
+            print(format_args!(
+                "get another copy of the bundle to recover the lost files"
+            ))?;
+            EXIT_INVALID
+        }
+    } else {
+        let header = tamizdat::unpack::unpack_into(bundle, to, keys, &progress)
+            .map_err(|e| with_file(bundle, e))?;
+        progress.finish();
+        print(format_args!("VALID   {}", describe(bundle, &header)))?;
+        print(format_args!(
+            "unpacked {} files into {}",
+            header.manifest().files.len(),
+            to.display()
+        ))?;
+        EXIT_OK
+    };
+    if replaces_current_folder {
+        print(format_args!(
+            "the folder you are in was replaced by the unpacked one: run `cd \"$PWD\"` to see the files"
+        ))?;
+    }
+    Ok(code)
 }
 
 /// Adds the file name to a bundle error, so every line says which file it is about.

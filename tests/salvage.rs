@@ -1,0 +1,343 @@
+//! `tamizdat unpack --salvage`: from a copy whose signature is good but whose payload is
+//! damaged (bit rot, a cut-off download), every file that verifies is recovered, every other
+//! one is listed, and a file that does not verify is never written.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// An edition of many articles over several frames, with one file larger than a frame in the
+/// middle, so that some frame starts with the tail of a file begun in an earlier one.
+fn many_articles_edition(root: &Path) {
+    let mut rng = Rng::new(0x5A1_7A6E);
+    write_file(
+        root,
+        "index.md",
+        b"---\ntitle: Salvage test edition\nlang: en\n---\n\n# Many articles\n",
+    );
+    for index in 0..48 {
+        let mut article =
+            format!("---\ntitle: Article {index}\nlang: en\n---\n\n# Article {index}\n\n")
+                .into_bytes();
+        // Cut at a character boundary: text() may end inside a multi-byte character.
+        article.extend_from_slice(String::from_utf8_lossy(&rng.text(2_000)).as_bytes());
+        write_file(root, &format!("articles/{index:02}.md"), &article);
+        // Incompressible images, so the payload needs several 4 MiB frames.
+        let image_len = 200_000 + rng.below(200_000) as usize;
+        write_file(
+            root,
+            &format!("articles/{index:02}-photo.bin"),
+            &rng.bytes(image_len),
+        );
+        if index == 20 {
+            write_file(
+                root,
+                "articles/20-video.bin",
+                &rng.bytes(9 * 1024 * 1024 + 777),
+            );
+        }
+    }
+}
+
+struct Damaged {
+    _dir: tempfile::TempDir,
+    work: PathBuf,
+    edition: PathBuf,
+    bundle: Vec<u8>,
+    key: Key,
+    /// (path, index of the frame where its tar entry starts) in manifest order.
+    files: Vec<(String, usize)>,
+    frames: Vec<FrameInfo>,
+    header_len: u64,
+}
+
+fn fixture() -> Damaged {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let work = dir.path().to_path_buf();
+    let edition = work.join("edition");
+    many_articles_edition(&edition);
+    let key = make_key(&work, "Salvage Test Key", 61);
+    let bundle_path = work.join("intact.tar.zst");
+    let bundle = pack_ok(&edition, &key, &bundle_path);
+    let info = info_json(&bundle_path, &key.public_path);
+    let frames = frames_of(&info);
+    let files = info["manifest"]["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|file| {
+            (
+                file["path"].as_str().expect("path").to_string(),
+                file["frame"].as_u64().expect("frame") as usize,
+            )
+        })
+        .collect();
+    let header_len = header_len(&bundle);
+    assert!(
+        frames.len() >= 5,
+        "the edition spans {} frames",
+        frames.len()
+    );
+    Damaged {
+        _dir: dir,
+        work,
+        edition,
+        bundle,
+        key,
+        files,
+        frames,
+        header_len,
+    }
+}
+
+impl Damaged {
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.work.join(name);
+        fs::write(&path, bytes).expect("write a damaged copy");
+        path
+    }
+
+    /// The bundle with one byte flipped in the middle of frame `index`.
+    fn with_frame_damaged(&self, index: usize) -> Vec<u8> {
+        let frame = self.frames[index];
+        let mut bytes = self.bundle.clone();
+        let at = (self.header_len + frame.offset + frame.length / 2) as usize;
+        bytes[at] ^= 0x10;
+        bytes
+    }
+
+    fn salvage(&self, bundle: &Path, to: &Path) -> Out {
+        reader()
+            .args(["unpack", "--salvage"])
+            .arg(bundle)
+            .arg("--to")
+            .arg(to)
+            .arg("--public-key")
+            .arg(&self.key.public_path)
+            .arg("--quiet")
+            .run()
+    }
+
+    /// Index of the frame where the tar entry of `path` starts.
+    fn frame_of(&self, path: &str) -> usize {
+        self.files
+            .iter()
+            .find(|(name, _)| name == path)
+            .unwrap_or_else(|| panic!("{path} is in the manifest"))
+            .1
+    }
+}
+
+fn lost_lines(out: &Out) -> BTreeSet<String> {
+    out.stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("LOST    "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every file in `out` is byte-identical to the edition's; returns their paths.
+#[track_caller]
+fn assert_only_intact_files(out: &Path, edition: &BTreeMap<String, Vec<u8>>) -> BTreeSet<String> {
+    let written = snapshot(out);
+    for (path, bytes) in &written {
+        if path.ends_with('/') {
+            continue;
+        }
+        let original = edition
+            .get(path)
+            .unwrap_or_else(|| panic!("salvage wrote {path}, which is not in the edition"));
+        assert!(
+            original == bytes,
+            "salvage wrote {path} with bytes that differ from the edition's"
+        );
+    }
+    file_paths(&written)
+}
+
+#[test]
+fn salvage_of_a_bundle_with_one_damaged_middle_frame_recovers_every_other_file() {
+    let f = fixture();
+    let damaged_frame = f.frames.len() / 2;
+    let damaged = f.write("damaged.tar.zst", &f.with_frame_damaged(damaged_frame));
+    let edition = snapshot(&f.edition);
+    let all: BTreeSet<String> = f.files.iter().map(|(path, _)| path.clone()).collect();
+
+    // A plain unpack refuses it and writes nothing.
+    let plain_to = f.work.join("plain");
+    let plain = unpack(&damaged, &plain_to, &f.key.public_path);
+    plain.expect_code(1).expect_text("corrupted: frame");
+    assert_absent(&plain_to, "a refused unpack");
+
+    let to = f.work.join("recovered");
+    let out = f.salvage(&damaged, &to);
+    out.expect_code(1)
+        .expect_text("DAMAGED")
+        .expect_text("could not be recovered")
+        .expect_text("get another copy");
+    let recovered = assert_only_intact_files(&to, &edition);
+    let lost = lost_lines(&out);
+    assert!(
+        !lost.is_empty(),
+        "a damaged frame loses its files:\n{}",
+        out.stdout
+    );
+    assert!(
+        recovered.is_disjoint(&lost),
+        "files both recovered and listed as lost: {:?}",
+        recovered.intersection(&lost).collect::<Vec<_>>()
+    );
+    let accounted: BTreeSet<String> = recovered.union(&lost).cloned().collect();
+    assert_eq!(
+        accounted, all,
+        "every file is either recovered or listed as lost"
+    );
+    for (path, frame) in &f.files {
+        if *frame == damaged_frame {
+            assert!(
+                lost.contains(path),
+                "{path} starts in the damaged frame but is not listed as lost"
+            );
+        }
+        // Files of 400 KB or less lie in one frame: all those outside the damaged one survive.
+        let small = edition
+            .get(path)
+            .is_some_and(|bytes| bytes.len() <= 400_000);
+        if *frame != damaged_frame && small {
+            assert!(
+                recovered.contains(path),
+                "{path} (frame {frame}) was not recovered:\n{}",
+                out.stdout
+            );
+        }
+    }
+    assert!(
+        out.stdout.contains(&format!(
+            "recovered {} of {} files",
+            recovered.len(),
+            all.len()
+        )),
+        "the summary counts what was recovered:\n{}",
+        out.stdout
+    );
+    assert_no_leftovers(&f.work, "after salvage");
+}
+
+#[test]
+fn salvage_resumes_after_a_damaged_frame_in_the_middle_of_a_large_file() {
+    let f = fixture();
+    // The large file starts a frame and fills it; damage the frame after that, which holds
+    // more of it: the first intact frame after it starts with the file's tail, not an entry.
+    let start = f.frame_of("articles/20-video.bin");
+    let damaged_frame = start + 1;
+    let damaged = f.write(
+        "damaged-video.tar.zst",
+        &f.with_frame_damaged(damaged_frame),
+    );
+    let to = f.work.join("recovered");
+    let out = f.salvage(&damaged, &to);
+    out.expect_code(1);
+    let edition = snapshot(&f.edition);
+    let recovered = assert_only_intact_files(&to, &edition);
+    let lost = lost_lines(&out);
+    assert_eq!(
+        lost,
+        BTreeSet::from(["articles/20-video.bin".to_string()]),
+        "only the file that runs through the damaged frame is lost:\n{}",
+        out.stdout
+    );
+    // Files after the video, which start in the frame that begins with its tail, are back.
+    let after: Vec<&String> = f
+        .files
+        .iter()
+        .filter(|(_, frame)| *frame == start + 2)
+        .map(|(path, _)| path)
+        .collect();
+    assert!(!after.is_empty(), "some files start in frame {}", start + 2);
+    for path in after {
+        assert!(
+            recovered.contains(path),
+            "{path} after the large file was not recovered"
+        );
+    }
+}
+
+#[test]
+fn salvage_of_a_truncated_copy_recovers_the_files_before_the_cut() {
+    let f = fixture();
+    let cut_frame = f.frames.len() - 2;
+    let frame = f.frames[cut_frame];
+    let cut = (f.header_len + frame.offset + frame.length / 3) as usize;
+    let truncated = f.write("truncated.tar.zst", &f.bundle[..cut]);
+    let to = f.work.join("recovered");
+    let out = f.salvage(&truncated, &to);
+    out.expect_code(1).expect_text("cut short");
+    let edition = snapshot(&f.edition);
+    let recovered = assert_only_intact_files(&to, &edition);
+    let lost = lost_lines(&out);
+    for (path, start) in &f.files {
+        let small = edition
+            .get(path)
+            .is_some_and(|bytes| bytes.len() <= 400_000);
+        if *start >= cut_frame {
+            assert!(
+                lost.contains(path),
+                "{path} lies after the cut but is not listed as lost"
+            );
+        } else if small {
+            assert!(
+                recovered.contains(path),
+                "{path} lies before the cut but was not recovered"
+            );
+        }
+    }
+}
+
+#[test]
+fn salvage_of_an_intact_bundle_recovers_everything_and_exits_zero() {
+    let f = fixture();
+    let intact = f.write("copy.tar.zst", &f.bundle);
+    let to = f.work.join("recovered");
+    let out = f.salvage(&intact, &to);
+    out.expect_code(0)
+        .expect_text("VALID")
+        .expect_no_text("LOST");
+    assert_same_tree(
+        &snapshot(&f.edition),
+        &snapshot(&to),
+        "salvage of an intact bundle",
+    );
+}
+
+#[test]
+fn salvage_refuses_a_bundle_whose_signature_does_not_verify_and_writes_nothing() {
+    let f = fixture();
+    let mut bytes = f.bundle.clone();
+    bytes[60] ^= 0x01; // inside the compressed manifest, which the signature covers
+    let forged = f.write("forged.tar.zst", &bytes);
+    let to = f.work.join("recovered");
+    let out = f.salvage(&forged, &to);
+    out.expect_code(1).expect_text("signature");
+    assert_absent(&to, "salvage of a bundle with a bad signature");
+    assert_no_leftovers(&f.work, "salvage of a bundle with a bad signature");
+}
+
+#[test]
+fn salvage_with_every_frame_damaged_creates_nothing_and_says_so() {
+    let f = fixture();
+    let mut bytes = f.bundle.clone();
+    for frame in &f.frames {
+        let at = (f.header_len + frame.offset + frame.length / 2) as usize;
+        bytes[at] ^= 0x40;
+    }
+    let ruined = f.write("ruined.tar.zst", &bytes);
+    let to = f.work.join("recovered");
+    let out = f.salvage(&ruined, &to);
+    out.expect_code(1).expect_text("nothing could be recovered");
+    assert_absent(&to, "salvage that recovered nothing");
+    assert_no_leftovers(&f.work, "salvage that recovered nothing");
+}
