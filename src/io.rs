@@ -177,9 +177,10 @@ fn same_file(_file: &fs::File, _path: &Path) -> io::Result<bool> {
 }
 
 /// Removes what a killed run left in `folder`: staging folders, temporary bundles and lock
-/// files whose lock nobody holds. Work files of a destination whose lock is held (a run in
-/// progress, in this process or another) are left alone. Returns how many were removed.
-pub fn sweep_leftovers(folder: &Path) -> io::Result<usize> {
+/// files whose lock nobody holds, and any earlier work files of the destination whose lock the
+/// caller holds (`held`: its own run has not created any yet). Work files of a destination
+/// locked by another run in progress are left alone. Returns how many were removed.
+pub fn sweep_leftovers(folder: &Path, held: &DestinationLock) -> io::Result<usize> {
     let mut tags = std::collections::BTreeSet::new();
     for entry in fs::read_dir(folder)? {
         let name = entry?.file_name();
@@ -198,6 +199,11 @@ pub fn sweep_leftovers(folder: &Path) -> io::Result<usize> {
     }
     let mut removed = 0;
     for tag in tags {
+        if tag == held.tag {
+            // A second lock on our own file would conflict with the one we hold.
+            removed += remove_work_files(folder, &tag)?;
+            continue;
+        }
         // Holding the lock proves that no run is writing this destination: whatever carries
         // its tag is a leftover. The lock file itself goes when the lock is dropped.
         let Ok(lock) = DestinationLock::acquire_tag(folder, &tag) else {

@@ -163,7 +163,7 @@ pub fn pack_edition(
         Err(LockError::Busy) => return Err(PackError::Busy(output.to_path_buf())),
         Err(LockError::Io(error)) => return Err(write_error(error)),
     };
-    let _ = sweep_leftovers(&output_folder);
+    let _ = sweep_leftovers(&output_folder, &lock);
     // Articles are checked (parsing HTML is the slowest part of packing) while the payload is
     // compressed: their metadata is needed only for the manifest. A problem stops the payload.
     let stop = AtomicBool::new(false);

@@ -192,7 +192,7 @@ pub(crate) fn lock_destination(destination: &Path) -> Result<LockedDestination, 
         Err(LockError::Io(error)) => return Err(BundleError::write(&target.parent, error)),
     };
     // Best effort: a folder we cannot list or clean is no reason to refuse this unpack.
-    let _ = sweep_leftovers(&target.parent);
+    let _ = sweep_leftovers(&target.parent, &lock);
     let target = check_destination(destination)?;
     Ok(LockedDestination { target, lock })
 }

@@ -141,13 +141,50 @@ impl Hostile {
         });
         let mut manifest = manifest;
         edit(&mut manifest);
-        let json = serde_json::to_vec(&manifest).unwrap();
-        let (mut bytes, message) = unsigned_header(self.key.public().key_id(), &json).unwrap();
+        self.signed_raw(&serde_json::to_vec(&manifest).unwrap(), &frame)
+    }
+
+    /// Signs `manifest_json` exactly as given (it may hold invalid UTF-8 or not be JSON at
+    /// all) over `payload`, and writes the bundle.
+    fn signed_raw(&self, manifest_json: &[u8], payload: &[u8]) -> PathBuf {
+        let (mut bytes, message) =
+            unsigned_header(self.key.public().key_id(), manifest_json).unwrap();
         bytes.extend_from_slice(&self.key.sign(&message));
-        bytes.extend_from_slice(&frame);
+        bytes.extend_from_slice(payload);
         let path = self.work.path().join("hostile.tar.zst");
         std::fs::write(&path, bytes).unwrap();
         path
+    }
+
+    /// Signs a bundle whose tar stream is `parts` concatenated, each part compressed as a frame
+    /// of its own, as pack cuts them. Returns the bundle and where each frame starts in it.
+    fn bundle_frames(&self, files: Vec<Value>, parts: &[Vec<u8>]) -> (PathBuf, Vec<u64>) {
+        let mut payload = Vec::new();
+        let mut frames = Vec::new();
+        for part in parts {
+            let frame = zstd::bulk::compress(part, 3).unwrap();
+            frames.push(json!({"offset": payload.len(), "length": frame.len(),
+                "tar_length": part.len(), "sha256": Sha256Digest::of(&frame).to_hex()}));
+            payload.extend_from_slice(&frame);
+        }
+        let tar_length: usize = parts.iter().map(Vec::len).sum();
+        let manifest = json!({
+            "publisher": {"key_id": self.key.public().key_id().to_hex(), "name": "x"},
+            "channel": "attack", "sequence": 1, "created": "2026-11-25T00:00:00Z",
+            "title": "t", "language": "en",
+            "payload": {"length": payload.len(), "sha256": Sha256Digest::of(&payload).to_hex(),
+                        "tar_length": tar_length},
+            "frames": frames.clone(),
+            "files": files,
+            "articles": [],
+        });
+        let bundle = self.signed_raw(&serde_json::to_vec(&manifest).unwrap(), &payload);
+        let header_len = std::fs::metadata(&bundle).unwrap().len() - payload.len() as u64;
+        let starts = frames
+            .iter()
+            .map(|frame| header_len + frame["offset"].as_u64().unwrap())
+            .collect();
+        (bundle, starts)
     }
 
     /// Unpacks into `<work>/room/out` and checks the attack was refused without a trace.
@@ -536,4 +573,273 @@ fn quick_check_hashes_the_payload_without_decompressing_it() {
     let full = verify(false);
     assert_eq!(full.status.code(), Some(1), "{full:?}");
     assert!(String::from_utf8_lossy(&full.stdout).contains("does not decompress"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// One test per hostile name: the signer lists the name in the manifest and puts the same name
+// in the tar, so only the reader's own path rules stand between the name and the disk.
+
+/// Signs a one-file bundle naming `path` in both manifest and tar; checks it is refused with a
+/// message holding `expected`.
+fn assert_signed_path_refused(path: &str, expected: &str) {
+    assert_attack_refused(&[file(path, b"x")], vec![listed(path, b"x")], expected);
+}
+
+macro_rules! signed_paths_are_refused {
+    ($($test:ident: $path:expr => $expected:expr;)*) => {$(
+        #[test]
+        fn $test() {
+            assert_signed_path_refused(&$path, $expected);
+        }
+    )*};
+}
+
+signed_paths_are_refused! {
+    parent_folder_in_the_middle_of_a_path_is_refused: "news/../../escaped.txt" => "\"..\"";
+    absolute_path_signed_in_the_manifest_is_refused: "/etc/passwd" => "absolute";
+    double_slash_network_path_is_refused: "//x" => "UNC";
+    empty_folder_name_in_a_path_is_refused: "news//x.txt" => "\"//\"";
+    drive_letter_path_is_refused: "C:/x.txt" => "drive letter";
+    drive_relative_path_is_refused: "c:x.txt" => "drive letter";
+    unc_path_with_backslashes_is_refused: "\\\\server\\share\\x.txt" => "UNC";
+    backslash_path_is_refused: "news\\..\\..\\x.txt" => "backslash";
+    windows_reserved_name_con_is_refused: "CON" => "reserves";
+    windows_reserved_name_with_an_extension_is_refused: "news/nul.txt" => "reserves";
+    windows_reserved_name_with_a_trailing_space_is_refused: "COM1 " => "space";
+    windows_reserved_name_in_lower_case_is_refused: "lpt9.html" => "reserves";
+    name_with_a_trailing_dot_is_refused: "news/report." => "dot";
+    name_with_a_trailing_space_is_refused: "news/report.html " => "space";
+    folder_with_a_trailing_dot_is_refused: "news./a.html" => "dot";
+    windows_illegal_less_than_is_refused: "a<b.html" => "Windows";
+    windows_illegal_greater_than_is_refused: "a>b.html" => "Windows";
+    windows_illegal_colon_is_refused: "news/a:b.html" => "Windows";
+    windows_illegal_double_quote_is_refused: "a\"b.html" => "Windows";
+    windows_illegal_pipe_is_refused: "a|b.html" => "Windows";
+    windows_illegal_question_mark_is_refused: "a?b.html" => "Windows";
+    windows_illegal_asterisk_is_refused: "a*b.html" => "Windows";
+    control_character_in_a_name_is_refused: "a\u{1}b.html" => "control";
+    newline_in_a_name_is_refused: "a\nb.html" => "control";
+    escape_sequence_in_a_name_is_refused: "a\u{1b}[2Jb.html" => "control";
+    nul_byte_in_a_signed_path_is_refused: "a\u{0}b.html" => "NUL";
+    non_nfc_name_is_refused: "cafe\u{301}.html" => "normal";
+    name_component_over_255_bytes_is_refused: format!("{}.html", "n".repeat(251)) => "255";
+    name_of_255_multibyte_bytes_plus_one_is_refused: format!("{}.txt", "ж".repeat(126)) => "255";
+    path_deeper_than_32_levels_is_refused: format!("{}x.txt", "d/".repeat(32)) => "32";
+    path_longer_than_1024_bytes_is_refused: format!("{}x.txt", "folder-name/".repeat(90)) => "1024";
+}
+
+#[test]
+fn names_colliding_under_case_folding_are_refused() {
+    assert_attack_refused(
+        &[file("Foo.html", b"1"), file("foo.html", b"2")],
+        vec![listed("Foo.html", b"1"), listed("foo.html", b"2")],
+        "case-insensitive",
+    );
+}
+
+#[test]
+fn names_colliding_under_unicode_normalisation_are_refused() {
+    // NFC "é" beside NFD "e" + combining acute: one name on macOS, two on Linux.
+    let (nfc, nfd) = ("caf\u{e9}.html", "cafe\u{301}.html");
+    assert_attack_refused(
+        &[file(nfc, b"1"), file(nfd, b"2")],
+        vec![listed(nfc, b"1"), listed(nfd, b"2")],
+        "the signed manifest is not valid",
+    );
+}
+
+#[test]
+fn invalid_utf8_in_a_tar_name_is_refused() {
+    let mut entry = file("x", b"x");
+    entry.name = b"caf\xe9.html".to_vec();
+    assert_attack_refused(
+        &[entry],
+        vec![listed("caf\u{e9}.html", b"x")],
+        "where the manifest lists",
+    );
+}
+
+#[test]
+fn invalid_utf8_in_the_signed_manifest_is_refused() {
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[file("PLACEHOLDER", b"x")], &[]);
+    let frame = zstd::bulk::compress(&tar, 3).unwrap();
+    let hash = Sha256Digest::of(&frame).to_hex();
+    let manifest = json!({
+        "publisher": {"key_id": attack.key.public().key_id().to_hex(), "name": "x"},
+        "channel": "attack", "sequence": 1, "created": "2026-11-25T00:00:00Z",
+        "title": "t", "language": "en",
+        "payload": {"length": frame.len(), "sha256": hash, "tar_length": tar.len()},
+        "frames": [{"offset": 0, "length": frame.len(), "tar_length": tar.len(), "sha256": hash}],
+        "files": [listed("PLACEHOLDER", b"x")],
+        "articles": [],
+    });
+    let mut bytes = serde_json::to_vec(&manifest).unwrap();
+    let at = bytes
+        .windows(11)
+        .position(|w| w == b"PLACEHOLDER")
+        .unwrap();
+    bytes[at..at + 11].copy_from_slice(b"PLACE\xffOLDER");
+    let bundle = attack.signed_raw(&bytes, &frame);
+    attack.assert_refused(&bundle, "the signed manifest is not valid");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry types: only regular files exist in a bundle, whatever the signer puts in the tar.
+
+macro_rules! entry_types_are_refused {
+    ($($test:ident: $kind:expr, $link:expr => $expected:expr;)*) => {$(
+        #[test]
+        fn $test() {
+            let link: Option<&[u8]> = $link;
+            let attack = Hostile::new();
+            let tar = tar_bytes(&[entry_of_kind($kind, link)], &[]);
+            let bundle = attack.bundle(vec![listed("innocent.txt", b"")], &tar, None);
+            attack.assert_refused(&bundle, $expected);
+        }
+    )*};
+}
+
+entry_types_are_refused! {
+    symlink_pointing_outside_is_refused: b'2', Some(b"/etc/passwd") => "is not a plain file";
+    symlink_pointing_up_and_out_is_refused: b'2', Some(b"../../../home") => "is not a plain file";
+    symlink_pointing_inside_is_refused: b'2', Some(b"inside.txt") => "is not a plain file";
+    hard_link_pointing_inside_is_refused: b'1', Some(b"inside.txt") => "is not a plain file";
+    hard_link_pointing_outside_is_refused: b'1', Some(b"/etc/shadow") => "is not a plain file";
+    character_device_is_refused: b'3', None => "is not a plain file";
+    block_device_is_refused: b'4', None => "is not a plain file";
+    directory_entry_is_refused: b'5', None => "is not a plain file";
+    fifo_is_refused: b'6', None => "is not a plain file";
+    contiguous_file_entry_is_refused: b'7', None => "is not a plain file";
+    unknown_entry_type_is_refused: b'Z', None => "is not a plain file";
+    gnu_sparse_entry_is_refused: b'S', None => "is not a plain file";
+    gnu_long_name_header_is_refused: b'L', None => "is not a plain file";
+    gnu_long_link_header_is_refused: b'K', None => "is not a plain file";
+    pax_global_header_is_refused: b'g', None => "is not a plain file";
+    gnu_volume_header_is_refused: b'V', None => "is not a plain file";
+}
+
+#[test]
+fn symlink_then_a_file_of_the_same_name_is_refused() {
+    let mut link = entry_of_kind(b'2', Some(b"/tmp"));
+    link.name = b"news".to_vec();
+    assert_attack_refused(
+        &[link, file("news", b"overwrites what the link points at")],
+        vec![listed("news", b"overwrites what the link points at")],
+        "is not a plain file",
+    );
+}
+
+#[test]
+fn symlink_then_a_folder_of_the_same_name_is_refused() {
+    let mut link = entry_of_kind(b'2', Some(b"/tmp"));
+    link.name = b"news".to_vec();
+    assert_attack_refused(
+        &[link, file("news/planted.txt", b"lands in /tmp")],
+        vec![listed("news/planted.txt", b"lands in /tmp")],
+        "is not a plain file",
+    );
+}
+
+#[test]
+fn gnu_long_name_smuggling_a_path_is_refused() {
+    // A GNU 'L' record names the next entry: "../../x" hidden from a reader of the ustar name.
+    let mut long = file("././@LongLink", b"../../escaped.txt\0");
+    long.kind = b'L';
+    assert_attack_refused(
+        &[long, file("innocent.txt", b"x")],
+        vec![listed("innocent.txt", b"x")],
+        "is not a plain file",
+    );
+}
+
+#[test]
+fn pax_header_over_the_limit_is_refused() {
+    // PAX headers are supported for the `path` key only, bounded to 1,536 bytes of data.
+    // 1,600 bytes: within what the declared tar length allows for two files, so only the PAX
+    // limit itself can refuse it.
+    let mut entry = file("a.txt", b"x");
+    entry.pax = Some(pax_record("path", &"a".repeat(1590)));
+    assert_attack_refused(
+        &[entry, file("b.txt", b"y")],
+        vec![listed("a.txt", b"x"), listed("b.txt", b"y")],
+        "larger than the limit",
+    );
+}
+
+#[test]
+fn pax_long_path_within_the_limit_is_accepted() {
+    let long = format!("{}/article.html", "long-folder-name".repeat(7));
+    let mut entry = file("ignored", b"x");
+    entry.pax = Some(pax_record("path", &long));
+    let attack = Hostile::new();
+    let tar = tar_bytes(&[entry], &[]);
+    let bundle = attack.bundle(vec![listed(&long, b"x")], &tar, None);
+    let out = attack.work.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_tamizdat"))
+        .arg("unpack")
+        .arg(&bundle)
+        .arg("--to")
+        .arg(&out)
+        .arg("--public-key")
+        .arg(attack.work.path().join("trusted.pub"))
+        .env("TAMIZDAT_HOME", attack.work.path().join("home"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(std::fs::read(out.join(&long)).unwrap(), b"x");
+}
+
+#[test]
+fn hash_differing_from_the_manifest_is_refused_and_the_file_never_appears() {
+    let mut entry = listed("a.txt", b"what the signer claims");
+    entry["size"] = json!(b"what the tar really has".len());
+    assert_attack_refused(
+        &[file("a.txt", b"what the tar really has")],
+        vec![entry],
+        "\"a.txt\"",
+    );
+}
+
+#[test]
+fn payload_cut_exactly_at_an_entry_boundary_is_refused() {
+    // Two frames that each end on an entry boundary; the copy stops after the first. What is
+    // left is a well-formed tar prefix, so only the signed frame list can tell it is cut short.
+    let attack = Hostile::new();
+    let first = tar_entries(&[file("a.txt", b"first article")]);
+    let mut second = tar_entries(&[file("b.txt", b"second article")]);
+    second.extend_from_slice(&[0u8; 1024]);
+    let mut b = listed("b.txt", b"second article");
+    b["frame"] = json!(1);
+    let (bundle, starts) =
+        attack.bundle_frames(vec![listed("a.txt", b"first article"), b], &[first, second]);
+    let bytes = std::fs::read(&bundle).unwrap();
+    std::fs::write(&bundle, &bytes[..starts[1] as usize]).unwrap();
+    attack.assert_refused(&bundle, "truncated");
+}
+
+#[test]
+fn bundle_whose_frames_end_on_entry_boundaries_unpacks_when_whole() {
+    // The control for the test above: the same bundle, uncut, is accepted.
+    let attack = Hostile::new();
+    let first = tar_entries(&[file("a.txt", b"first article")]);
+    let mut second = tar_entries(&[file("b.txt", b"second article")]);
+    second.extend_from_slice(&[0u8; 1024]);
+    let mut b = listed("b.txt", b"second article");
+    b["frame"] = json!(1);
+    let (bundle, _) =
+        attack.bundle_frames(vec![listed("a.txt", b"first article"), b], &[first, second]);
+    let out = attack.work.path().join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_tamizdat"))
+        .arg("unpack")
+        .arg(&bundle)
+        .arg("--to")
+        .arg(&out)
+        .arg("--public-key")
+        .arg(attack.work.path().join("trusted.pub"))
+        .env("TAMIZDAT_HOME", attack.work.path().join("home"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(std::fs::read(out.join("b.txt")).unwrap(), b"second article");
 }

@@ -222,10 +222,16 @@ impl<'de> serde::de::Visitor<'de> for ValueCounter<'_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         self.one()?;
-        while map
-            .next_key_seed(ValueCounter { count: self.count })?
-            .is_some()
-        {
+        // serde_json keeps the last of two equal keys; another reader could keep the first.
+        // Refusing duplicates means every reader sees the same signed meaning.
+        let mut keys = std::collections::BTreeSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            self.one()?;
+            if let Some(key) = keys.replace(key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key {key:?} appears twice in one object"
+                )));
+            }
             map.next_value_seed(ValueCounter { count: self.count })?;
         }
         Ok(())
