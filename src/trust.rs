@@ -122,6 +122,8 @@ impl TrustStore {
             [] => Err(TrustError::NotFound(id.to_string())),
             [key] => {
                 fs::remove_file(self.key_path(key)).map_err(|e| self.store_error(e))?;
+                // A key the reader stopped trusting must not come back after a power cut.
+                crate::io::sync_folder(&self.folder).map_err(|e| self.store_error(e))?;
                 Ok(key.clone())
             }
             _ => Err(TrustError::Ambiguous(id.to_string())),

@@ -127,7 +127,10 @@ fn unpack_killed_at_100_random_moments_leaves_the_output_absent_or_complete() {
         "one unpack takes {whole:?}; of 100 kills: {absent} left no output, {complete} came \
          after the output was complete, {leftovers_seen} left work files for the sweep"
     );
-    assert!(absent > 0, "no kill landed before the rename: the test proved nothing");
+    assert!(
+        absent > 0,
+        "no kill landed before the rename: the test proved nothing"
+    );
 
     // The next run sweeps whatever the kills left, and unpacks normally.
     assert!(fixture.unpack_command(&to).status().unwrap().success());
@@ -157,7 +160,10 @@ fn staging_folder_left_by_a_killed_unpack_is_swept_at_the_next_run() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(!to.exists(), "killed while staging: the output must not exist");
+    assert!(
+        !to.exists(),
+        "killed while staging: the output must not exist"
+    );
     assert!(!leftovers(&room).is_empty(), "the kill left work files");
 
     // Another tamizdat run into the same folder, even for another destination, sweeps them.
@@ -192,7 +198,11 @@ fn with_file_size_limit(command: &Command, kib: u64) -> Command {
 #[test]
 fn unpack_hitting_a_file_size_limit_says_not_enough_space_and_leaves_nothing() {
     let fixture = fixture(|root| {
-        write_file(root, "index.md", b"---\ntitle: Big file\nlang: en\n---\n\n# Big\n");
+        write_file(
+            root,
+            "index.md",
+            b"---\ntitle: Big file\nlang: en\n---\n\n# Big\n",
+        );
         write_file(root, "video.bin", &Rng::new(9).bytes(3_000_000));
     });
     let room = fixture.work.join("room");
@@ -213,7 +223,11 @@ fn unpack_hitting_a_file_size_limit_says_not_enough_space_and_leaves_nothing() {
 fn unpack_onto_a_disk_too_small_is_refused_before_writing_anything() {
     // A 1 MiB tmpfs, mounted in a private mount namespace so the test needs no setup.
     let fixture = fixture(|root| {
-        write_file(root, "index.md", b"---\ntitle: Big file\nlang: en\n---\n\n# Big\n");
+        write_file(
+            root,
+            "index.md",
+            b"---\ntitle: Big file\nlang: en\n---\n\n# Big\n",
+        );
         write_file(root, "video.bin", &Rng::new(10).bytes(3_000_000));
     });
     let small = fixture.work.join("small-disk");

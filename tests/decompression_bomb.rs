@@ -18,7 +18,10 @@ fn peak_child_memory() -> u64 {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: getrusage writes a whole rusage into the pointer it is given and nothing else.
     let usage = unsafe {
-        assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()), 0);
+        assert_eq!(
+            libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()),
+            0
+        );
         usage.assume_init()
     };
     usage.ru_maxrss as u64 * 1024 // Linux reports kilobytes
@@ -53,7 +56,11 @@ fn tiny_bundle_that_would_decompress_to_gigabytes_stops_at_the_first_excess_byte
     std::fs::write(&public, key.public().to_file_text()).unwrap();
 
     let frame = zero_bomb(2 * GIB);
-    assert!(frame.len() < 1 << 20, "the bomb is tiny: {} bytes", frame.len());
+    assert!(
+        frame.len() < 1 << 20,
+        "the bomb is tiny: {} bytes",
+        frame.len()
+    );
     // The signer declares a 100-byte file in one 2,048-byte tar stream.
     let declared_tar = 2048u64;
     let hash = Sha256Digest::of(&frame).to_hex();
@@ -67,8 +74,11 @@ fn tiny_bundle_that_would_decompress_to_gigabytes_stops_at_the_first_excess_byte
                    "sha256": Sha256Digest::of(&[0u8; 100]).to_hex()}],
         "articles": [],
     });
-    let (mut bundle, message) =
-        unsigned_header(key.public().key_id(), &serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let (mut bundle, message) = unsigned_header(
+        key.public().key_id(),
+        &serde_json::to_vec(&manifest).unwrap(),
+    )
+    .unwrap();
     bundle.extend_from_slice(&key.sign(&message));
     bundle.extend_from_slice(&frame);
     let path = work.path().join("bomb.tar.zst");
@@ -105,5 +115,9 @@ fn tiny_bundle_that_would_decompress_to_gigabytes_stops_at_the_first_excess_byte
     let peak = peak_child_memory();
     eprintln!("peak memory of the reader: {} KiB", peak / 1024);
     assert!(peak < 64 << 20, "the reader used {} MiB", peak >> 20);
-    assert_eq!(std::fs::read_dir(&room).unwrap().count(), 0, "nothing written");
+    assert_eq!(
+        std::fs::read_dir(&room).unwrap().count(),
+        0,
+        "nothing written"
+    );
 }

@@ -675,10 +675,7 @@ fn invalid_utf8_in_the_signed_manifest_is_refused() {
         "articles": [],
     });
     let mut bytes = serde_json::to_vec(&manifest).unwrap();
-    let at = bytes
-        .windows(11)
-        .position(|w| w == b"PLACEHOLDER")
-        .unwrap();
+    let at = bytes.windows(11).position(|w| w == b"PLACEHOLDER").unwrap();
     bytes[at..at + 11].copy_from_slice(b"PLACE\xffOLDER");
     let bundle = attack.signed_raw(&bytes, &frame);
     attack.assert_refused(&bundle, "the signed manifest is not valid");

@@ -216,7 +216,11 @@ fn header_reserialised_with_the_same_meaning_under_the_old_signature_is_refused(
     let old = SignedHeader::parse(&scene.bundle).unwrap();
     let (mut header, _) = unsigned_header(scene.key.secret.public().key_id(), &pretty).unwrap();
     header.extend_from_slice(&old.signature);
-    scene.assert_refused(&scene.with_header(&header), true, "signature does not match");
+    scene.assert_refused(
+        &scene.with_header(&header),
+        true,
+        "signature does not match",
+    );
 }
 
 #[test]
@@ -225,13 +229,24 @@ fn same_manifest_compressed_differently_under_the_old_signature_is_refused() {
     let json = scene.manifest_json();
     let old = SignedHeader::parse(&scene.bundle).unwrap();
     let compressed = zstd::bulk::compress(&json, 1).unwrap();
-    assert_ne!(compressed, old.compressed_manifest(), "level 1 gives other bytes");
+    assert_ne!(
+        compressed,
+        old.compressed_manifest(),
+        "level 1 gives other bytes"
+    );
     let mut header = scene.bundle[..PREAMBLE_LEN].to_vec();
     header[28..32].copy_from_slice(&(compressed.len() as u32).to_le_bytes());
-    set_frame_len(&mut header, PREAMBLE_LEN - 8 + compressed.len() + SIGNATURE_LEN);
+    set_frame_len(
+        &mut header,
+        PREAMBLE_LEN - 8 + compressed.len() + SIGNATURE_LEN,
+    );
     header.extend_from_slice(&compressed);
     header.extend_from_slice(&old.signature);
-    scene.assert_refused(&scene.with_header(&header), true, "signature does not match");
+    scene.assert_refused(
+        &scene.with_header(&header),
+        true,
+        "signature does not match",
+    );
 }
 
 /// The genuine manifest with `insert` put right after its opening brace.
@@ -265,7 +280,11 @@ fn duplicate_keys_inside_a_file_record_are_refused() {
     let scene = Scene::new();
     let json = String::from_utf8(scene.manifest_json()).unwrap();
     let json = json.replacen(r#""path":"#, r#""path":"../../x","path":"#, 1);
-    scene.assert_refused(&scene.signed_manifest(json.as_bytes()), true, "appears twice");
+    scene.assert_refused(
+        &scene.signed_manifest(json.as_bytes()),
+        true,
+        "appears twice",
+    );
 }
 
 #[test]
@@ -306,7 +325,11 @@ fn deeply_nested_json_is_refused_without_a_stack_overflow() {
 fn valid_signature_by_a_key_the_reader_does_not_trust_is_refused() {
     let scene = Scene::new();
     let stranger = make_key(&scene.work, "Trusted Newsroom", 72);
-    let bundle = pack_ok(&scene.edition, &stranger, &scene.work.join("stranger.tar.zst"));
+    let bundle = pack_ok(
+        &scene.edition,
+        &stranger,
+        &scene.work.join("stranger.tar.zst"),
+    );
     scene.assert_refused(&bundle, true, "not signed by a key you trust");
 }
 
@@ -337,7 +360,11 @@ fn key_carried_inside_the_bundle_is_not_trusted() {
         .run()
         .expect_code(1)
         .expect_text("not signed by a key you trust");
-    assert_eq!(snapshot(&empty_home), BTreeMap::new(), "nothing was trusted");
+    assert_eq!(
+        snapshot(&empty_home),
+        BTreeMap::new(),
+        "nothing was trusted"
+    );
     assert_absent(&scene.room.join("out"), "forged bundle");
 }
 
@@ -347,7 +374,11 @@ fn header_of_one_bundle_with_the_payload_of_another_is_refused() {
     let other_edition = scene.work.join("other-edition");
     copy_tree(&scene.edition, &other_edition);
     fs::write(other_edition.join("extra.txt"), b"another day's edition").unwrap();
-    let other = pack_ok(&other_edition, &scene.key, &scene.work.join("other.tar.zst"));
+    let other = pack_ok(
+        &other_edition,
+        &scene.key,
+        &scene.work.join("other.tar.zst"),
+    );
     let mut bytes = scene.bundle[..scene.header_len()].to_vec();
     bytes.extend_from_slice(&other[header_len(&other) as usize..]);
     scene.assert_refused(&bytes, true, "corrupted");

@@ -554,3 +554,78 @@ fn keygen_that_cannot_write_the_public_key_leaves_no_secret_key_behind() {
     assert_absent(&secret_path, "keygen that failed");
     keygen(dir, &["--unencrypted"]).run().expect_code(0);
 }
+
+/// Rewrites the scrypt work factor in an age-armoured secret key file (the `-> scrypt SALT N`
+/// stanza of its header), as someone tampering with a stolen or planted key file would.
+fn with_work_factor(armoured: &str, log_n: u32) -> String {
+    let body: String = armoured
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let mut binary = data_encoding::BASE64.decode(body.as_bytes()).unwrap();
+    let stanza = binary
+        .windows(10)
+        .position(|w| w == b"-> scrypt ")
+        .expect("an scrypt stanza");
+    let line_end = stanza + binary[stanza..].iter().position(|&b| b == b'\n').unwrap();
+    let factor_start = stanza
+        + binary[stanza..line_end]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .unwrap()
+        + 1;
+    binary.splice(factor_start..line_end, log_n.to_string().into_bytes());
+    let encoded = data_encoding::BASE64.encode(&binary);
+    let mut out = String::from("-----BEGIN AGE ENCRYPTED FILE-----\n");
+    for chunk in encoded.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap());
+        out.push('\n');
+    }
+    out.push_str("-----END AGE ENCRYPTED FILE-----\n");
+    out
+}
+
+#[test]
+fn secret_key_with_tampered_key_derivation_parameters_is_refused_before_deriving() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    keygen(dir, &[])
+        .env("TAMIZDAT_PASSPHRASE", "correct horse battery staple")
+        .run()
+        .expect_code(0);
+    let secret_path = dir.join("new.key");
+    let genuine = fs::read_to_string(&secret_path).unwrap();
+    // 2^21 would need 2 GiB of memory, 2^40 two TiB; 2^20 (1 GiB) is the most we try.
+    for log_n in [21, 40, 63] {
+        let tampered = dir.join(format!("tampered-{log_n}.key"));
+        fs::write(&tampered, with_work_factor(&genuine, log_n)).unwrap();
+        fs::set_permissions(&tampered, fs::Permissions::from_mode(0o600)).unwrap();
+        let started = std::time::Instant::now();
+        publisher()
+            .arg("pack")
+            .arg(example_edition())
+            .arg("--secret-key")
+            .arg(&tampered)
+            .args(["--channel", "news", "--seq", "1", "--time", TIME, "-q"])
+            .arg("--out")
+            .arg(dir.join("never.tzst"))
+            .env("TAMIZDAT_PASSPHRASE", "correct horse battery staple")
+            .run()
+            .expect_code(2)
+            .expect_text("work factor above the limit of 2^20")
+            .expect_text("tampered");
+        // Deriving a key at 2^21 alone takes seconds and 2 GiB; refusing it takes nothing.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "2^{log_n}: took {:?}",
+            started.elapsed()
+        );
+        assert_absent(&dir.join("never.tzst"), "pack with a tampered key");
+    }
+    // The untouched file still works, so the tampering alone caused the refusals.
+    let tampered_to_the_default = with_work_factor(&genuine, 18);
+    assert_eq!(
+        tampered_to_the_default, genuine,
+        "the rewrite changes nothing else"
+    );
+}
