@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the fuzz targets, each for a number of seconds, at most JOBS at a time.
 #
-#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 600 s; all four targets)
+#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 600 s; all five targets)
 #
 # Environment: JOBS (targets run at once, default 2), RSS_LIMIT_MB (default 256).
 # Seeds: on first use (an empty corpus folder) it runs the make_seeds helper (fuzz-key bundles
@@ -18,7 +18,7 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(header path verify_unpack verify_unpack_signed)
+  targets=(header path verify_unpack verify_unpack_signed salvage_signed)
 fi
 jobs=${JOBS:-2}
 rss=${RSS_LIMIT_MB:-256}
@@ -29,6 +29,7 @@ max_len() {
     path) echo 4096 ;;                  # paths are at most 1024 bytes; allow longer to test that
     verify_unpack) echo 65536 ;;        # whole bundles; the seeds are 0.2 to 14 KB
     verify_unpack_signed) echo 65536 ;; # manifest + uncompressed tar; the largest seed is 32 KB
+    salvage_signed) echo 65536 ;;       # the same input format as verify_unpack_signed
   esac
 }
 
@@ -64,6 +65,11 @@ seed() {
 }
 
 seed
+# Salvage reads the same input format as verify_unpack_signed: start from its seeds.
+if [ -z "$(ls -A corpus/salvage_signed 2>/dev/null)" ]; then
+  mkdir -p corpus/salvage_signed
+  cp corpus/verify_unpack_signed/* corpus/salvage_signed/
+fi
 echo "== building ${targets[*]}"
 for t in "${targets[@]}"; do
   (cd "$repo" && cargo +nightly fuzz build "$t" 2>&1 | grep -E '^(error|warning)' -A5) || true

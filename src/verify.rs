@@ -349,19 +349,32 @@ pub(crate) fn decode_frame(
         });
     }
     // Only a signer can get here with a bad frame; still refuse anything that is not exactly
-    // one zstd frame of the declared size.
+    // one zstd frame of the declared size, and a window beyond the limit before the decoder
+    // allocates it.
     let one_frame = zstd::zstd_safe::find_frame_compressed_size(compressed)
-        .is_ok_and(|size| size == compressed.len())
-        && frame_window_size(compressed).is_some_and(|w| w <= 1 << MAX_WINDOW_LOG);
+        .is_ok_and(|size| size == compressed.len());
+    if !one_frame {
+        return Err(BundleError::ArchiveMismatch(format!(
+            "frame {index} is not exactly one zstd frame"
+        )));
+    }
+    match frame_window_size(compressed) {
+        Some(window) if window <= 1 << MAX_WINDOW_LOG => {}
+        window => {
+            return Err(BundleError::ArchiveMismatch(format!(
+                "frame {index} asks for a decompression window of {}, more than the limit of {}",
+                window.map_or_else(|| "an unknown size".into(), crate::cli::human_bytes),
+                crate::cli::human_bytes(1 << MAX_WINDOW_LOG)
+            )));
+        }
+    }
     let tar_len = frame.tar_length as usize;
     tar.resize(tar_len, 0);
-    let decoded = one_frame
-        .then(|| {
-            decompressor
-                .decompress_to_buffer(compressed, &mut tar[..])
-                .ok()
-        })
-        .flatten();
+    // The output buffer holds exactly the declared bytes: a frame that would decompress to
+    // more stops at the first block that does not fit.
+    let decoded = decompressor
+        .decompress_to_buffer(compressed, &mut tar[..])
+        .ok();
     if decoded != Some(tar_len) {
         return Err(BundleError::ArchiveMismatch(format!(
             "frame {index} does not decompress to the {tar_len} bytes it declares"

@@ -64,6 +64,8 @@ fn pack_refuses_links_devices_reserved_colliding_and_invalid_names_listing_every
     write_file(&edition, "A.html", b"<title>upper</title><p>A</p>");
     write_file(&edition, "CON.md", b"# Console\n");
     write_file(&edition, "bad:name.txt", b"colon");
+    write_file(&edition, "CON", b"a bare device name");
+    write_file(&edition, "cafe\u{301}.md", b"# Not NFC\n");
     write_file(&edition, "docs/readme.txt", b"fine");
     std::os::unix::fs::symlink("docs/readme.txt", edition.join("link.txt")).unwrap();
     let fifo = Command::new("mkfifo")
@@ -80,8 +82,10 @@ fn pack_refuses_links_devices_reserved_colliding_and_invalid_names_listing_every
     assert_problem(&out, &["CON.md"]);
     assert_problem(&out, &["a.html", "A.html"]);
     assert_problem(&out, &["bad:name.txt"]);
+    assert_problem(&out, &["\"CON\"", "reserves"]);
+    assert_problem(&out, &["cafe", "NFC"]);
     assert!(
-        problem_lines(&out).len() >= 5,
+        problem_lines(&out).len() >= 7,
         "each offender gets its own line:\n{}",
         out.stderr
     );

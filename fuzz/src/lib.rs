@@ -316,3 +316,65 @@ fn check_tree(folder: &Path, regular: &mut usize) {
         }
     }
 }
+
+/// Salvages `bundle` (trusting the fuzz key) into a temporary folder and checks what a salvage
+/// promises: nothing beside the destination; on success only regular files and folders, each
+/// file listed in the manifest with exactly its signed size and SHA-256, and every listed file
+/// either present or reported lost.
+pub fn salvage_and_check(bundle: &[u8]) -> Result<(), String> {
+    let root = tempfile::tempdir().expect("a temporary folder");
+    let file = root.path().join("bundle.tar.zst");
+    fs::write(&file, bundle).expect("write the bundle");
+    let work = root.path().join("work");
+    fs::create_dir(&work).expect("create work");
+    let out = work.join("out");
+    let result = tamizdat::salvage::salvage_into(
+        &file,
+        &out,
+        &trusted_keys(),
+        &tamizdat::io::NoProgress,
+    );
+    let names: Vec<_> = fs::read_dir(&work)
+        .expect("list work")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    let report = match result {
+        Ok(report) => report,
+        Err(error) => {
+            assert!(
+                names.is_empty(),
+                "after a failed salvage ({error}) the folder holds {names:?}"
+            );
+            return Err(error.to_string());
+        }
+    };
+    assert!(
+        names.len() == 1 && names[0] == "out",
+        "after a salvage the folder holds {names:?}"
+    );
+    let mut regular = 0usize;
+    check_tree(&out, &mut regular);
+    let manifest = report.header.manifest();
+    let mut present = 0usize;
+    for entry in &manifest.files {
+        let path = out.join(entry.path.to_relative_path());
+        let lost = report.lost.iter().any(|p| p == entry.path.as_str());
+        match fs::read(&path) {
+            Ok(bytes) => {
+                assert!(!lost, "{:?} is both written and lost", entry.path.as_str());
+                assert_eq!(bytes.len() as u64, entry.size, "size of {:?}", entry.path.as_str());
+                assert_eq!(
+                    hex_sha256(&bytes),
+                    entry.sha256.to_hex(),
+                    "a salvaged file that does not match its hash: {:?}",
+                    entry.path.as_str()
+                );
+                present += 1;
+            }
+            Err(_) => assert!(lost, "{:?} neither written nor lost", entry.path.as_str()),
+        }
+    }
+    assert_eq!(regular, present, "files on disk that the manifest does not list");
+    assert_eq!(report.recovered, present);
+    Ok(())
+}
