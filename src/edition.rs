@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::article::{ArticleKind, RemoteReference, article_kind, scan_article, scan_stylesheet};
 use crate::format::Article;
-use crate::format::manifest::MAX_FILES;
+use crate::format::manifest::{MAX_FILE_SIZE, MAX_FILES, MAX_TOTAL_SIZE};
 use crate::path::{EditionPath, find_collisions};
 
 /// Articles are parsed whole, and an HTML page takes about ten times its size in memory while
@@ -197,6 +197,19 @@ pub fn list_files(root: &Path) -> Result<Listing, EditionError> {
         problems.push(format!(
             "it holds {} files, more than the {MAX_FILES} a bundle may list; split the edition",
             files.len()
+        ));
+    }
+    for file in files.iter().filter(|f| f.size > MAX_FILE_SIZE) {
+        problems.push(format!(
+            "{:?} is {} bytes, more than the {MAX_FILE_SIZE} one file of a bundle may hold",
+            file.path.as_str(),
+            file.size
+        ));
+    }
+    let total: u64 = files.iter().map(|f| f.size).fold(0, u64::saturating_add);
+    if total > MAX_TOTAL_SIZE {
+        problems.push(format!(
+            "its files hold {total} bytes, more than the {MAX_TOTAL_SIZE} a bundle may hold; split the edition"
         ));
     }
     files.sort_by(|a, b| a.path.as_str().as_bytes().cmp(b.path.as_str().as_bytes()));

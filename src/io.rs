@@ -79,15 +79,26 @@ pub const STAGING_PREFIX: &str = ".tamizdat-staging-";
 /// Lock files: `.tamizdat-lock-TAG`, held (flock) for as long as a destination is being written.
 pub const LOCK_PREFIX: &str = ".tamizdat-lock-";
 
+/// What a sweep writes into a lock file it holds.
+const SWEEPING: &[u8] = b"sweeping\n";
+
 /// Kinds of work files that belong to a destination's lock: removed once that lock is free.
 const TAGGED_PREFIXES: [&str; 3] = [STAGING_PREFIX, ".tamizdat-bundle-", ".tamizdat-payload-"];
 
 /// The tag that ties a destination's lock file and work files together: 16 hex digits of the
 /// SHA-256 of the destination's name, so any name (up to 255 bytes, any script) gives a short,
 /// portable file name.
+///
+/// Names that one case-insensitive or normalising disk (FAT32, exFAT, NTFS, APFS) treats as
+/// the same (`News`, `news`) must share a lock, so the hash is of the name's case-folded NFC
+/// form, as the path rules compare names.
 pub fn lock_tag(name: &OsStr) -> String {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(name.as_encoded_bytes());
+    let folded = name.to_str().map(crate::path::name_collision_key);
+    let bytes = folded
+        .as_deref()
+        .map_or(name.as_encoded_bytes(), str::as_bytes);
+    let digest = sha2::Sha256::digest(bytes);
     data_encoding::HEXLOWER.encode(&digest[..8])
 }
 
@@ -107,13 +118,34 @@ pub struct DestinationLock {
     path: PathBuf,
     tag: String,
     // Holds the lock; closed after the file is unlinked in Drop.
-    _file: fs::File,
+    file: fs::File,
 }
 
 impl DestinationLock {
-    /// Takes the lock for `name` in `folder`, without waiting.
+    /// Takes the lock for `name` in `folder`. A run writing the same destination holds it:
+    /// that is [`LockError::Busy`] at once. Another run's sweep holds it only while it removes
+    /// stale work files (it says so in the lock file), and is waited for.
     pub fn acquire(folder: &Path, name: &OsStr) -> Result<DestinationLock, LockError> {
-        Self::acquire_tag(folder, &lock_tag(name))
+        let tag = lock_tag(name);
+        let path = folder.join(format!("{LOCK_PREFIX}{tag}"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match Self::acquire_tag(folder, &tag) {
+                Err(LockError::Busy)
+                    if std::time::Instant::now() < deadline
+                        && fs::read(&path).is_ok_and(|text| text == SWEEPING) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Tells a run that finds this lock taken that it is held by a sweep, not by a writer.
+    fn mark_sweeping(&mut self) {
+        use std::io::Write;
+        let _ = self.file.write_all(SWEEPING);
     }
 
     fn acquire_tag(folder: &Path, tag: &str) -> Result<DestinationLock, LockError> {
@@ -138,7 +170,7 @@ impl DestinationLock {
                 return Ok(DestinationLock {
                     path,
                     tag: tag.to_string(),
-                    _file: file,
+                    file,
                 });
             }
         }
@@ -183,18 +215,33 @@ fn same_file(_file: &fs::File, _path: &Path) -> io::Result<bool> {
 pub fn sweep_leftovers(folder: &Path, held: &DestinationLock) -> io::Result<usize> {
     let mut tags = std::collections::BTreeSet::new();
     for entry in fs::read_dir(folder)? {
-        let name = entry?.file_name();
+        let entry = entry?;
+        let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let tagged = TAGGED_PREFIXES
+        let tag_of = |rest: &str| {
+            (rest.len() >= 16
+                && rest.is_char_boundary(16)
+                && rest[..16].bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| rest[..16].to_string())
+        };
+        if let Some(tag) = TAGGED_PREFIXES
             .iter()
-            .chain(std::iter::once(&LOCK_PREFIX))
-            .find_map(|prefix| name.strip_prefix(prefix));
-        if let Some(rest) = tagged
-            && rest.len() >= 16
-            && rest.is_char_boundary(16)
-            && rest[..16].bytes().all(|b| b.is_ascii_hexdigit())
+            .find_map(|prefix| name.strip_prefix(prefix))
+            .and_then(tag_of)
         {
-            tags.insert(rest[..16].to_string());
+            tags.insert(tag);
+        } else if let Some(tag) = name.strip_prefix(LOCK_PREFIX).and_then(tag_of) {
+            // A lock file alone is tiny: leave a fresh one to the run that may be about to
+            // lock it, so a sweep never makes that run wait; remove it once it is old.
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|modified| modified.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(60));
+            if old {
+                tags.insert(tag);
+            }
         }
     }
     let mut removed = 0;
@@ -206,9 +253,10 @@ pub fn sweep_leftovers(folder: &Path, held: &DestinationLock) -> io::Result<usiz
         }
         // Holding the lock proves that no run is writing this destination: whatever carries
         // its tag is a leftover. The lock file itself goes when the lock is dropped.
-        let Ok(lock) = DestinationLock::acquire_tag(folder, &tag) else {
+        let Ok(mut lock) = DestinationLock::acquire_tag(folder, &tag) else {
             continue;
         };
+        lock.mark_sweeping();
         removed += remove_work_files(folder, lock.tag())?;
         removed += 1;
     }

@@ -501,6 +501,21 @@ pub fn check_private_mode(_path: &Path) -> Result<(), KeyError> {
 
 /// Creates a file that must not exist yet, with the given mode, and syncs it.
 pub fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
+    let write_error = |source| KeyError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let exists = || KeyError::AlreadyExists {
+        path: path.to_path_buf(),
+    };
+    if fs::symlink_metadata(path).is_ok() {
+        return Err(exists());
+    }
+    // Written whole and synced under a temporary name, then given its name with a hard link,
+    // which (unlike a rename) fails if the name exists: a crash never leaves a half-written key
+    // at the real name, and an existing file is never replaced.
+    let parent = crate::io::parent_folder(path);
+    let staged = parent.join(format!(".tamizdat-key-{}.tmp", crate::io::random_suffix()));
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -510,33 +525,44 @@ pub fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyErr
     }
     #[cfg(not(unix))]
     let _ = mode;
-    let mut file = options.open(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            KeyError::AlreadyExists {
-                path: path.to_path_buf(),
+    let mut file = options.open(&staged).map_err(write_error)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    let linked = written.and_then(|()| match fs::hard_link(&staged, path) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        // File systems without hard links (FAT32, exFAT): fall back to creating the name
+        // directly; a crash there can leave a partial file, which a retry reports.
+        Err(_) => {
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(mode);
             }
-        } else {
-            KeyError::Write {
-                path: path.to_path_buf(),
-                source,
+            match options.open(path) {
+                Ok(mut file) => {
+                    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+                    if written.is_err() {
+                        let _ = fs::remove_file(path);
+                    }
+                    written.map(|()| true)
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+                Err(error) => Err(error),
             }
         }
-    })?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    let parent = crate::io::parent_folder(path);
+    });
+    let _ = fs::remove_file(&staged);
+    match linked {
+        Ok(true) => {}
+        Ok(false) => return Err(exists()),
+        Err(source) => return Err(write_error(source)),
+    }
     // The folder too, so the new name survives a power cut (a key whose fingerprint was
     // already published must not vanish).
-    let written = written.and_then(|()| crate::io::sync_folder(parent));
-    written.map_err(|source| {
-        // A partial file would block every retry ("never overwritten") and may hold part of
-        // a secret: remove it.
-        drop(file);
-        let _ = fs::remove_file(path);
-        KeyError::Write {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
+    crate::io::sync_folder(parent).map_err(write_error)
 }
 
 /// Exposes a passphrase's text for comparison (e.g. a typed confirmation).

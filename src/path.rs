@@ -338,15 +338,20 @@ impl EditionPath {
     /// `É.md`/`é.md`, `Статья.md`/`статья.md`); it is not an exact model of any
     /// one file system's upcase table.
     pub fn collision_key(&self) -> String {
-        // Most paths are ASCII, already NFC, and fold by ASCII rules alone.
-        if self.0.is_ascii() {
-            return self.0.to_ascii_lowercase();
-        }
-        // Upper then lower folds letters with several lowercase forms together (σ and ς both
-        // become σ), closer to the case folding of APFS, NTFS and exFAT than lowercasing.
-        let nfc: String = self.0.nfc().collect();
-        nfc.to_uppercase().to_lowercase().nfc().collect()
+        name_collision_key(&self.0)
     }
+}
+
+/// The key of [`EditionPath::collision_key`] for any name, valid as a path or not.
+pub fn name_collision_key(name: &str) -> String {
+    // Most paths are ASCII, already NFC, and fold by ASCII rules alone.
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
+    // Upper then lower folds letters with several lowercase forms together (σ and ς both
+    // become σ), closer to the case folding of APFS, NTFS and exFAT than lowercasing.
+    let nfc: String = name.nfc().collect();
+    nfc.to_uppercase().to_lowercase().nfc().collect()
 }
 
 impl TryFrom<String> for EditionPath {

@@ -31,12 +31,16 @@ pub struct SalvageReport {
     pub damaged_frames: Vec<usize>,
     /// True when the file ends before its last frame.
     pub truncated: bool,
+    /// What else is wrong with the copy even though no file was lost (bytes after the signed
+    /// payload, entries the manifest does not list, a payload hash that does not match).
+    pub problems: Vec<String>,
 }
 
 impl SalvageReport {
-    /// True when every file was recovered (the bundle was intact).
+    /// True when every file was recovered and the copy holds nothing else: exactly what
+    /// `unpack` would have accepted.
     pub fn is_complete(&self) -> bool {
-        self.lost.is_empty()
+        self.lost.is_empty() && self.problems.is_empty()
     }
 }
 
@@ -173,6 +177,7 @@ fn salvage_run<R: Read>(
     manifest: &Manifest,
     mut next_file: usize,
     recovered: &mut [bool],
+    unlisted: &mut bool,
     sink: &mut StagingSink<'_>,
 ) -> Result<usize, BundleError> {
     let mut archive = tar::Archive::new(run);
@@ -194,6 +199,7 @@ fn salvage_run<R: Read>(
             .take()
             .unwrap_or_else(|| entry.path_bytes().into_owned());
         let Some(expected) = manifest.files.get(next_file) else {
+            *unlisted = true;
             break;
         };
         match check_entry(&mut entry, &path, expected, &mut buffer, sink) {
@@ -251,6 +257,7 @@ pub fn salvage_into(
         progress,
     };
     let mut recovered = vec![false; manifest.files.len()];
+    let mut unlisted = false;
     let mut sink = StagingSink::new(staging.path());
     let frame_count = manifest.frames.len();
     let mut frame = 0;
@@ -299,7 +306,14 @@ pub fn salvage_into(
             stopped_at: None,
             failure: None,
         };
-        salvage_run(&mut run, manifest, first_file, &mut recovered, &mut sink)?;
+        salvage_run(
+            &mut run,
+            manifest,
+            first_file,
+            &mut recovered,
+            &mut unlisted,
+            &mut sink,
+        )?;
         if let Some(failure) = run.failure.take() {
             return Err(failure);
         }
@@ -310,6 +324,7 @@ pub fn salvage_into(
         frame = next;
     }
     drop(sink);
+    let problems = whole_copy_problems(&mut source, unlisted)?;
     let mut damaged = source.damaged;
     damaged.sort_unstable();
     damaged.dedup();
@@ -335,7 +350,50 @@ pub fn salvage_into(
         lost,
         damaged_frames: damaged,
         truncated,
+        problems,
     })
+}
+
+/// The checks of a full verification that no single frame shows: the signed payload hash
+/// (when every frame was intact), entries beyond the manifest, and bytes after the payload.
+fn whole_copy_problems(
+    source: &mut FrameSource<'_>,
+    unlisted: bool,
+) -> Result<Vec<String>, BundleError> {
+    use sha2::Digest;
+    let manifest = source.manifest;
+    let mut problems = Vec::new();
+    if unlisted {
+        problems.push("the archive holds entries the signed manifest does not list".to_string());
+    }
+    let end = source.header_len + manifest.payload.length;
+    let file_len = source.file.metadata().map_err(BundleError::Read)?.len();
+    if file_len > end {
+        problems.push(format!(
+            "{} unsigned bytes follow the signed payload",
+            file_len - end
+        ));
+    }
+    if source.damaged.is_empty() && !source.truncated {
+        source
+            .file
+            .seek(SeekFrom::Start(source.header_len))
+            .map_err(BundleError::Read)?;
+        let mut hasher = sha2::Sha256::new();
+        let mut limited = (&source.file).take(manifest.payload.length);
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let n = limited.read(&mut buffer).map_err(BundleError::Read)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+        }
+        if crate::format::Sha256Digest(hasher.finalize().into()) != manifest.payload.sha256 {
+            problems.push("the payload does not match its signature".to_string());
+        }
+    }
+    Ok(problems)
 }
 
 /// Removes folders left empty because none of their files could be recovered.

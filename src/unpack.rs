@@ -197,16 +197,31 @@ pub(crate) fn lock_destination(destination: &Path) -> Result<LockedDestination, 
     Ok(LockedDestination { target, lock })
 }
 
-/// Refuses, before anything is written, a bundle whose files cannot fit on the destination's
-/// disk. Each file is counted in whole 4 KiB blocks, as most file systems store it.
-pub(crate) fn check_free_space(folder: &Path, manifest: &Manifest) -> Result<(), BundleError> {
+/// Bytes of disk the files of `manifest` need: each file in whole 4 KiB blocks, as most file
+/// systems store it, plus one block for its folder entry and metadata.
+pub fn space_needed(manifest: &Manifest) -> u64 {
     const BLOCK: u64 = 4096;
-    let needed = manifest
+    manifest
         .files
         .iter()
-        .map(|file| file.size.div_ceil(BLOCK).saturating_add(1) * BLOCK)
-        .fold(0u64, u64::saturating_add);
-    match free_space(folder) {
+        .map(|file| {
+            file.size
+                .div_ceil(BLOCK)
+                .saturating_add(1)
+                .saturating_mul(BLOCK)
+        })
+        .fold(0u64, u64::saturating_add)
+}
+
+/// Refuses, before anything is written, a bundle whose files cannot fit on the destination's
+/// disk.
+pub(crate) fn check_free_space(folder: &Path, manifest: &Manifest) -> Result<(), BundleError> {
+    enough_space(folder, space_needed(manifest), free_space(folder))
+}
+
+/// The decision of [`check_free_space`], given what the disk reports (None: unknown).
+pub fn enough_space(folder: &Path, needed: u64, available: Option<u64>) -> Result<(), BundleError> {
+    match available {
         Some(available) if available < needed => Err(BundleError::NotEnoughSpace {
             folder: folder.to_path_buf(),
             needed,
@@ -258,4 +273,52 @@ pub(crate) fn commit(
         fs::set_permissions(staging.path(), permissions.clone()).map_err(write_error)?;
     }
     staging.commit(&locked.target.path).map_err(write_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_counted_in_whole_blocks_plus_one_each() {
+        let mut manifest: Manifest = serde_json::from_value(serde_json::json!({
+            "publisher": {"key_id": "0000000000000000", "name": "x"},
+            "channel": "c", "sequence": 1, "created": "2026-11-25T00:00:00Z",
+            "title": "t", "language": "en",
+            "payload": {"length": 0, "sha256": "00".repeat(32), "tar_length": 0},
+            "frames": [], "files": [], "articles": [],
+        }))
+        .unwrap();
+        assert_eq!(space_needed(&manifest), 0);
+        for size in [0u64, 1, 4096, 4097] {
+            manifest.files.push(
+                serde_json::from_value(serde_json::json!({
+                    "path": format!("f{size}"), "size": size, "sha256": "00".repeat(32),
+                    "media_type": "text/plain", "frame": 0,
+                }))
+                .unwrap(),
+            );
+        }
+        // 0 -> 1 block, 1 -> 2, 4096 -> 2, 4097 -> 3.
+        assert_eq!(space_needed(&manifest), 8 * 4096);
+        manifest.files[0].size = u64::MAX;
+        assert_eq!(
+            space_needed(&manifest),
+            u64::MAX,
+            "saturates instead of wrapping"
+        );
+    }
+
+    #[test]
+    fn too_little_space_is_refused_and_unknown_space_is_not() {
+        let folder = Path::new("/media/stick");
+        let refused = enough_space(folder, 10_000, Some(9_999)).unwrap_err();
+        assert!(
+            refused.to_string().starts_with("not enough space"),
+            "{refused}"
+        );
+        assert!(refused.to_string().contains("/media/stick"), "{refused}");
+        assert!(enough_space(folder, 10_000, Some(10_000)).is_ok());
+        assert!(enough_space(folder, u64::MAX, None).is_ok());
+    }
 }

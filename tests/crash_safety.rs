@@ -93,7 +93,7 @@ fn unpack_killed_at_100_random_moments_leaves_the_output_absent_or_complete() {
     fs::remove_dir_all(&to).unwrap();
 
     let mut rng = Rng::new(0x51_6B11);
-    let (mut absent, mut complete, mut leftovers_seen) = (0, 0, 0);
+    let (mut absent, mut complete, mut killed_while_staging) = (0, 0, 0);
     for attempt in 0..100 {
         let delay = whole.mul_f64(rng.below(1200) as f64 / 1000.0);
         let mut child = fixture.unpack_command(&to).spawn().unwrap();
@@ -111,8 +111,11 @@ fn unpack_killed_at_100_random_moments_leaves_the_output_absent_or_complete() {
         } else {
             absent += 1;
         }
-        if !leftovers(&room).is_empty() {
-            leftovers_seen += 1;
+        if leftovers(&room)
+            .iter()
+            .any(|name| name.starts_with(".tamizdat-staging-"))
+        {
+            killed_while_staging += 1;
         }
         // Nothing but the destination and tamizdat's own work files ever appears beside it.
         for name in fs::read_dir(&room).unwrap() {
@@ -125,11 +128,12 @@ fn unpack_killed_at_100_random_moments_leaves_the_output_absent_or_complete() {
     }
     eprintln!(
         "one unpack takes {whole:?}; of 100 kills: {absent} left no output, {complete} came \
-         after the output was complete, {leftovers_seen} left work files for the sweep"
+         after the output was complete, {killed_while_staging} landed while files were being \
+         written"
     );
     assert!(
-        absent > 0,
-        "no kill landed before the rename: the test proved nothing"
+        killed_while_staging > 0,
+        "no kill landed while files were being written: the test proved nothing"
     );
 
     // The next run sweeps whatever the kills left, and unpacks normally.
@@ -291,37 +295,51 @@ fn unpack_while_another_holds_the_destination_is_refused_and_writes_nothing() {
 
 #[test]
 fn two_unpacks_into_the_same_place_at_once_one_succeeds_and_nothing_is_corrupted() {
+    // The second unpack starts while the first is writing its staging folder, so only the lock
+    // (not the final rename) can stop it.
     let fixture = fixture(edition_of_many_files);
     let expected = snapshot(&fixture.edition);
-    for round in 0..5 {
+    let mut overlapped = 0;
+    for round in 0..10 {
         let room = fixture.work.join(format!("room-{round}"));
         fs::create_dir(&room).unwrap();
         let to = room.join("out");
-        let runs: Vec<_> = (0..2)
-            .map(|_| {
-                reader()
-                    .arg("unpack")
-                    .arg(&fixture.bundle)
-                    .arg("--to")
-                    .arg(&to)
-                    .arg("--public-key")
-                    .arg(&fixture.key.public_path)
-                    .spawn()
-            })
-            .collect();
-        let outs: Vec<Out> = runs.into_iter().map(Running::wait).collect();
-        let succeeded = outs.iter().filter(|out| out.code == 0).count();
-        assert_eq!(succeeded, 1, "round {round}: {outs:#?}");
-        let refused = outs.iter().find(|out| out.code != 0).unwrap();
-        refused.expect_code(2);
-        assert!(
-            refused.stderr.contains("another tamizdat is writing")
-                || refused.stderr.contains("is not empty")
-                || refused.stderr.contains("already exists"),
-            "round {round}: unclear message: {}",
-            refused.stderr
-        );
+        let run = || {
+            reader()
+                .arg("unpack")
+                .arg(&fixture.bundle)
+                .arg("--to")
+                .arg(&to)
+                .arg("--public-key")
+                .arg(&fixture.key.public_path)
+                .spawn()
+        };
+        let first = run();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !leftovers(&room)
+            .iter()
+            .any(|name| name.starts_with(".tamizdat-staging-"))
+            && !to.exists()
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let second = if to.exists() { None } else { Some(run()) };
+        first.wait().expect_code(0);
+        if let Some(second) = second {
+            let second = second.wait();
+            // Started before the first renamed its work into place: the lock decides.
+            if second.code != 0 && second.stderr.contains("another tamizdat is writing") {
+                overlapped += 1;
+            } else {
+                second.expect_code(2).expect_text("is not empty");
+            }
+        }
         assert_same_tree(&expected, &snapshot(&to), &format!("round {round}"));
         assert_no_leftovers(&room, &format!("round {round}"));
     }
+    assert!(
+        overlapped > 0,
+        "no round overlapped: the lock was never tested"
+    );
 }

@@ -843,3 +843,32 @@ fn bundle_whose_frames_end_on_entry_boundaries_unpacks_when_whole() {
     assert!(status.success());
     assert_eq!(std::fs::read(out.join("b.txt")).unwrap(), b"second article");
 }
+
+#[test]
+fn file_declaring_a_size_near_the_largest_integer_is_refused() {
+    // Sums and block counts of such sizes would overflow; the limit refuses them first.
+    let mut entry = listed("a.txt", b"1");
+    entry["size"] = json!(u64::MAX - 100);
+    assert_attack_refused(&[file("a.txt", b"1")], vec![entry], "more than the limit");
+}
+
+#[test]
+fn files_declaring_more_than_the_total_limit_are_refused() {
+    let files: Vec<Value> = (0..5)
+        .map(|i| {
+            let mut entry = listed(&format!("part-{i}.bin"), b"1");
+            entry["size"] = json!(60u64 << 30);
+            entry
+        })
+        .collect();
+    assert_attack_refused(&[file("part-0.bin", b"1")], files, "in all, the limit");
+}
+
+#[test]
+fn folders_colliding_under_case_folding_are_refused() {
+    assert_attack_refused(
+        &[file("News/a.txt", b"1"), file("news/b.txt", b"2")],
+        vec![listed("News/a.txt", b"1"), listed("news/b.txt", b"2")],
+        "the same folder on a case-insensitive disk",
+    );
+}

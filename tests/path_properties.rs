@@ -45,6 +45,10 @@ fn relative_name() -> impl Strategy<Value = String> {
 fn create(root: &Path, names: &[String]) -> BTreeSet<String> {
     let mut made = BTreeSet::new();
     for name in names {
+        // `.` and `..` are not names a folder on disk can hold: the OS resolves them.
+        if name.split('/').any(|part| matches!(part, "" | "." | "..")) {
+            continue;
+        }
         let path = root.join(name);
         let ok = path.parent().is_some_and(|p| fs::create_dir_all(p).is_ok())
             && fs::OpenOptions::new()
@@ -131,5 +135,57 @@ proptest! {
                 .collect();
             prop_assert_eq!(unpacked, files);
         }
+    }
+}
+
+/// A manifest listing `names` (sorted, each a 1-byte file in frame 0), as a signer would write
+/// it, whatever the names are.
+fn manifest_listing(names: &BTreeSet<String>) -> Vec<u8> {
+    let files: Vec<serde_json::Value> = names
+        .iter()
+        .map(|name| {
+            serde_json::json!({"path": name, "size": 1, "media_type": "text/plain", "frame": 0,
+                "sha256": tamizdat::format::Sha256Digest::of(b"x").to_hex()})
+        })
+        .collect();
+    let hash = tamizdat::format::Sha256Digest::of(b"frame").to_hex();
+    serde_json::to_vec(&serde_json::json!({
+        "publisher": {"key_id": "0000000000000000", "name": "x"},
+        "channel": "property", "sequence": 1, "created": "2026-11-25T00:00:00Z",
+        "title": "t", "language": "en",
+        "payload": {"length": 5, "sha256": hash, "tar_length": 2048},
+        "frames": [{"offset": 0, "length": 5, "tar_length": 2048, "sha256": hash}],
+        "files": files,
+        "articles": [],
+    }))
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reader_refuses_exactly_the_names_pack_would_refuse(
+        names in prop::collection::btree_set(relative_name(), 1..5)
+    ) {
+        // The publisher's rule: every name and every folder on the way is a valid path, and
+        // no two of them collide.
+        let mut all: BTreeSet<String> = names.clone();
+        for name in &names {
+            for (at, _) in name.match_indices('/') {
+                all.insert(name[..at].to_string());
+            }
+        }
+        let paths: Result<Vec<EditionPath>, _> = all.iter().map(|n| EditionPath::new(n)).collect();
+        let pack_accepts = match &paths {
+            Ok(paths) => find_collisions(paths.iter()).is_empty(),
+            Err(_) => false,
+        };
+        // The reader's rule, on a signed manifest listing the names.
+        let json = manifest_listing(&names);
+        let reader_accepts = tamizdat::format::Manifest::from_json(&json)
+            .and_then(|manifest| manifest.validate("0000000000000000"))
+            .is_ok();
+        prop_assert_eq!(reader_accepts, pack_accepts, "names {:?}", names);
     }
 }

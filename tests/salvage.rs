@@ -341,3 +341,46 @@ fn salvage_with_every_frame_damaged_creates_nothing_and_says_so() {
     assert_absent(&to, "salvage that recovered nothing");
     assert_no_leftovers(&f.work, "salvage that recovered nothing");
 }
+
+#[test]
+fn salvage_never_writes_a_signed_file_whose_hash_lies() {
+    // Every frame intact, but the signer's manifest gives one article a hash its bytes do not
+    // have: the frames verify, the file does not, and it must not be written.
+    let f = fixture();
+    let victim = "articles/30.md";
+    let lying = resign(&f.bundle, &f.key.secret, |manifest| {
+        let file = manifest
+            .files
+            .iter_mut()
+            .find(|file| file.path.as_str() == victim)
+            .expect("the victim is listed");
+        file.sha256 = tamizdat::format::Sha256Digest::of(b"other bytes");
+    });
+    let bundle = f.write("lying.tar.zst", &lying);
+    let to = f.work.join("recovered");
+    let out = f.salvage(&bundle, &to);
+    out.expect_code(1).expect_text("DAMAGED");
+    assert_eq!(lost_lines(&out), BTreeSet::from([victim.to_string()]));
+    let written = assert_only_intact_files(&to, &snapshot(&f.edition));
+    assert!(!written.contains(victim), "the lying file was written");
+    assert_eq!(
+        written.len(),
+        f.files.len() - 1,
+        "every other file recovered"
+    );
+    assert_no_leftovers(&f.work, "after the salvage");
+}
+
+#[test]
+fn salvage_of_a_whole_copy_with_bytes_appended_recovers_everything_but_says_damaged() {
+    let f = fixture();
+    let mut bytes = f.bundle.clone();
+    bytes.extend_from_slice(b"appended by a mirror");
+    let bundle = f.write("appended.tar.zst", &bytes);
+    let to = f.work.join("recovered");
+    let out = f.salvage(&bundle, &to);
+    out.expect_code(1)
+        .expect_text("every file was recovered and verified, but 20 unsigned bytes follow")
+        .expect_no_line_starting("VALID");
+    assert_same_tree(&snapshot(&f.edition), &snapshot(&to), "appended copy");
+}

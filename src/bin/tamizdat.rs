@@ -184,6 +184,12 @@ fn unpack(
         let total = report.header.manifest().files.len();
         if report.is_complete() {
             print(format_args!("VALID   {}", describe(bundle, &report.header)))?;
+        } else if report.lost.is_empty() {
+            print(format_args!(
+                "DAMAGED {}: every file was recovered and verified, but {}",
+                bundle.display(),
+                report.problems.join("; ")
+            ))?;
         } else {
             print(format_args!(
                 "DAMAGED {}: the signature is good, but {} of its {total} files could not be recovered{}",
@@ -207,9 +213,11 @@ fn unpack(
         if report.is_complete() {
             EXIT_OK
         } else {
-            print(format_args!(
-                "get another copy of the bundle to recover the lost files"
-            ))?;
+            if !report.lost.is_empty() {
+                print(format_args!(
+                    "get another copy of the bundle to recover the lost files"
+                ))?;
+            }
             EXIT_INVALID
         }
     } else {

@@ -17,6 +17,15 @@ use crate::path::EditionPath;
 /// More entries than this would make the manifest alone megabytes long; an edition with more
 /// files than this should be split. Also bounds the work a hostile manifest can ask for.
 pub const MAX_FILES: usize = 100_000;
+/// Largest single file: 64 GiB holds hours of video; anything larger is no news edition, and
+/// a bound keeps every size computation far from overflow.
+pub const MAX_FILE_SIZE: u64 = 64 << 30;
+/// Largest edition, all files together: 256 GiB, beyond any edition and within what a reader
+/// can check against free space before writing anything.
+pub const MAX_TOTAL_SIZE: u64 = 256 << 30;
+/// Most frames: enough for the largest edition (one frame per 4 MiB, one more per file at
+/// most), so a manifest cannot ask a reader to walk hundreds of thousands of empty frames.
+pub const MAX_FRAMES: usize = MAX_FILES + (MAX_TOTAL_SIZE / MAX_FRAME_TAR_LEN) as usize + 1;
 /// Channel names appear in file names and mirror paths, so they are kept to a portable alphabet.
 pub const MAX_CHANNEL_LEN: usize = 64;
 /// Titles, names and summaries are shown to people; longer ones are a mistake or an attack.
@@ -325,6 +334,12 @@ impl Manifest {
         if self.frames.is_empty() {
             return Err(invalid("it lists no payload frames".into()));
         }
+        if self.frames.len() > MAX_FRAMES {
+            return Err(invalid(format!(
+                "it lists {} frames, more than the limit of {MAX_FRAMES}",
+                self.frames.len()
+            )));
+        }
         let mut offset = 0u64;
         let mut tar_length = 0u64;
         for (index, frame) in self.frames.iter().enumerate() {
@@ -374,6 +389,7 @@ impl Manifest {
         // Bounds the tar stream by the declared file sizes, so a signed manifest cannot make a
         // reader decompress more than the edition it describes (plus fixed per-entry overhead).
         let mut tar_bound = TAR_END_LEN;
+        let mut total_size = 0u64;
         let mut previous: Option<&FileEntry> = None;
         let mut by_key: HashMap<String, &EditionPath> = HashMap::with_capacity(self.files.len());
         let mut keys: Vec<String> = Vec::with_capacity(self.files.len());
@@ -406,6 +422,19 @@ impl Manifest {
                     file.path.as_str()
                 )));
             }
+            if file.size > MAX_FILE_SIZE {
+                return Err(invalid(format!(
+                    "the file {:?} declares {} bytes, more than the limit of {MAX_FILE_SIZE} for one file",
+                    file.path.as_str(),
+                    file.size
+                )));
+            }
+            total_size += file.size;
+            if total_size > MAX_TOTAL_SIZE {
+                return Err(invalid(format!(
+                    "its files declare more than {MAX_TOTAL_SIZE} bytes in all, the limit for one edition"
+                )));
+            }
             let key = file.path.collision_key();
             keys.push(key.clone());
             if let Some(other) = by_key.insert(key, &file.path) {
@@ -421,10 +450,23 @@ impl Manifest {
         // A file cannot also be a folder holding other files ("a" and "a/b"). Case mapping and
         // NFC never move across a '/', so a folder's key is a prefix of its files' keys, and
         // each key is computed once.
+        // Two folders whose names differ only in case or normalisation ("News/a", "news/b")
+        // would be one folder on such a disk: refused like two such files, as pack does.
         let mut folders: HashMap<&str, &EditionPath> = HashMap::new();
         for (key, file) in keys.iter().zip(&self.files) {
-            for (at, _) in key.match_indices('/') {
-                folders.entry(&key[..at]).or_insert(&file.path);
+            let original = file.path.as_str();
+            for ((at, _), (original_at, _)) in
+                key.match_indices('/').zip(original.match_indices('/'))
+            {
+                let first = *folders.entry(&key[..at]).or_insert(&file.path);
+                let first_folder = first.as_str().get(..original_at);
+                if first_folder != Some(&original[..original_at]) {
+                    return Err(invalid(format!(
+                        "the folders of {:?} and {:?} would be the same folder on a case-insensitive disk",
+                        first.as_str(),
+                        original
+                    )));
+                }
             }
         }
         for (key, file) in keys.iter().zip(&self.files) {
