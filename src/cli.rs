@@ -145,6 +145,40 @@ pub fn parse_time(text: &str) -> Result<time::OffsetDateTime, String> {
         })
 }
 
+/// Asks the desktop to open `path` in the default browser. False when no browser could be
+/// started (no desktop, a server, a terminal over SSH): the caller prints the path instead.
+pub fn open_in_browser(path: &std::path::Path) -> bool {
+    use std::process::{Command, Stdio};
+    let mut command = if cfg!(target_os = "macos") {
+        Command::new("open")
+    } else if cfg!(windows) {
+        let mut command = Command::new("cmd");
+        command.args(["/C", "start", ""]);
+        command
+    } else {
+        Command::new("xdg-open")
+    };
+    let child = command
+        .arg(path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        return false;
+    };
+    // xdg-open returns once the browser is started; one still running after a few seconds is
+    // the browser itself, started in the foreground.
+    for _ in 0..50 {
+        match child.try_wait() {
+            Ok(Some(status)) => return status.success(),
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,9 @@
 
 use crate::edition::EditionError;
 use crate::keys::KeyError;
+use crate::library::LibraryError;
 use crate::pack::PackError;
+use crate::serve::ServeError;
 use crate::trust::TrustError;
 use crate::verify::BundleError;
 
@@ -32,6 +34,10 @@ pub enum Error {
     #[error("{0}")]
     Edition(#[from] EditionError),
     #[error("{0}")]
+    Library(#[from] LibraryError),
+    #[error("{0}")]
+    Serve(#[from] ServeError),
+    #[error("{0}")]
     Usage(String),
     #[error("{context}: {source}")]
     Io {
@@ -48,6 +54,7 @@ impl Error {
             {
                 EXIT_INVALID
             }
+            Error::Library(error) if error.is_invalid_bundle() => EXIT_INVALID,
             _ => EXIT_ERROR,
         }
     }

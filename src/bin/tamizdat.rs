@@ -11,6 +11,7 @@ use tamizdat::cli::{ProgressBar, human_bytes, shown};
 use tamizdat::error::{EXIT_ERROR, EXIT_INVALID, EXIT_OK, Error};
 use tamizdat::format::Manifest;
 use tamizdat::keys::PublicKey;
+use tamizdat::library::{Imported, Library, Record};
 use tamizdat::trust::TrustStore;
 use tamizdat::verify::{
     BundleError, DiscardFiles, TrustedKeys, VerifiedHeader, check_payload_hash, open_bundle,
@@ -21,8 +22,10 @@ use tamizdat::verify::{
 #[derive(Parser)]
 #[command(name = "tamizdat", version, about)]
 struct Cli {
+    /// With no command (as when the program is double-clicked): `open`, with the bundles next
+    /// to the program and in the current folder.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -75,6 +78,34 @@ enum Command {
         #[command(subcommand)]
         action: TrustAction,
     },
+    /// Add verified bundles to your library and open it in your browser, offline.
+    Open {
+        /// Bundle files, or folders holding them; none: those next to the program and in the
+        /// current folder.
+        paths: Vec<PathBuf>,
+        /// The library folder; default: `library` under TAMIZDAT_HOME or the data folder.
+        #[arg(long)]
+        library: Option<PathBuf>,
+        /// Also trust this public key file for this command (repeatable).
+        #[arg(long = "public-key")]
+        public_keys: Vec<PathBuf>,
+        /// Print the front page's path instead of starting a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Serve your library read-only to a browser on this machine (127.0.0.1, any free port).
+    Serve {
+        /// The library folder; default: `library` under TAMIZDAT_HOME or the data folder.
+        #[arg(long)]
+        library: Option<PathBuf>,
+        /// Listen here instead (for example 0.0.0.0:8080, for a phone on the same network):
+        /// anyone who can reach it can read your library.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// Pack, verify and unpack the sample edition with the demo key, showing each step.
     Demo {
         /// Where to put the demo's files (a new folder); default: a new temporary folder.
@@ -95,7 +126,14 @@ enum TrustAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    let command = cli.command.unwrap_or(Command::Open {
+        paths: Vec::new(),
+        library: None,
+        public_keys: Vec::new(),
+        no_browser: false,
+        quiet: false,
+    });
+    match run(command) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("tamizdat: {error}");
@@ -148,6 +186,20 @@ fn run(command: Command) -> Result<u8, Error> {
             json,
             public_keys,
         } => info(&bundle, json, &trusted_keys(&public_keys)?),
+        Command::Open {
+            paths,
+            library,
+            public_keys,
+            no_browser,
+            quiet,
+        } => open_library(
+            &paths,
+            library,
+            &trusted_keys(&public_keys)?,
+            no_browser,
+            quiet,
+        ),
+        Command::Serve { library, listen } => serve(library, listen),
         Command::Fingerprint { public_key } => {
             let key = PublicKey::load(&public_key)?;
             print(format_args!(
@@ -466,5 +518,117 @@ fn demo(workspace: Option<PathBuf>) -> Result<u8, Error> {
         workspace,
     };
     tamizdat::demo::run_demo(&paths, &mut std::io::stdout().lock())?;
+    Ok(EXIT_OK)
+}
+
+fn library_at(library: Option<PathBuf>) -> Result<Library, Error> {
+    let root = match library {
+        Some(root) => root,
+        None => Library::default_root()?,
+    };
+    Ok(Library::open(&root)?)
+}
+
+fn open_library(
+    paths: &[PathBuf],
+    library: Option<PathBuf>,
+    keys: &TrustedKeys,
+    no_browser: bool,
+    quiet: bool,
+) -> Result<u8, Error> {
+    let library = library_at(library)?;
+    let _lock = library.lock()?;
+    let bundles: Vec<PathBuf> = if paths.is_empty() {
+        tamizdat::library::bundles_nearby()
+    } else {
+        paths
+            .iter()
+            .flat_map(|path| {
+                if path.is_dir() {
+                    tamizdat::library::bundles_in(path)
+                } else {
+                    vec![path.clone()]
+                }
+            })
+            .collect()
+    };
+    let mut worst = EXIT_OK;
+    for bundle in &bundles {
+        let progress = ProgressBar::new("importing", quiet);
+        let result = library.import(bundle, keys, &progress);
+        progress.finish();
+        match result {
+            Ok(Imported::Added(record)) => print(format_args!(
+                "ADDED   {}: {}",
+                bundle.display(),
+                summary(&record)
+            ))?,
+            Ok(Imported::AlreadyPresent(record)) => print(format_args!(
+                "ALREADY {}: already in your library ({}), nothing to do",
+                bundle.display(),
+                summary(&record)
+            ))?,
+            Err(error) => {
+                let code = if error.is_invalid_bundle() {
+                    EXIT_INVALID
+                } else {
+                    EXIT_ERROR
+                };
+                worst = worst.max(code);
+                let verdict = if code == EXIT_INVALID {
+                    "INVALID"
+                } else {
+                    "ERROR  "
+                };
+                print(format_args!("{verdict} {error}"))?;
+            }
+        }
+    }
+    let front_page = library.regenerate()?;
+    if no_browser || !tamizdat::cli::open_in_browser(&front_page) {
+        print(format_args!(
+            "your library: open {} in a browser",
+            front_page.display()
+        ))?;
+    } else {
+        print(format_args!(
+            "opened {} in your browser",
+            front_page.display()
+        ))?;
+    }
+    Ok(worst)
+}
+
+fn summary(record: &Record) -> String {
+    let manifest = &record.manifest;
+    format!(
+        "signed by {} [{}], channel {} #{}, {} articles: \"{}\"",
+        shown(&record.signer_name, 100),
+        record.fingerprint,
+        manifest.channel,
+        manifest.sequence,
+        manifest.articles.len(),
+        shown(&manifest.title, 120)
+    )
+}
+
+fn serve(library: Option<PathBuf>, listen: Option<std::net::SocketAddr>) -> Result<u8, Error> {
+    let library = library_at(library)?;
+    {
+        let _lock = library.lock()?;
+        library.regenerate()?;
+    }
+    let address = listen.unwrap_or_else(tamizdat::serve::default_address);
+    if !address.ip().is_loopback() {
+        eprintln!(
+            "tamizdat: warning: serving on {address}: anyone who can reach this address can read your library"
+        );
+    }
+    let server = tamizdat::serve::Server::bind(library, address)?;
+    let shown_address = server.address();
+    print(format_args!(
+        "serving your library at http://{shown_address}/ (read-only; press Ctrl-C to stop)"
+    ))?;
+    server.run();
     Ok(EXIT_OK)
 }

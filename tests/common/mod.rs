@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod library;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::fs;

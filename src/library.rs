@@ -1,0 +1,398 @@
+//! The reader's library: verified editions kept on disk, and the pages people read them in.
+//!
+//! Layout under the library folder (see FORMAT.md section 8):
+//!
+//! ```text
+//! index.html                 the front page
+//! library.css                the one stylesheet every page uses
+//! editions/ID/…              the verified files of each edition, exactly as signed
+//! records/ID.json            who signed it, when it was imported, its manifest
+//! read/ID/index.html         the edition's page
+//! read/ID/PATH.html          one page per article (PATH is the article's file)
+//! ```
+//!
+//! `ID` is `KEYID-CHANNEL-SEQUENCE`. An edition is imported through the same verified, staged,
+//! all-or-nothing unpack as `tamizdat unpack`; its record is written after it, so an edition
+//! folder without a record is an interrupted import, removed at the next one. Pages are built
+//! only from those verified files and records, and rebuilt whole on every import.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::format::{Manifest, Sha256Digest};
+use crate::io::{DestinationLock, LockError, Progress, random_suffix, sync_folder};
+use crate::verify::{BundleError, TrustedKeys};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("{}: {source}", .bundle.display())]
+    Bundle {
+        bundle: PathBuf,
+        source: BundleError,
+    },
+    #[error(
+        "{}: a different edition #{sequence} of channel {channel} by the same publisher is already in your library; the publisher signed two editions with one number, so neither can be trusted to be the real one",
+        .bundle.display()
+    )]
+    Conflict {
+        bundle: PathBuf,
+        channel: String,
+        sequence: u64,
+    },
+    #[error("cannot use the library {}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "another tamizdat is updating the library {} right now; wait for it to finish, then try again",
+        .0.display()
+    )]
+    Busy(PathBuf),
+    #[error("the library record {} is damaged ({reason}); delete it and import the bundle again", .path.display())]
+    DamagedRecord { path: PathBuf, reason: String },
+}
+
+impl LibraryError {
+    /// True when the bundle itself is at fault (exit code 1), not this machine.
+    pub fn is_invalid_bundle(&self) -> bool {
+        match self {
+            LibraryError::Bundle { source, .. } => source.is_invalid_bundle(),
+            LibraryError::Conflict { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// What the library knows about one imported edition.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    /// When this library imported it, RFC 3339 UTC.
+    pub imported: String,
+    /// The name the reader trusts the signing key under, and its fingerprint.
+    pub signer_name: String,
+    pub fingerprint: String,
+    /// SHA-256 of the manifest as signed content: the same edition imported twice has the same.
+    pub manifest_sha256: String,
+    pub manifest: Manifest,
+}
+
+/// What importing one bundle did.
+#[derive(Debug)]
+pub enum Imported {
+    Added(Record),
+    AlreadyPresent(Record),
+}
+
+/// A reader's library folder.
+pub struct Library {
+    root: PathBuf,
+}
+
+impl Library {
+    /// The library under the reader's home (`TAMIZDAT_HOME/library`, else the platform data
+    /// folder's `tamizdat/library`).
+    pub fn default_root() -> Result<PathBuf, crate::trust::TrustError> {
+        Ok(crate::trust::home()?.join("library"))
+    }
+
+    /// Opens (creating if needed) the library at `root`.
+    pub fn open(root: &Path) -> Result<Library, LibraryError> {
+        for folder in ["", "editions", "records"] {
+            let path = root.join(folder);
+            fs::create_dir_all(&path).map_err(|source| LibraryError::Io { path, source })?;
+        }
+        let root = fs::canonicalize(root).map_err(|source| LibraryError::Io {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        Ok(Library { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The front page.
+    pub fn front_page(&self) -> PathBuf {
+        self.root.join("index.html")
+    }
+
+    fn io_error(&self, path: &Path) -> impl Fn(std::io::Error) -> LibraryError {
+        let path = path.to_path_buf();
+        move |source| LibraryError::Io {
+            path: path.clone(),
+            source,
+        }
+    }
+
+    /// Holds the whole library for one command, so two `open`s cannot interleave imports and
+    /// page rebuilds.
+    pub fn lock(&self) -> Result<DestinationLock, LibraryError> {
+        DestinationLock::acquire(&self.root, "library".as_ref()).map_err(|error| match error {
+            LockError::Busy => LibraryError::Busy(self.root.clone()),
+            LockError::Io(source) => LibraryError::Io {
+                path: self.root.clone(),
+                source,
+            },
+        })
+    }
+
+    /// Verifies `bundle` against `keys` and adds it to the library, or says it is there.
+    /// Nothing of a bundle that fails verification is kept.
+    pub fn import(
+        &self,
+        bundle: &Path,
+        keys: &TrustedKeys,
+        progress: &dyn Progress,
+    ) -> Result<Imported, LibraryError> {
+        let in_bundle = |source| LibraryError::Bundle {
+            bundle: bundle.to_path_buf(),
+            source,
+        };
+        // The header first: it says which edition this is, so a second import costs no unpack.
+        let header = {
+            let file = fs::File::open(bundle).map_err(|e| in_bundle(BundleError::Read(e)))?;
+            crate::verify::open_bundle(&mut std::io::BufReader::new(file), keys)
+                .map_err(in_bundle)?
+        };
+        let manifest = header.manifest();
+        let id = edition_id(manifest);
+        let manifest_sha256 = Sha256Digest::of(&manifest.to_json()).to_hex();
+        let record_path = self.root.join("records").join(format!("{id}.json"));
+        if let Some(existing) = self.read_record(&record_path)? {
+            return if existing.manifest_sha256 == manifest_sha256 {
+                // Still check every byte: a damaged copy of an edition the reader has must be
+                // called damaged, or they may pass it on.
+                let file = fs::File::open(bundle).map_err(|e| in_bundle(BundleError::Read(e)))?;
+                let mut reader = std::io::BufReader::new(file);
+                let header = crate::verify::open_bundle(&mut reader, keys).map_err(in_bundle)?;
+                crate::verify::stream_files(
+                    &header,
+                    &mut reader,
+                    &mut crate::verify::DiscardFiles,
+                    progress,
+                )
+                .map_err(in_bundle)?;
+                Ok(Imported::AlreadyPresent(existing))
+            } else {
+                Err(LibraryError::Conflict {
+                    bundle: bundle.to_path_buf(),
+                    channel: manifest.channel.clone(),
+                    sequence: manifest.sequence,
+                })
+            };
+        }
+        let edition_folder = self.root.join("editions").join(&id);
+        if edition_folder.exists() {
+            // An import killed after its unpack and before its record: redo it.
+            fs::remove_dir_all(&edition_folder).map_err(self.io_error(&edition_folder))?;
+        }
+        let header = crate::unpack::unpack_into(bundle, &edition_folder, keys, progress)
+            .map_err(in_bundle)?;
+        let record = Record {
+            id: id.clone(),
+            imported: crate::format::manifest::format_created(time::OffsetDateTime::now_utc()),
+            signer_name: header.signer().name().to_string(),
+            fingerprint: header.signer().fingerprint(),
+            manifest_sha256,
+            manifest: header.manifest().clone(),
+        };
+        let json = serde_json::to_vec_pretty(&record).unwrap_or_default();
+        write_atomically(&record_path, &json).map_err(self.io_error(&record_path))?;
+        Ok(Imported::Added(record))
+    }
+
+    fn read_record(&self, path: &Path) -> Result<Option<Record>, LibraryError> {
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(self.io_error(path)(error)),
+        };
+        let damaged = |reason: String| LibraryError::DamagedRecord {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let record: Record = serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
+        // Records are written by this program, but the pages trust what they say: check them
+        // as strictly as a bundle's manifest.
+        record
+            .manifest
+            .validate(&record.manifest.publisher.key_id)
+            .map_err(|e| damaged(e.to_string()))?;
+        if record.id != edition_id(&record.manifest) {
+            return Err(damaged("its name does not match its edition".into()));
+        }
+        Ok(Some(record))
+    }
+
+    /// Every edition in the library with a complete import, newest first.
+    pub fn records(&self) -> Result<Vec<Record>, LibraryError> {
+        let folder = self.root.join("records");
+        let mut records = Vec::new();
+        for entry in fs::read_dir(&folder).map_err(self.io_error(&folder))? {
+            let path = entry.map_err(self.io_error(&folder))?.path();
+            let is_record = path.extension().is_some_and(|e| e == "json")
+                && !path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'));
+            if !is_record {
+                continue;
+            }
+            if let Some(record) = self.read_record(&path)?
+                && self.root.join("editions").join(&record.id).is_dir()
+            {
+                records.push(record);
+            }
+        }
+        records.sort_by(|a, b| {
+            (b.manifest.created.as_str(), b.manifest.sequence, &b.id).cmp(&(
+                a.manifest.created.as_str(),
+                a.manifest.sequence,
+                &a.id,
+            ))
+        });
+        Ok(records)
+    }
+
+    /// Rebuilds every page from the records and verified files; returns the front page.
+    pub fn regenerate(&self) -> Result<PathBuf, LibraryError> {
+        let records = self.records()?;
+        let pages = crate::pages::build(&self.root, &records);
+        // The article pages are built in a staging folder and swapped in whole.
+        let staging = self
+            .root
+            .join(format!(".tamizdat-staging-read-{}", random_suffix()));
+        let result = (|| -> std::io::Result<()> {
+            for (relative, html) in &pages.read {
+                let path = staging.join(relative);
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                fs::write(&path, html)?;
+            }
+            fs::create_dir_all(&staging)?;
+            let read = self.root.join("read");
+            let old = self
+                .root
+                .join(format!(".tamizdat-old-read-{}", random_suffix()));
+            if read.exists() {
+                fs::rename(&read, &old)?;
+            }
+            fs::rename(&staging, &read)?;
+            if old.exists() {
+                fs::remove_dir_all(&old)?;
+            }
+            write_atomically(
+                &self.root.join("library.css"),
+                crate::pages::STYLESHEET.as_bytes(),
+            )?;
+            write_atomically(&self.front_page(), pages.front_page.as_bytes())?;
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = fs::remove_dir_all(&staging);
+        }
+        result.map_err(self.io_error(&self.root))?;
+        // Leftovers of a rebuild that was killed half way.
+        if let Ok(entries) = fs::read_dir(&self.root) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(".tamizdat-staging-read-")
+                    || name.starts_with(".tamizdat-old-read-")
+                {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        Ok(self.front_page())
+    }
+
+    /// The signed media type of a verified file, for the local server: `editions/ID/PATH`.
+    pub fn media_type(&self, id: &str, path: &str) -> Option<String> {
+        let record = self
+            .read_record(&self.root.join("records").join(format!("{id}.json")))
+            .ok()??;
+        record
+            .manifest
+            .files
+            .iter()
+            .find(|file| file.path.as_str() == path)
+            .map(|file| file.media_type.clone())
+    }
+}
+
+/// `KEYID-CHANNEL-SEQUENCE`: one publisher key, channel and number name one edition.
+pub fn edition_id(manifest: &Manifest) -> String {
+    format!(
+        "{}-{}-{}",
+        manifest.publisher.key_id, manifest.channel, manifest.sequence
+    )
+}
+
+/// Writes `path` as a whole: a temporary file beside it, synced, renamed over it.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let folder = crate::io::parent_folder(path);
+    let temporary = folder.join(format!(".tamizdat-write-{}", random_suffix()));
+    let result = (|| {
+        let mut file = fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)?;
+        sync_folder(folder)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// Bundles to import when `tamizdat open` is started with no arguments (a double-click):
+/// `*.tar.zst` and `*.tzst` files next to the program and in the current folder.
+pub fn bundles_nearby() -> Vec<PathBuf> {
+    let mut folders = Vec::new();
+    if let Some(folder) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
+    {
+        folders.push(folder);
+    }
+    if let Ok(folder) = std::env::current_dir() {
+        folders.push(folder);
+    }
+    let mut found = Vec::new();
+    for folder in folders {
+        found.extend(bundles_in(&folder));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    found.retain(|path| seen.insert(fs::canonicalize(path).unwrap_or_else(|_| path.clone())));
+    found
+}
+
+/// The bundle files directly in `folder`, sorted by name.
+pub fn bundles_in(folder: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.is_file()
+                && path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|name| {
+                        !name.starts_with('.')
+                            && (name.ends_with(".tar.zst") || name.ends_with(".tzst"))
+                    })
+        })
+        .collect();
+    found.sort();
+    found
+}

