@@ -80,7 +80,7 @@ fn head(out: &mut String, language: &str, title: &str, root: &str) {
 
 fn foot(out: &mut String) {
     out.push_str(
-        "<footer class=\"site-footer\"><p>Read offline with tamizdat. Nothing on these pages contacts the internet.</p></footer>\n</body>\n</html>\n",
+        "<footer class=\"site-footer\" lang=\"en\" dir=\"ltr\"><p>Read offline with tamizdat. Nothing on these pages contacts the internet.</p></footer>\n</body>\n</html>\n",
     );
 }
 

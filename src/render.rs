@@ -244,7 +244,7 @@ fn rewrite_node(node: ego_tree::NodeRef<'_, Node>, context: &RenderContext<'_>, 
                                     rewrite_node(child, context, out);
                                 }
                                 out.push_str(&format!(
-                                    " <span class=\"address\">({})</span></span>",
+                                    " <span class=\"address\" dir=\"ltr\">({})</span></span>",
                                     escape(href.trim())
                                 ));
                                 return;

@@ -229,7 +229,7 @@ fn no_page_holds_a_remote_url_a_script_or_an_event_handler() {
     // Remote links are text with their address, for the reader to judge.
     assert!(
         hostile.contains(
-            "a link to another site <span class=\"address\">(https://evil.example/story)</span>"
+            "a link to another site <span class=\"address\" dir=\"ltr\">(https://evil.example/story)</span>"
         ),
         "{hostile}"
     );
@@ -383,4 +383,68 @@ fn serve_on_another_address_needs_listen_and_warns() {
         stderr.contains("anyone who can reach this address"),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_committed_demo_bundle_is_what_packing_the_demo_edition_gives() {
+    // examples/demo-edition.tar.zst lets a reader try the library with nothing but the reader
+    // binary; if the edition or the format changes, regenerate it with the command below.
+    let work = tempfile::tempdir().unwrap();
+    let key = demo_key(work.path());
+    let out = work.path().join("demo-edition.tar.zst");
+    publisher()
+        .arg("pack")
+        .arg(example_edition())
+        .arg("--secret-key")
+        .arg(&key.secret_path)
+        .args([
+            "--channel",
+            "demo",
+            "--seq",
+            "1",
+            "--time",
+            "2026-11-20T12:00:00Z",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .run()
+        .expect_code(0);
+    assert!(
+        fs::read(&out).unwrap() == fs::read(repo().join("examples/demo-edition.tar.zst")).unwrap(),
+        "examples/demo-edition.tar.zst is stale: run `tamizdat-publish pack examples/edition \
+         --secret-key keys/demo.key --channel demo --seq 1 --time 2026-11-20T12:00:00Z \
+         --out examples/demo-edition.tar.zst --force`"
+    );
+}
+
+#[test]
+fn a_reader_with_the_demo_bundle_and_the_demo_key_trusted_reads_the_persian_article() {
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    reader()
+        .args(["trust", "add"])
+        .arg(repo().join("keys/demo.pub"))
+        .home(&home)
+        .run()
+        .expect_code(0);
+    let out = reader()
+        .arg("open")
+        .arg(repo().join("examples/demo-edition.tar.zst"))
+        .arg("--no-browser")
+        .home(&home)
+        .run();
+    out.expect_code(0).expect_text("ADDED");
+    let page = pages_of(&home.join("library"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().ends_with("fa/nanvayi.html.html"))
+        .expect("the Persian article's page");
+    let html = fs::read_to_string(page).unwrap();
+    assert!(html.contains(r#"<html lang="fa" dir="rtl">"#));
+    assert!(html.contains("تعاونی نانوایان نیلوفرآباد"));
+    assert!(
+        html.contains("4WZR-UBKQ-BQAL-PY2A-F4SA-HBEQ"),
+        "the demo key's fingerprint"
+    );
+    assert!(html.contains("✓ Verified"));
 }

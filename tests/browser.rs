@@ -1,0 +1,87 @@
+//! The library in a real browser: headless Chromium (Debian's `chromium`), driven by
+//! `tests/browser/check.mjs` through playwright-core, over the library opened from disk and
+//! served by `tamizdat serve`. See that script for the checks; screenshots land in
+//! `target/browser-artifacts/`.
+//!
+//! Needs `/usr/bin/chromium` and `npm ci` in `tests/browser` (`.ci/run` does both). Without
+//! them the test says so and passes, except under CI (`CI=true`), where it fails.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::library::*;
+use common::*;
+
+fn prerequisites_missing(browser_folder: &Path) -> Option<String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        return Some(format!("{chromium} is missing (apt-get install chromium)"));
+    }
+    if !browser_folder.join("node_modules/playwright-core").is_dir() {
+        return Some("tests/browser/node_modules is missing (cd tests/browser && npm ci)".into());
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("node is missing".into());
+    }
+    None
+}
+
+#[test]
+fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
+    let browser_folder = repo().join("tests/browser");
+    if let Some(missing) = prerequisites_missing(&browser_folder) {
+        assert!(
+            std::env::var("CI").is_err(),
+            "the browser test cannot run under CI: {missing}"
+        );
+        eprintln!("SKIPPED: {missing}");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let key = demo_key(work.path());
+    let edition = work.path().join("edition");
+    demo_with_hostile_article(&edition);
+    let bundle = work.path().join("demo.tar.zst");
+    pack_demo(&edition, &key, &bundle);
+    let home = work.path().join("home");
+    let library = work.path().join("library");
+    reader()
+        .arg("open")
+        .arg(&bundle)
+        .arg("--library")
+        .arg(&library)
+        .arg("--public-key")
+        .arg(&key.public_path)
+        .args(["--no-browser", "--quiet"])
+        .home(&home)
+        .run()
+        .expect_code(0);
+    let served = serve(&library, &home);
+    let artifacts = repo().join("target/browser-artifacts");
+    let output = Command::new("node")
+        .arg(browser_folder.join("check.mjs"))
+        .arg(&library)
+        .arg(format!("http://{}/", served.address))
+        .arg(&artifacts)
+        .current_dir(&browser_folder)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let failed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert!(
+        output.status.success() && failed.is_empty(),
+        "browser checks failed:\n{}\n--- full output:\n{stdout}\n{stderr}",
+        failed.join("\n")
+    );
+    assert!(stdout.contains("no request outside"), "{stdout}");
+    for shot in ["front-page", "english-article", "persian-article"] {
+        for width in [360, 1280] {
+            let path = artifacts.join(format!("{shot}-{width}.png"));
+            assert!(path.is_file(), "no screenshot {}", path.display());
+        }
+    }
+    eprintln!("{}", stdout.lines().last().unwrap_or(""));
+}
