@@ -164,6 +164,11 @@ impl Library {
         let id = edition_id(manifest);
         let manifest_sha256 = Sha256Digest::of(&manifest.to_json()).to_hex();
         let record_path = self.root.join("records").join(format!("{id}.json"));
+        let edition_folder = self.root.join("editions").join(&id);
+        if !edition_folder.is_dir() && record_path.exists() {
+            // Its files were removed by hand: import it again.
+            fs::remove_file(&record_path).map_err(self.io_error(&record_path))?;
+        }
         if let Some(existing) = self.read_record(&record_path)? {
             return if existing.manifest_sha256 == manifest_sha256 {
                 // Still check every byte: a damaged copy of an edition the reader has must be
@@ -187,7 +192,6 @@ impl Library {
                 })
             };
         }
-        let edition_folder = self.root.join("editions").join(&id);
         if edition_folder.exists() {
             // An import killed after its unpack and before its record: redo it.
             fs::remove_dir_all(&edition_folder).map_err(self.io_error(&edition_folder))?;

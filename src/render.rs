@@ -256,10 +256,14 @@ fn rewrite_node(node: ego_tree::NodeRef<'_, Node>, context: &RenderContext<'_>, 
                                 return;
                             }
                             target => {
-                                out.push_str(&format!(
-                                    "<a href=\"{}\">",
-                                    escape(&local_url(target, context, false))
-                                ));
+                                let url = local_url(target, context, false);
+                                if url.is_empty() {
+                                    for child in node.children() {
+                                        rewrite_node(child, context, out);
+                                    }
+                                    return;
+                                }
+                                out.push_str(&format!("<a href=\"{}\">", escape(&url)));
                                 for child in node.children() {
                                     rewrite_node(child, context, out);
                                 }
@@ -369,6 +373,13 @@ fn is_data_image(src: &str) -> bool {
 fn local_url(target: Target, context: &RenderContext<'_>, is_image: bool) -> String {
     match target {
         Target::SamePage(fragment) => with_fragment(String::new(), &fragment),
+        Target::Local { path, .. }
+            if !is_image && !context.articles.contains(&path) && is_active_document(&path) =>
+        {
+            // Opened by itself from disk, such a file is a page of its own, with no policy to
+            // stop its scripts or remote loads: it is only ever shown through the library.
+            String::new()
+        }
         Target::Local { path, fragment } => {
             let url = if !is_image && context.articles.contains(&path) {
                 format!("{}{}.html", context.pages_url, encode_path(&path))
@@ -379,6 +390,16 @@ fn local_url(target: Target, context: &RenderContext<'_>, is_image: bool) -> Str
         }
         Target::Missing | Target::Remote => String::new(),
     }
+}
+
+/// Files a browser would open as a document able to run script: HTML, SVG, XML.
+fn is_active_document(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [
+        ".html", ".htm", ".xhtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt", ".mht", ".mhtml",
+    ]
+    .iter()
+    .any(|extension| lower.ends_with(extension))
 }
 
 /// The allow-list (step 2).
@@ -562,6 +583,35 @@ mod tests {
         assert_eq!(html.matches("<h1>").count(), 1, "{html}");
         let html = render(ArticleKind::Markdown, "# Another heading\n");
         assert!(html.contains("<h1>Another heading</h1>"), "{html}");
+    }
+
+    #[test]
+    fn links_to_svg_or_html_files_that_are_not_articles_are_not_links() {
+        // Opened directly from disk such a file could run script; images may still show it.
+        let files: HashSet<String> = ["a.md", "drawing.svg"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let articles: HashSet<String> = ["a.md"].iter().map(|s| s.to_string()).collect();
+        let context = RenderContext {
+            article_path: "a.md",
+            files: &files,
+            articles: &articles,
+            files_url: "../../editions/e/",
+            pages_url: "./",
+            title: "",
+            title_dropped: std::cell::Cell::new(false),
+        };
+        let html = render_article(
+            ArticleKind::Markdown,
+            "[the drawing](drawing.svg) ![drawing](drawing.svg)",
+            &context,
+        );
+        assert!(!html.contains("href"), "{html}");
+        assert!(
+            html.contains(r#"src="../../editions/e/drawing.svg""#),
+            "{html}"
+        );
     }
 
     #[test]
