@@ -13,8 +13,9 @@
 //!
 //! `ID` is `KEYID-CHANNEL-SEQUENCE`. An edition is imported through the same verified, staged,
 //! all-or-nothing unpack as `tamizdat unpack`; its record is written after it, so an edition
-//! folder without a record is an interrupted import, removed at the next one. Pages are built
-//! only from those verified files and records, and rebuilt whole on every import.
+//! folder without a record is an interrupted import: never shown, and redone when that bundle
+//! is opened again. Pages are built only from those verified files and records, and rebuilt
+//! whole on every import.
 
 use std::fs;
 use std::io::Write;
@@ -248,7 +249,9 @@ impl Library {
             if !is_record {
                 continue;
             }
-            if let Some(record) = self.read_record(&path)?
+            // A damaged record hides its edition from the pages, not the whole library; the
+            // next import of that bundle reports it.
+            if let Ok(Some(record)) = self.read_record(&path)
                 && self.root.join("editions").join(&record.id).is_dir()
             {
                 records.push(record);

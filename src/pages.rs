@@ -2,7 +2,7 @@
 //! plain HTML with one local stylesheet, no script, and a Content-Security-Policy that forbids
 //! scripts and every load from anywhere but the library itself.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +14,7 @@ use crate::render::{RenderContext, encode_path, escape, is_right_to_left, render
 /// Sent as a header by `tamizdat serve` and repeated in every page, so a page opened from disk
 /// is held to the same rule: no script at all, nothing loaded from any other origin, no form
 /// that posts anywhere, no `<base>` that redirects relative links.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src 'self' file: data:; style-src 'self' file:; font-src 'self' file:; media-src 'self' file:; form-action 'none'; base-uri 'none'";
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; media-src 'self'; form-action 'none'; base-uri 'none'";
 
 /// The stylesheet of every page.
 pub const STYLESHEET: &str = include_str!("library.css");
@@ -121,11 +121,11 @@ pub fn build(root: &Path, records: &[Record]) -> Pages {
             Path::new(&record.id).join("index.html"),
             edition_page(record),
         ));
-        let files: HashSet<String> = record
+        let files: HashMap<String, String> = record
             .manifest
             .files
             .iter()
-            .map(|f| f.path.as_str().to_string())
+            .map(|f| (f.path.as_str().to_string(), f.media_type.clone()))
             .collect();
         let articles: HashSet<String> = record
             .manifest
@@ -291,7 +291,7 @@ fn article_page_html(
     record: &Record,
     article: &Article,
     source: &str,
-    files: &HashSet<String>,
+    files: &HashMap<String, String>,
     articles: &HashSet<String>,
 ) -> String {
     let folders = article.main_file.as_str().matches('/').count();

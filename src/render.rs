@@ -27,8 +27,9 @@ use crate::article::ArticleKind;
 pub struct RenderContext<'a> {
     /// The article's path in its edition (`fa/nanvayi.html`).
     pub article_path: &'a str,
-    /// Every file of the edition, to tell a working local reference from a broken one.
-    pub files: &'a HashSet<String>,
+    /// Every file of the edition with its signed media type, to tell a working local
+    /// reference from a broken one, and a file safe to open by itself from one that is not.
+    pub files: &'a HashMap<String, String>,
     /// Edition paths of the articles that have pages of their own.
     pub articles: &'a HashSet<String>,
     /// URL prefix, relative to the article's page, of the verified files (ends with `/`).
@@ -158,7 +159,7 @@ fn classify(reference: &str, context: &RenderContext<'_>) -> Target {
         }
     }
     let path = segments.join("/");
-    if context.files.contains(&path) {
+    if context.files.contains_key(&path) {
         Target::Local { path, fragment }
     } else {
         Target::Missing
@@ -180,6 +181,7 @@ pub fn encode_path(path: &str) -> String {
         .add(b'{')
         .add(b'}')
         .add(b'\'')
+        .add(b'&')
         .add(b'\\');
     path.split('/')
         .map(|segment| percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string())
@@ -187,13 +189,18 @@ pub fn encode_path(path: &str) -> String {
         .join("/")
 }
 
+/// The sanitiser renames every id of an article to `article-ID` (so an article cannot take
+/// over the page's own ids); links to a place in an article follow.
+const ID_PREFIX: &str = "article-";
+
 fn with_fragment(url: String, fragment: &str) -> String {
     if fragment.is_empty() {
         url
     } else {
+        let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
         format!(
-            "{url}#{}",
-            percent_encoding::utf8_percent_encode(fragment, percent_encoding::NON_ALPHANUMERIC)
+            "{url}#{ID_PREFIX}{}",
+            percent_encoding::utf8_percent_encode(&decoded, percent_encoding::NON_ALPHANUMERIC)
         )
     }
 }
@@ -227,6 +234,9 @@ fn rewrite_node(node: ego_tree::NodeRef<'_, Node>, context: &RenderContext<'_>, 
         Node::Element(element) => {
             let name = element.name();
             match name {
+                // Their content is script, styling, or markup meant for when scripts do not run
+                // (parsed as text here, so shown as raw tags): none of it is the article.
+                "script" | "style" | "noscript" | "template" | "head" | "title" => return,
                 "a" => {
                     if let Some(href) = element.attr("href") {
                         match classify(href, context) {
@@ -374,10 +384,13 @@ fn local_url(target: Target, context: &RenderContext<'_>, is_image: bool) -> Str
     match target {
         Target::SamePage(fragment) => with_fragment(String::new(), &fragment),
         Target::Local { path, .. }
-            if !is_image && !context.articles.contains(&path) && is_active_document(&path) =>
+            if !is_image
+                && !context.articles.contains(&path)
+                && !is_passive_file(&path, context.files.get(&path).map_or("", String::as_str)) =>
         {
-            // Opened by itself from disk, such a file is a page of its own, with no policy to
-            // stop its scripts or remote loads: it is only ever shown through the library.
+            // Opened by itself, anything but a picture or plain text may be a document of its
+            // own (HTML, SVG, XML, PDF…), with no policy to stop its scripts or remote loads: it
+            // is only ever shown through the library, never linked to.
             String::new()
         }
         Target::Local { path, fragment } => {
@@ -392,14 +405,47 @@ fn local_url(target: Target, context: &RenderContext<'_>, is_image: bool) -> Str
     }
 }
 
-/// Files a browser would open as a document able to run script: HTML, SVG, XML.
-fn is_active_document(path: &str) -> bool {
+/// Files a browser can open by themselves without running anything: raster images and plain
+/// text, by both their name and their signed media type (a signer may lie about either).
+pub fn is_passive_file(path: &str, media_type: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    [
-        ".html", ".htm", ".xhtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt", ".mht", ".mhtml",
-    ]
-    .iter()
-    .any(|extension| lower.ends_with(extension))
+    let extension = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    let media = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    is_passive_media_type(&media)
+        && matches!(
+            extension,
+            "png" | "jpg" | "jpeg" | "gif" | "webp" | "avif" | "txt"
+        )
+}
+
+/// The media types the local server sends as they are; any other is sent as a download. SVG
+/// too: pages show it in `<img>`, where it runs nothing, and opened by itself it gets the
+/// server's sandboxing policy.
+pub fn is_servable_media_type(media_type: &str) -> bool {
+    is_passive_media_type(media_type)
+        || media_type
+            .split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("image/svg+xml"))
+}
+
+/// Media types a browser shows without running anything, even opened by themselves.
+pub fn is_passive_media_type(media_type: &str) -> bool {
+    let media = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        media.as_str(),
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/avif" | "text/plain"
+    )
 }
 
 /// The allow-list (step 2).
@@ -417,11 +463,12 @@ fn sanitiser() -> ammonia::Builder<'static> {
             "mark",
         ])
         .rm_tags(["area", "map"])
+        .add_clean_content_tags(["noscript", "template"])
         .add_generic_attributes(["lang", "dir", "id"])
         .url_schemes(HashSet::from(["data"]))
         .url_relative(ammonia::UrlRelative::PassThrough)
         .link_rel(Some("noopener noreferrer"))
-        .id_prefix(Some("article-"))
+        .id_prefix(Some(ID_PREFIX))
         .allowed_classes(HashMap::from([(
             "span",
             HashSet::from(["external-link", "address", "missing-image"]),
@@ -466,10 +513,17 @@ mod tests {
     use super::*;
 
     fn render(kind: ArticleKind, source: &str) -> String {
-        let files: HashSet<String> = ["news/story.md", "news/images/photo.png", "other.html"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let files: HashMap<String, String> = [
+            ("news/story.md", "text/markdown"),
+            ("news/images/photo.png", "image/png"),
+            ("other.html", "text/html"),
+            ("news/notes.txt", "text/plain"),
+            ("news/report.shtml", "text/html"),
+            ("news/lying.png", "text/html"),
+        ]
+        .iter()
+        .map(|(p, m)| (p.to_string(), m.to_string()))
+        .collect();
         let articles: HashSet<String> = ["news/story.md", "other.html"]
             .iter()
             .map(|s| s.to_string())
@@ -499,7 +553,51 @@ mod tests {
     fn links_to_other_articles_point_at_their_pages() {
         let html = render(ArticleKind::Markdown, "[next](../other.html#part-2)");
         assert!(
-            html.contains(r#"href="../other.html.html#part%2D2""#),
+            html.contains(r#"href="../other.html.html#article-part%2D2""#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn only_articles_pictures_and_plain_text_are_linked() {
+        let html = render(
+            ArticleKind::Markdown,
+            "[notes](notes.txt) [report](report.shtml) [lying](lying.png) [photo](images/photo.png)",
+        );
+        assert!(
+            html.contains(r#"href="../../editions/e/news/notes.txt""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"href="../../editions/e/news/images/photo.png""#),
+            "{html}"
+        );
+        assert!(!html.contains("report.shtml"), "{html}");
+        assert!(
+            !html.contains("lying.png"),
+            "a picture name with an HTML media type: {html}"
+        );
+    }
+
+    #[test]
+    fn links_to_places_follow_the_prefixed_ids() {
+        let html = render(
+            ArticleKind::Markdown,
+            "[down](#notes)\n\n<h2 id=\"notes\">Notes</h2>",
+        );
+        assert!(html.contains(r##"href="#article-notes""##), "{html}");
+        assert!(html.contains(r#"id="article-notes""#), "{html}");
+    }
+
+    #[test]
+    fn noscript_and_template_content_is_dropped() {
+        let html = render(
+            ArticleKind::Html,
+            "<p>kept</p><noscript><img src=\"https://evil.example/x.png\"></noscript><template><p>hidden</p></template>",
+        );
+        assert!(html.contains("kept"), "{html}");
+        assert!(
+            !html.contains("evil") && !html.contains("hidden") && !html.contains("&lt;"),
             "{html}"
         );
     }
@@ -588,10 +686,11 @@ mod tests {
     #[test]
     fn links_to_svg_or_html_files_that_are_not_articles_are_not_links() {
         // Opened directly from disk such a file could run script; images may still show it.
-        let files: HashSet<String> = ["a.md", "drawing.svg"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let files: HashMap<String, String> =
+            [("a.md", "text/markdown"), ("drawing.svg", "image/svg+xml")]
+                .iter()
+                .map(|(p, m)| (p.to_string(), m.to_string()))
+                .collect();
         let articles: HashSet<String> = ["a.md"].iter().map(|s| s.to_string()).collect();
         let context = RenderContext {
             article_path: "a.md",

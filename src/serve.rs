@@ -12,7 +12,11 @@ use std::fs;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::library::Library;
-use crate::pages::CONTENT_SECURITY_POLICY;
+
+/// The pages' policy plus `sandbox`, which only a header can set: a document served here can
+/// run no script, submit no form and open no window, even one that got past everything else.
+/// Same-origin stays allowed so the library's own images and stylesheet still load.
+pub const SERVER_POLICY: &str = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; media-src 'self'; form-action 'none'; base-uri 'none'; sandbox allow-same-origin";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -78,11 +82,14 @@ impl Server {
             return Answer::status(404, "not found");
         }
         let media_type = match relative.first().map(String::as_str) {
+            // A verified file keeps its signed media type only when it is a picture or plain
+            // text; anything else (an article's raw HTML, a PDF…) could act as a page of its
+            // own, so it is offered as a download instead.
             Some("editions") if relative.len() >= 3 => self
                 .library
                 .media_type(&relative[1], &relative[2..].join("/"))
-                .unwrap_or_else(|| "application/octet-stream".into()),
-            _ => media_type_of_page(&path).to_string(),
+                .filter(|media_type| crate::render::is_servable_media_type(media_type)),
+            _ => Some(media_type_of_page(&path).to_string()),
         };
         match fs::File::open(&path) {
             Ok(file) if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) => {
@@ -155,6 +162,18 @@ pub fn library_path(url: &str) -> Option<Vec<String>> {
         }
         segments.push(decoded);
     }
+    // The same rules as a bundle's paths: no drive letters (`C:` would replace the whole path
+    // on Windows), no reserved or trailing-dot names, nothing but plain components.
+    let joined = segments.join("/");
+    let plain = crate::path::EditionPath::new(&joined).is_ok_and(|edition_path| {
+        edition_path
+            .to_relative_path()
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+    });
+    if !plain {
+        return None;
+    }
     let allowed = match segments.first().map(String::as_str) {
         Some("index.html" | "library.css") => segments.len() == 1,
         Some("read" | "editions") => true,
@@ -172,8 +191,15 @@ fn media_type_of_page(path: &std::path::Path) -> &'static str {
 }
 
 enum Answer {
-    File { file: fs::File, media_type: String },
-    Status { code: u16, text: &'static str },
+    /// A file, with its media type, or None for a download.
+    File {
+        file: fs::File,
+        media_type: Option<String>,
+    },
+    Status {
+        code: u16,
+        text: &'static str,
+    },
 }
 
 impl Answer {
@@ -188,7 +214,7 @@ fn header(name: &str, value: &str) -> Option<tiny_http::Header> {
 
 fn respond(request: tiny_http::Request, answer: Answer) -> std::io::Result<()> {
     let mut headers: Vec<tiny_http::Header> = [
-        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("Content-Security-Policy", SERVER_POLICY),
         ("Referrer-Policy", "no-referrer"),
         ("X-Content-Type-Options", "nosniff"),
         ("Cache-Control", "no-cache"),
@@ -198,7 +224,13 @@ fn respond(request: tiny_http::Request, answer: Answer) -> std::io::Result<()> {
     .collect();
     match answer {
         Answer::File { file, media_type } => {
-            headers.extend(header("Content-Type", &media_type));
+            match media_type {
+                Some(media_type) => headers.extend(header("Content-Type", &media_type)),
+                None => {
+                    headers.extend(header("Content-Type", "application/octet-stream"));
+                    headers.extend(header("Content-Disposition", "attachment"));
+                }
+            }
             let length = file
                 .metadata()
                 .ok()
@@ -234,6 +266,7 @@ pub fn default_address() -> SocketAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::CONTENT_SECURITY_POLICY;
 
     #[test]
     fn only_plain_library_paths_are_served() {
@@ -261,9 +294,21 @@ mod tests {
             "/read/%ff",
             "relative",
             "/index.html/x",
+            "/editions/C:/Windows/win.ini",
+            "/read/C:..",
+            "/read/x/CON",
+            "/read/x/trailing.",
         ] {
             assert_eq!(library_path(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_server_policy_is_the_pages_policy_and_a_sandbox() {
+        assert_eq!(
+            SERVER_POLICY,
+            format!("{CONTENT_SECURITY_POLICY}; sandbox allow-same-origin")
+        );
     }
 
     #[test]

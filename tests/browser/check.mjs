@@ -43,14 +43,15 @@ const browser = await chromium.launch({
   args: [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-default-apps', '--disable-domain-reliability', '--no-pings',
+    '--disable-default-apps', '--disable-domain-reliability',
   ],
 });
 
 // Every request the browser attempts, with the page that caused it.
 const outside = [];
 function isLocal(url) {
-  if (url.startsWith('file://') || url.startsWith('data:') || url === 'about:blank') return true;
+  // file:///path only: file://host/... is a network share.
+  if (url.startsWith('file:///') || url.startsWith('data:') || url === 'about:blank') return true;
   try {
     const parsed = new URL(url);
     return parsed.protocol === 'http:' && parsed.host === server.host;
@@ -110,6 +111,23 @@ for (const [mode, toUrl] of [
         }));
         check(direction.dir === 'rtl' && direction.computed === 'rtl', `${name}: lays out right to left (dir ${direction.dir}, direction ${direction.computed})`);
         check(direction.alignedRight, `${name}: its text starts at the right edge`);
+      }
+      if (rel.includes('hostile/')) {
+        // Follow every link of the hostile pages too: a link is one tap away on a phone.
+        const links = await page.$$eval('a[href]', (all) => all.map((a) => a.getAttribute('href')));
+        for (const [index, href] of links.entries()) {
+          const target = await context.newPage();
+          target.on('request', (request) => {
+            if (!isLocal(request.url())) outside.push(`${name} -> link ${href}: ${request.url()}`);
+          });
+          await target.goto(toUrl(path), { waitUntil: 'load' });
+          await target.locator('a[href]').nth(index).click({ noWaitAfter: true }).catch(() => {});
+          await target.waitForTimeout(400);
+          const pwned = await target.evaluate(() => window.tamizdatPwned).catch(() => undefined);
+          check(pwned === undefined, `${name}: following link ${href} runs nothing`);
+          await target.close();
+        }
+        check(links.length >= 2, `${name}: its links were followed (${links.length})`);
       }
       if (mode === 'file') {
         const shot = rel === 'index.html' ? 'front-page'

@@ -39,6 +39,14 @@ pub const HOSTILE_ARTICLE: &str = r#"<!DOCTYPE html>
 <video src="http://evil.example/video.mp4" autoplay muted></video>
 <audio src="http://evil.example/audio.mp3" autoplay></audio>
 <img srcset="http://evil.example/srcset.png 2x" src="images/local.png" alt="A local picture">
+<picture><source srcset="http://evil.example/picture.png"><img src="images/local.png" alt="A picture element"></picture>
+<img src="//evil.example/protocol-relative.png" alt="protocol-relative"><img src="\/evil.example/backslash.png" alt="backslash">
+<img src="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'%3E%3Cimage href='http://evil.example/in-svg.png'/%3E%3Cscript%3Eparent.tamizdatPwned='svg data'%3C/script%3E%3C/svg%3E" alt="an SVG data image">
+<noscript><img src="http://evil.example/noscript.png"></noscript>
+<template><img src="http://evil.example/template.png"></template>
+<math><mtext><table><mglyph><style><img src="http://evil.example/mxss.png" onerror="window.tamizdatPwned='mxss'"></style></mglyph></table></mtext></math>
+<svg><style><img src="http://evil.example/svg-style.png" onerror="window.tamizdatPwned='svg style'"></style></svg>
+<p><a href="https://evil.example/ping-target" ping="http://evil.example/ping">a link with a ping</a>, <a href="report.shtml">a local page that is not an article</a>, <a href="../en/river-cleanup.md#part">another article</a>, <a href="notes.txt">plain notes</a>.</p>
 <script>window.tamizdatPwned = "a script in the body ran";</script>
 </body>
 </html>
@@ -52,6 +60,18 @@ pub fn demo_with_hostile_article(root: &Path) {
         root,
         "hostile/not-an-image.png",
         b"these bytes are not a PNG",
+    );
+    write_file(root, "hostile/notes.txt", b"Plain notes, safe to open.\n");
+    // Not an article (pack does not know .shtml), but a browser runs it as HTML.
+    write_file(
+        root,
+        "hostile/report.shtml",
+        b"<meta http-equiv=refresh content='0;url=https://evil.example/refresh'><script>window.tamizdatPwned='shtml'</script><img src=https://evil.example/shtml.png>",
+    );
+    write_file(
+        root,
+        "hostile/markdown.md",
+        b"---\ntitle: Hostile Markdown\n---\n\n# Hostile Markdown\n\n<script>window.tamizdatPwned='md script'</script>\n\n![remote](https://evil.example/md.png)\n\n[js](javascript:window.tamizdatPwned='md link')\n\n<img src=not-an-image.png onerror=\"window.tamizdatPwned='md onerror'\">\n",
     );
     // A real 1x1 PNG.
     let png = data_encoding::BASE64
