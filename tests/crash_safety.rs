@@ -32,6 +32,16 @@ fn edition_of_many_files(root: &Path) {
     write_file(root, "media/photo.bin", &rng.bytes(1_500_000));
 }
 
+/// A front page and one incompressible 3 MB file: more than a 1 MiB limit or disk.
+fn edition_with_one_large_file(root: &Path) {
+    write_file(
+        root,
+        "index.md",
+        b"---\ntitle: Big file\nlang: en\n---\n\n# Big\n",
+    );
+    write_file(root, "video.bin", &Rng::new(9).bytes(3_000_000));
+}
+
 struct Fixture {
     _dir: tempfile::TempDir,
     work: PathBuf,
@@ -201,14 +211,7 @@ fn with_file_size_limit(command: &Command, kib: u64) -> Command {
 
 #[test]
 fn unpack_hitting_a_file_size_limit_says_not_enough_space_and_leaves_nothing() {
-    let fixture = fixture(|root| {
-        write_file(
-            root,
-            "index.md",
-            b"---\ntitle: Big file\nlang: en\n---\n\n# Big\n",
-        );
-        write_file(root, "video.bin", &Rng::new(9).bytes(3_000_000));
-    });
+    let fixture = fixture(edition_with_one_large_file);
     let room = fixture.work.join("room");
     fs::create_dir(&room).unwrap();
     let to = room.join("out");
@@ -226,14 +229,7 @@ fn unpack_hitting_a_file_size_limit_says_not_enough_space_and_leaves_nothing() {
 #[test]
 fn unpack_onto_a_disk_too_small_is_refused_before_writing_anything() {
     // A 1 MiB tmpfs, mounted in a private mount namespace so the test needs no setup.
-    let fixture = fixture(|root| {
-        write_file(
-            root,
-            "index.md",
-            b"---\ntitle: Big file\nlang: en\n---\n\n# Big\n",
-        );
-        write_file(root, "video.bin", &Rng::new(10).bytes(3_000_000));
-    });
+    let fixture = fixture(edition_with_one_large_file);
     let small = fixture.work.join("small-disk");
     fs::create_dir(&small).unwrap();
     let unpack = fixture.unpack_command(&small.join("out"));
