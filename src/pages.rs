@@ -113,6 +113,19 @@ fn article_page(record: &Record, article: &Article) -> String {
     format!("{}/{}.html", record.id, article.main_file.as_str())
 }
 
+/// The page of the article whose file is `main_file` in `record`'s edition, under the library
+/// folder `root`, if the edition has such an article.
+pub fn article_page_in(root: &Path, record: &Record, main_file: &str) -> Option<PathBuf> {
+    let article = record
+        .manifest
+        .articles
+        .iter()
+        .find(|article| article.main_file.as_str() == main_file)?;
+    let mut path = root.join("read");
+    path.extend(article_page(record, article).split('/'));
+    Some(path)
+}
+
 /// Builds every page. Articles are read from the verified files under `root/editions`.
 pub fn build(root: &Path, records: &[Record]) -> Pages {
     let mut read = Vec::new();

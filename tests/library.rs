@@ -449,17 +449,21 @@ fn a_reader_with_the_demo_bundle_and_the_demo_key_trusted_reads_the_persian_arti
         .home(&home)
         .run()
         .expect_code(0);
+    // The one command of the README (here without a browser to start).
     let out = reader()
         .arg("open")
         .arg(repo().join("examples/demo-edition.tar.zst"))
-        .arg("--no-browser")
+        .args(["--read", "fa/nanvayi.html", "--no-browser"])
         .home(&home)
         .run();
     out.expect_code(0).expect_text("ADDED");
-    let page = pages_of(&home.join("library"))
-        .into_iter()
-        .find(|p| p.to_string_lossy().ends_with("fa/nanvayi.html.html"))
-        .expect("the Persian article's page");
+    let line = out.line_starting("to read: open ");
+    let page = PathBuf::from(
+        line.strip_prefix("to read: open ")
+            .and_then(|rest| rest.strip_suffix(" in a browser"))
+            .unwrap(),
+    );
+    assert!(page.ends_with("fa/nanvayi.html.html"), "{line}");
     let html = fs::read_to_string(page).unwrap();
     assert!(html.contains(r#"<html lang="fa" dir="rtl">"#));
     assert!(html.contains("تعاونی نانوایان نیلوفرآباد"));

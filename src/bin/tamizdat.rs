@@ -89,7 +89,11 @@ enum Command {
         /// Also trust this public key file for this command (repeatable).
         #[arg(long = "public-key")]
         public_keys: Vec<PathBuf>,
-        /// Print the front page's path instead of starting a browser.
+        /// Open this article's page (its file in the edition, e.g. fa/nanvayi.html) instead of
+        /// the front page.
+        #[arg(long, value_name = "PATH")]
+        read: Option<String>,
+        /// Print the page's path instead of starting a browser.
         #[arg(long)]
         no_browser: bool,
         /// No progress bar.
@@ -130,6 +134,7 @@ fn main() -> ExitCode {
         paths: Vec::new(),
         library: None,
         public_keys: Vec::new(),
+        read: None,
         no_browser: false,
         quiet: false,
     });
@@ -190,12 +195,14 @@ fn run(command: Command) -> Result<u8, Error> {
             paths,
             library,
             public_keys,
+            read,
             no_browser,
             quiet,
         } => open_library(
             &paths,
             library,
             &trusted_keys(&public_keys)?,
+            read.as_deref(),
             no_browser,
             quiet,
         ),
@@ -533,11 +540,13 @@ fn open_library(
     paths: &[PathBuf],
     library: Option<PathBuf>,
     keys: &TrustedKeys,
+    read: Option<&str>,
     no_browser: bool,
     quiet: bool,
 ) -> Result<u8, Error> {
     let library = library_at(library)?;
     let _lock = library.lock()?;
+    let mut opened: Vec<Record> = Vec::new();
     let bundles: Vec<PathBuf> = if paths.is_empty() {
         tamizdat::library::bundles_nearby()
     } else {
@@ -558,16 +567,22 @@ fn open_library(
         let result = library.import(bundle, keys, &progress);
         progress.finish();
         match result {
-            Ok(Imported::Added(record)) => print(format_args!(
-                "ADDED   {}: {}",
-                bundle.display(),
-                summary(&record)
-            ))?,
-            Ok(Imported::AlreadyPresent(record)) => print(format_args!(
-                "ALREADY {}: already in your library ({}), nothing to do",
-                bundle.display(),
-                summary(&record)
-            ))?,
+            Ok(Imported::Added(record)) => {
+                print(format_args!(
+                    "ADDED   {}: {}",
+                    bundle.display(),
+                    summary(&record)
+                ))?;
+                opened.push(record);
+            }
+            Ok(Imported::AlreadyPresent(record)) => {
+                print(format_args!(
+                    "ALREADY {}: already in your library ({}), nothing to do",
+                    bundle.display(),
+                    summary(&record)
+                ))?;
+                opened.push(record);
+            }
             Err(error) => {
                 let code = if error.is_invalid_bundle() {
                     EXIT_INVALID
@@ -584,17 +599,31 @@ fn open_library(
             }
         }
     }
-    let front_page = library.regenerate()?;
-    if no_browser || !tamizdat::cli::open_in_browser(&front_page) {
+    let mut page = library.regenerate()?;
+    if let Some(article) = read {
+        // The article in the bundles just opened (the last one that has it).
+        match opened
+            .iter()
+            .rev()
+            .find_map(|record| tamizdat::pages::article_page_in(library.root(), record, article))
+        {
+            Some(article_page) => page = article_page,
+            None => {
+                print(format_args!(
+                    "ERROR   no bundle opened here has an article {}; showing the front page",
+                    shown(article, 200)
+                ))?;
+                worst = worst.max(EXIT_ERROR);
+            }
+        }
+    }
+    if no_browser || !tamizdat::cli::open_in_browser(&page) {
         print(format_args!(
-            "your library: open {} in a browser",
-            front_page.display()
+            "to read: open {} in a browser",
+            page.display()
         ))?;
     } else {
-        print(format_args!(
-            "opened {} in your browser",
-            front_page.display()
-        ))?;
+        print(format_args!("opened {} in your browser", page.display()))?;
     }
     Ok(worst)
 }
