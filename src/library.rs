@@ -17,6 +17,7 @@
 //! is opened again. Pages are built only from those verified files and records, and rebuilt
 //! whole on every import.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -156,11 +157,9 @@ impl Library {
             source,
         };
         // The header first: it says which edition this is, so a second import costs no unpack.
-        let header = {
-            let file = fs::File::open(bundle).map_err(|e| in_bundle(BundleError::Read(e)))?;
-            crate::verify::open_bundle(&mut std::io::BufReader::new(file), keys)
-                .map_err(in_bundle)?
-        };
+        let file = fs::File::open(bundle).map_err(|e| in_bundle(BundleError::Read(e)))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let header = crate::verify::open_bundle(&mut reader, keys).map_err(in_bundle)?;
         let manifest = header.manifest();
         let id = edition_id(manifest);
         let manifest_sha256 = Sha256Digest::of(&manifest.to_json()).to_hex();
@@ -174,9 +173,6 @@ impl Library {
             return if existing.manifest_sha256 == manifest_sha256 {
                 // Still check every byte: a damaged copy of an edition the reader has must be
                 // called damaged, or they may pass it on.
-                let file = fs::File::open(bundle).map_err(|e| in_bundle(BundleError::Read(e)))?;
-                let mut reader = std::io::BufReader::new(file);
-                let header = crate::verify::open_bundle(&mut reader, keys).map_err(in_bundle)?;
                 crate::verify::stream_files(
                     &header,
                     &mut reader,
@@ -321,17 +317,20 @@ impl Library {
         Ok(self.front_page())
     }
 
-    /// The signed media type of a verified file, for the local server: `editions/ID/PATH`.
-    pub fn media_type(&self, id: &str, path: &str) -> Option<String> {
+    /// The signed media types of the verified files of edition `id`, by path, for the local
+    /// server; None when the library has no such edition.
+    pub fn media_types(&self, id: &str) -> Option<HashMap<String, String>> {
         let record = self
             .read_record(&self.root.join("records").join(format!("{id}.json")))
             .ok()??;
-        record
-            .manifest
-            .files
-            .iter()
-            .find(|file| file.path.as_str() == path)
-            .map(|file| file.media_type.clone())
+        Some(
+            record
+                .manifest
+                .files
+                .into_iter()
+                .map(|file| (file.path.as_str().to_string(), file.media_type))
+                .collect(),
+        )
     }
 }
 

@@ -410,13 +410,7 @@ fn local_url(target: Target, context: &RenderContext<'_>, is_image: bool) -> Str
 pub fn is_passive_file(path: &str, media_type: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let extension = lower.rsplit_once('.').map_or("", |(_, e)| e);
-    let media = media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    is_passive_media_type(&media)
+    is_passive_media_type(media_type)
         && matches!(
             extension,
             "png" | "jpg" | "jpeg" | "gif" | "webp" | "avif" | "txt"
@@ -427,23 +421,23 @@ pub fn is_passive_file(path: &str, media_type: &str) -> bool {
 /// too: pages show it in `<img>`, where it runs nothing, and opened by itself it gets the
 /// server's sandboxing policy.
 pub fn is_servable_media_type(media_type: &str) -> bool {
-    is_passive_media_type(media_type)
-        || media_type
-            .split(';')
-            .next()
-            .is_some_and(|m| m.trim().eq_ignore_ascii_case("image/svg+xml"))
+    is_passive_media_type(media_type) || essence(media_type) == "image/svg+xml"
 }
 
-/// Media types a browser shows without running anything, even opened by themselves.
-pub fn is_passive_media_type(media_type: &str) -> bool {
-    let media = media_type
+/// A media type without its parameters, lowercased: `text/plain; charset=utf-8` → `text/plain`.
+fn essence(media_type: &str) -> String {
+    media_type
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// Media types a browser shows without running anything, even opened by themselves.
+pub fn is_passive_media_type(media_type: &str) -> bool {
     matches!(
-        media.as_str(),
+        essence(media_type).as_str(),
         "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/avif" | "text/plain"
     )
 }

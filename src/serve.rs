@@ -8,6 +8,7 @@
 //! path that is not plainly a file of the library (`..`, encoded slashes or backslashes, NUL,
 //! hidden names) is not found.
 
+use std::collections::HashMap;
 use std::fs;
 use std::net::{IpAddr, SocketAddr};
 
@@ -29,6 +30,10 @@ pub struct Server {
     http: tiny_http::Server,
     address: SocketAddr,
     library: Library,
+    /// Signed media types by edition and path, read (and validated) once per edition rather
+    /// than once per request: a page with many pictures would otherwise re-read its manifest
+    /// for each.
+    media_types: std::cell::RefCell<HashMap<String, HashMap<String, String>>>,
 }
 
 impl Server {
@@ -43,6 +48,7 @@ impl Server {
             http,
             address,
             library,
+            media_types: Default::default(),
         })
     }
 
@@ -56,6 +62,15 @@ impl Server {
             let answer = self.answer(request.method(), request.url(), host_of(&request));
             let _ = respond(request, answer);
         }
+    }
+
+    fn media_type(&self, id: &str, path: &str) -> Option<String> {
+        let mut cache = self.media_types.borrow_mut();
+        if !cache.contains_key(id) {
+            // An edition imported while serving is found on its first request.
+            cache.insert(id.to_string(), self.library.media_types(id)?);
+        }
+        cache.get(id)?.get(path).cloned()
     }
 
     fn answer(&self, method: &tiny_http::Method, url: &str, host: Option<&str>) -> Answer {
@@ -86,7 +101,6 @@ impl Server {
             // text; anything else (an article's raw HTML, a PDF…) could act as a page of its
             // own, so it is offered as a download instead.
             Some("editions") if relative.len() >= 3 => self
-                .library
                 .media_type(&relative[1], &relative[2..].join("/"))
                 .filter(|media_type| crate::render::is_servable_media_type(media_type)),
             _ => Some(media_type_of_page(&path).to_string()),
