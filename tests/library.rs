@@ -473,3 +473,44 @@ fn a_reader_with_the_demo_bundle_and_the_demo_key_trusted_reads_the_persian_arti
     );
     assert!(html.contains("✓ Verified"));
 }
+
+#[test]
+fn double_clicked_binary_imports_the_bundles_next_to_it_and_starts_the_browser() {
+    // The reader's stick: the program and a bundle side by side, started from elsewhere.
+    let s = scene();
+    let stick = s.work.join("stick");
+    fs::create_dir(&stick).unwrap();
+    let program = stick.join("tamizdat");
+    fs::copy(env!("CARGO_BIN_EXE_tamizdat"), &program).unwrap();
+    fs::copy(&s.bundle, stick.join("news.tar.zst")).unwrap();
+    // A stand-in for the desktop's browser opener, recording what it was asked to open.
+    let bin = s.work.join("bin");
+    fs::create_dir(&bin).unwrap();
+    let opened = s.work.join("opened.txt");
+    fs::write(
+        bin.join("xdg-open"),
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    chmod(&bin.join("xdg-open"), 0o755);
+    let elsewhere = s.work.join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    let output = std::process::Command::new(&program)
+        .current_dir(&elsewhere)
+        .env("TAMIZDAT_HOME", &s.home)
+        .env("PATH", &bin)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("ADDED") && stdout.contains("news.tar.zst"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("in your browser"), "{stdout}");
+    let front_page = fs::canonicalize(s.home.join("library/index.html")).unwrap();
+    assert_eq!(
+        fs::read_to_string(&opened).unwrap(),
+        front_page.display().to_string()
+    );
+}
