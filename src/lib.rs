@@ -6,11 +6,7 @@
 //!
 //! ```no_run
 //! use std::path::Path;
-//! use tamizdat::keys::SecretKey;
-//! use tamizdat::pack::{PackOptions, pack_edition};
-//! use tamizdat::verify::TrustedKeys;
-//! use tamizdat::unpack::unpack_into;
-//! use tamizdat::io::NoProgress;
+//! use tamizdat::{Bundle, NoProgress, PackOptions, SecretKey, TrustedKeys, pack_edition, unpack_into};
 //!
 //! let key = SecretKey::generate("Example News")?;
 //! let options = PackOptions {
@@ -26,27 +22,31 @@
 //! };
 //! pack_edition(Path::new("edition"), &key, &options, Path::new("edition.tar.zst"), &NoProgress)?;
 //! let trusted = TrustedKeys::new(vec![key.public()]);
-//! let header = unpack_into(Path::new("edition.tar.zst"), Path::new("out"), &trusted, &NoProgress)?;
+//! let verified = Bundle::open(Path::new("edition.tar.zst"))?.verify(&trusted)?;
+//! let header = unpack_into(verified, Path::new("out"), &NoProgress)?;
 //! println!("{} articles", header.manifest().articles.len());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The modules are floors: each uses only the floors below it (ARCHITECTURE.md).
+//! `format` (the bytes) is at the bottom; `article`, `keys` and `fs` sit on it; `read` and
+//! `publish` use those; `library` uses `read`; `cli` serves the two binaries.
 #![forbid(unsafe_code)]
 
 pub mod article;
 pub mod cli;
-pub mod demo;
-pub mod edition;
-pub mod error;
 pub mod format;
-pub mod io;
+pub mod fs;
 pub mod keys;
 pub mod library;
-pub mod pack;
-pub mod pages;
-pub mod path;
-pub mod render;
-pub mod salvage;
-pub mod serve;
-pub mod trust;
-pub mod unpack;
-pub mod verify;
+pub mod publish;
+pub mod read;
+
+pub use fs::{NoProgress, Progress};
+pub use keys::{PublicKey, SecretKey, TrustStore, TrustedKeys};
+pub use library::{Imported, Library, LibraryError, Record};
+pub use publish::{PackError, PackOptions, PackReport, pack_edition};
+pub use read::{
+    Bundle, BundleError, ClaimedManifest, SalvageReport, VerifiedBundle, VerifiedHeader,
+    salvage_into, unpack_into,
+};

@@ -268,7 +268,7 @@ fn unpack_while_another_holds_the_destination_is_refused_and_writes_nothing() {
     // Hold the lock another tamizdat would hold while writing `out`.
     let lock_path = room.join(format!(
         ".tamizdat-lock-{}",
-        tamizdat::io::lock_tag("out".as_ref())
+        tamizdat::fs::lock_tag("out".as_ref())
     ));
     let lock = fs::File::create(&lock_path).unwrap();
     lock.try_lock().unwrap();

@@ -9,11 +9,11 @@ use std::fs;
 use std::path::Path;
 
 use proptest::prelude::*;
-use tamizdat::io::NoProgress;
+use tamizdat::format::path::{EditionPath, find_collisions};
+use tamizdat::fs::NoProgress;
 use tamizdat::keys::SecretKey;
-use tamizdat::pack::{PackOptions, pack_edition};
-use tamizdat::path::{EditionPath, find_collisions};
-use tamizdat::verify::TrustedKeys;
+use tamizdat::keys::TrustedKeys;
+use tamizdat::publish::pack::{PackOptions, pack_edition};
 
 fn name_part() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -128,7 +128,7 @@ proptest! {
         if packed.is_ok() {
             let out = work.path().join("unpacked");
             let keys = TrustedKeys::new(vec![key.public()]);
-            tamizdat::unpack::unpack_into(&bundle, &out, &keys, &NoProgress).unwrap();
+            tamizdat::read::unpack_into(tamizdat::read::Bundle::open(&bundle).unwrap().verify(&keys).unwrap(), &out, &NoProgress).unwrap();
             let unpacked: BTreeSet<String> = names_on_disk(&out)
                 .into_iter()
                 .filter(|name| out.join(name).is_file())

@@ -5,7 +5,7 @@
 use std::path::Component;
 
 use libfuzzer_sys::fuzz_target;
-use tamizdat::path::{EditionPath, check_component};
+use tamizdat::format::path::{EditionPath, check_component};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {

@@ -36,7 +36,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tamizdat::format::header::unsigned_header;
 use tamizdat::keys::SecretKey;
-use tamizdat::verify::{TrustedKeys, VerifiedHeader};
+use tamizdat::keys::TrustedKeys;
+use tamizdat::read::verify::VerifiedHeader;
 
 pub const RAW: u8 = 0x01;
 pub const NO_TAR_CHECKSUM_FIXUP: u8 = 0x02;
@@ -252,7 +253,7 @@ pub fn unpack_and_check(bundle: &[u8]) -> Result<VerifiedHeader, String> {
     fs::create_dir(&work).expect("create work");
     let out = work.join("out");
     let result =
-        tamizdat::unpack::unpack_into(&file, &out, &trusted_keys(), &tamizdat::io::NoProgress);
+        tamizdat::read::unpack::unpack_into(&file, &out, &trusted_keys(), &tamizdat::fs::NoProgress);
     let names: Vec<_> = fs::read_dir(&work)
         .expect("list work")
         .map(|e| e.expect("entry").file_name())
@@ -328,11 +329,11 @@ pub fn salvage_and_check(bundle: &[u8]) -> Result<(), String> {
     let work = root.path().join("work");
     fs::create_dir(&work).expect("create work");
     let out = work.join("out");
-    let result = tamizdat::salvage::salvage_into(
+    let result = tamizdat::read::salvage::salvage_into(
         &file,
         &out,
         &trusted_keys(),
-        &tamizdat::io::NoProgress,
+        &tamizdat::fs::NoProgress,
     );
     let names: Vec<_> = fs::read_dir(&work)
         .expect("list work")

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use age::secrecy::ExposeSecret;
 use clap::{Parser, Subcommand};
 
+use tamizdat::cli::error::{EXIT_OK, Error};
 use tamizdat::cli::{ProgressBar, human_bytes, parse_time, read_passphrase};
-use tamizdat::error::{EXIT_OK, Error};
 use tamizdat::keys::SecretKey;
-use tamizdat::pack::{DEFAULT_LEVEL, PackOptions, pack_edition};
+use tamizdat::publish::pack::{DEFAULT_LEVEL, PackOptions, pack_edition};
 
 /// Pack a newsroom's edition into one signed, compressed bundle that readers can verify.
 #[derive(Parser)]

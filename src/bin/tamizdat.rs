@@ -7,15 +7,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use tamizdat::cli::error::{EXIT_ERROR, EXIT_INVALID, EXIT_OK, Error};
 use tamizdat::cli::{ProgressBar, human_bytes, shown};
-use tamizdat::error::{EXIT_ERROR, EXIT_INVALID, EXIT_OK, Error};
 use tamizdat::format::Manifest;
-use tamizdat::keys::PublicKey;
+use tamizdat::keys::store::TrustStore;
+use tamizdat::keys::{PublicKey, TrustedKeys};
 use tamizdat::library::{Imported, Library, Record};
-use tamizdat::trust::TrustStore;
-use tamizdat::verify::{
-    BundleError, DiscardFiles, TrustedKeys, VerifiedHeader, check_payload_hash, open_bundle,
-    read_header, stream_files, verify_header,
+use tamizdat::read::verify::{
+    BundleError, DiscardFiles, VerifiedHeader, check_payload_hash, open_bundle, read_header,
+    stream_files, verify_header,
 };
 
 /// Read news bundles safely: check who signed them, unpack them, read them offline.
@@ -237,7 +237,9 @@ fn unpack(
             .and_then(|d| std::fs::canonicalize(d).ok());
     let progress = ProgressBar::new(if salvage { "salvaging" } else { "unpacking" }, quiet);
     let code = if salvage {
-        let report = tamizdat::salvage::salvage_into(bundle, to, keys, &progress)
+        let report = tamizdat::read::Bundle::open(bundle)
+            .and_then(|b| b.verify(keys))
+            .and_then(|b| tamizdat::read::salvage_into(b, to, &progress))
             .map_err(|e| with_file(bundle, e))?;
         progress.finish();
         let total = report.header.manifest().files.len();
@@ -280,7 +282,9 @@ fn unpack(
             EXIT_INVALID
         }
     } else {
-        let header = tamizdat::unpack::unpack_into(bundle, to, keys, &progress)
+        let header = tamizdat::read::Bundle::open(bundle)
+            .and_then(|b| b.verify(keys))
+            .and_then(|b| tamizdat::read::unpack_into(b, to, &progress))
             .map_err(|e| with_file(bundle, e))?;
         progress.finish();
         print(format_args!("VALID   {}", describe(bundle, &header)))?;
@@ -500,7 +504,6 @@ fn trust(action: TrustAction) -> Result<u8, Error> {
 }
 
 fn demo(workspace: Option<PathBuf>) -> Result<u8, Error> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let workspace = match workspace {
         Some(path) => {
             std::fs::create_dir(&path).map_err(|source| Error::Io {
@@ -518,13 +521,8 @@ fn demo(workspace: Option<PathBuf>) -> Result<u8, Error> {
             })?
             .keep(),
     };
-    let paths = tamizdat::demo::DemoPaths {
-        edition: root.join("examples/edition"),
-        secret_key: root.join("keys/demo.key"),
-        public_key: root.join("keys/demo.pub"),
-        workspace,
-    };
-    tamizdat::demo::run_demo(&paths, &mut std::io::stdout().lock())?;
+    let paths = tamizdat::cli::demo::DemoPaths::unpack_into(&workspace)?;
+    tamizdat::cli::demo::run_demo(&paths, &mut std::io::stdout().lock())?;
     Ok(EXIT_OK)
 }
 
@@ -564,7 +562,13 @@ fn open_library(
     let mut worst = EXIT_OK;
     for bundle in &bundles {
         let progress = ProgressBar::new("importing", quiet);
-        let result = library.import(bundle, keys, &progress);
+        let result = tamizdat::read::Bundle::open(bundle)
+            .and_then(|b| b.verify(keys))
+            .map_err(|source| tamizdat::library::LibraryError::Bundle {
+                bundle: bundle.clone(),
+                source,
+            })
+            .and_then(|b| library.import(b, &progress));
         progress.finish();
         match result {
             Ok(Imported::Added(record)) => {
@@ -602,11 +606,9 @@ fn open_library(
     let mut page = library.regenerate()?;
     if let Some(article) = read {
         // The article in the bundles just opened (the last one that has it).
-        match opened
-            .iter()
-            .rev()
-            .find_map(|record| tamizdat::pages::article_page_in(library.root(), record, article))
-        {
+        match opened.iter().rev().find_map(|record| {
+            tamizdat::library::pages::article_page_in(library.root(), record, article)
+        }) {
             Some(article_page) => page = article_page,
             None => {
                 print(format_args!(
@@ -647,13 +649,13 @@ fn serve(library: Option<PathBuf>, listen: Option<std::net::SocketAddr>) -> Resu
         let _lock = library.lock()?;
         library.regenerate()?;
     }
-    let address = listen.unwrap_or_else(tamizdat::serve::default_address);
+    let address = listen.unwrap_or_else(tamizdat::library::serve::default_address);
     if !address.ip().is_loopback() {
         eprintln!(
             "tamizdat: warning: serving on {address}: anyone who can reach this address can read your library"
         );
     }
-    let server = tamizdat::serve::Server::bind(library, address)?;
+    let server = tamizdat::library::serve::Server::bind(library, address)?;
     let shown_address = server.address();
     print(format_args!(
         "serving your library at http://{shown_address}/ (read-only; press Ctrl-C to stop)"

@@ -25,10 +25,10 @@
 
 use std::io::{self, Read};
 
-use crate::io::read_fully;
+use crate::format::read_fully;
 
 use crate::format::FormatError;
-use crate::keys::KeyId;
+use crate::format::KeyId;
 
 /// zstd reserves magics 0x184D2A50..=0x184D2A5F for skippable frames; stock `zstd -d` skips them,
 /// which keeps a bundle a valid `.tar.zst`. We use variant 0xD so other tools can tell us apart.

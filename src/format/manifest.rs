@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::FormatError;
 use super::Sha256Digest;
 use super::frames::{MAX_FRAME_LEN, MAX_FRAME_TAR_LEN, TAR_END_LEN, tar_entry_len_bound};
-use crate::path::EditionPath;
+use crate::format::path::EditionPath;
 
 /// More entries than this would make the manifest alone megabytes long; an edition with more
 /// files than this should be split. Also bounds the work a hostile manifest can ask for.
@@ -501,7 +501,7 @@ impl Manifest {
                 )));
             }
             previous = Some(&article.main_file);
-            if crate::article::article_kind(name).is_none() {
+            if crate::format::article_kind(name).is_none() {
                 return Err(invalid(format!(
                     "the article {name:?} is not a Markdown or HTML file"
                 )));

@@ -6,12 +6,20 @@
 
 pub mod frames;
 pub mod header;
+mod key_id;
+mod kind;
 pub mod manifest;
+pub mod path;
+pub mod text;
 
 pub use header::{MAX_MANIFEST_LEN, Preamble, SignedHeader};
+pub use key_id::KeyId;
+pub use kind::{ArticleKind, article_kind};
 pub use manifest::{Article, FileEntry, Frame, Manifest, Payload, Publisher};
+pub use path::EditionPath;
 
 use std::fmt;
+use std::io;
 
 /// Errors in the bytes of a bundle's header or manifest. Each reads as one plain sentence.
 #[derive(Debug, thiserror::Error)]
@@ -84,4 +92,19 @@ impl<'de> serde::Deserialize<'de> for Sha256Digest {
         Sha256Digest::from_hex(&text)
             .ok_or_else(|| serde::de::Error::custom("a sha256 must be 64 lowercase hex digits"))
     }
+}
+
+/// Fills `buffer` from `reader`, returning how many bytes were read before the stream ended
+/// (less than the buffer's length only at the end of the stream).
+pub fn read_fully<R: io::Read>(reader: &mut R, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }

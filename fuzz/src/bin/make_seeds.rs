@@ -3,7 +3,7 @@
 //! Usage, from /work/main/fuzz: `cargo run --release --bin make_seeds [CORPUS_DIR]`
 //! (default `corpus`). It packs `examples/edition`, `tests/vectors/edition` and a generated
 //! edition (long PAX paths, nested and non-ASCII names, an empty file) with the fuzz key
-//! `SecretKey::from_seed("Fuzz", &[7; 32])` through `tamizdat::pack::pack_edition`, then writes:
+//! `SecretKey::from_seed("Fuzz", &[7; 32])` through `tamizdat::publish::pack::pack_edition`, then writes:
 //! - `header/`, `verify_unpack/`: the test vectors and the fuzz-key bundles, whole;
 //! - `verify_unpack_signed/`: for each bundle, in the format of `fuzz/src/lib.rs`, a raw seed
 //!   (exact manifest + compressed payload), a fix-up seed (manifest + uncompressed tar) and a
@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tamizdat::format::header::SignedHeader;
-use tamizdat::io::NoProgress;
-use tamizdat::pack::{PackOptions, pack_edition};
+use tamizdat::fs::NoProgress;
+use tamizdat::publish::pack::{PackOptions, pack_edition};
 use tamizdat_fuzz::{RAW, build_bundle, fuzz_key, join_input, unpack_and_check};
 
 fn generated_edition(root: &Path) {

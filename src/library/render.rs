@@ -21,7 +21,11 @@ use std::collections::{HashMap, HashSet};
 
 use scraper::{ElementRef, Html, Node};
 
-use crate::article::ArticleKind;
+use crate::article::{
+    FrontMatter, MARKDOWN_OPTIONS, ReferenceKind, Resolved, classify_reference, resolve_local,
+    split_front_matter,
+};
+use crate::format::ArticleKind;
 
 /// Where the article being rendered lives, and how to reach other files from its page.
 pub struct RenderContext<'a> {
@@ -72,28 +76,16 @@ pub fn render_article(kind: ArticleKind, source: &str, context: &RenderContext<'
 
 /// Drops `---` YAML front matter: it is metadata, shown by the page from the manifest.
 fn strip_front_matter(text: &str) -> &str {
-    let mut lines = text.split_inclusive('\n');
-    match lines.next() {
-        Some(first) if first.trim_end() == "---" => {}
-        _ => return text,
+    match split_front_matter(text) {
+        FrontMatter::Present { body, .. } => body,
+        FrontMatter::Absent | FrontMatter::NotClosed => text,
     }
-    let mut offset = text.split_inclusive('\n').next().map_or(0, str::len);
-    for line in lines {
-        offset += line.len();
-        let trimmed = line.trim_end();
-        if trimmed == "---" || trimmed == "..." {
-            return &text[offset..];
-        }
-    }
-    text
 }
 
 fn markdown_to_html(markdown: &str) -> String {
     use pulldown_cmark::{Options, Parser, html};
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_SMART_PUNCTUATION;
+    // Smart punctuation changes only how text looks, never which text is a link or an image.
+    let options = MARKDOWN_OPTIONS | Options::ENABLE_SMART_PUNCTUATION;
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, Parser::new_ext(markdown, options));
     out
@@ -111,58 +103,30 @@ enum Target {
     Remote,
 }
 
-/// True when `reference` names a scheme (`https:`, `javascript:`, `data:`…) or a host
-/// (`//host/…`, `\\host\…`): anything that is not a path inside the edition.
-fn is_remote(reference: &str) -> bool {
-    let trimmed = reference.trim();
-    if trimmed.starts_with("//") || trimmed.starts_with("\\\\") || trimmed.starts_with("/\\") {
-        return true;
-    }
-    let before_path = trimmed.split(['/', '?', '#']).next().unwrap_or("");
-    before_path.contains(':')
-}
-
 fn classify(reference: &str, context: &RenderContext<'_>) -> Target {
-    let trimmed = reference.trim();
-    if let Some(fragment) = trimmed.strip_prefix('#') {
-        return Target::SamePage(fragment.to_string());
-    }
-    if is_remote(trimmed) {
-        return Target::Remote;
-    }
-    let (path_part, fragment) = match trimmed.split_once('#') {
-        Some((path, fragment)) => (path, fragment.to_string()),
-        None => (trimmed, String::new()),
-    };
-    let path_part = path_part.split('?').next().unwrap_or("");
-    let Ok(decoded) = percent_encoding::percent_decode_str(path_part).decode_utf8() else {
-        return Target::Missing;
-    };
-    let decoded = decoded.replace('\\', "/");
-    let mut segments: Vec<&str> = match decoded.strip_prefix('/') {
-        Some(_) => Vec::new(),
-        None => {
-            let mut base: Vec<&str> = context.article_path.split('/').collect();
-            base.pop();
-            base
+    let (cleaned, kind) = classify_reference(reference);
+    match kind {
+        ReferenceKind::SameDocument => {
+            Target::SamePage(cleaned.strip_prefix('#').unwrap_or("").to_string())
         }
-    };
-    for segment in decoded.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                if segments.pop().is_none() {
-                    return Target::Missing;
+        ReferenceKind::Data | ReferenceKind::Remote => Target::Remote,
+        ReferenceKind::Local => {
+            let folder = crate::article::folder_of(context.article_path).unwrap_or_default();
+            match resolve_local(&folder, &cleaned) {
+                Resolved::SameDocument => Target::SamePage(String::new()),
+                Resolved::Path {
+                    segments, fragment, ..
+                } => {
+                    let path = segments.join("/");
+                    if context.files.contains_key(&path) {
+                        Target::Local { path, fragment }
+                    } else {
+                        Target::Missing
+                    }
                 }
+                Resolved::OutsideEdition | Resolved::InvalidPercentEncoding => Target::Missing,
             }
-            name => segments.push(name),
         }
-    }
-    let path = segments.join("/");
-    if context.files.contains_key(&path) {
-        Target::Local { path, fragment }
-    } else {
-        Target::Missing
     }
 }
 
@@ -650,21 +614,6 @@ mod tests {
         // Addresses appear only as text, never as something the browser loads.
         assert!(!html.contains("src=\"https:"), "{html}");
         assert!(!html.contains("href=\"https:"), "{html}");
-    }
-
-    #[test]
-    fn protocol_relative_and_backslash_references_count_as_remote() {
-        for reference in [
-            "//evil.example/x.png",
-            "\\\\evil\\share\\x.png",
-            " HTTPS://x.example",
-            "mailto:a@b.example",
-        ] {
-            assert!(is_remote(reference), "{reference}");
-        }
-        for reference in ["images/x.png", "../a.md", "a%3Ab.png", "#top"] {
-            assert!(!is_remote(reference), "{reference}");
-        }
     }
 
     #[test]

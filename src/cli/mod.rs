@@ -1,12 +1,17 @@
 //! Pieces both command-line tools share: progress bars, passphrase input, readable sizes.
 //! They only present things; the work is done by the rest of the library.
 
+pub mod demo;
+pub mod error;
+
+pub use crate::format::text::{human_bytes, shown};
+
 use std::io::IsTerminal;
 use std::path::Path;
 
 use age::secrecy::SecretString;
 
-use crate::io::Progress;
+use crate::fs::Progress;
 use crate::keys::{KeyError, passphrases_match};
 
 /// Environment variable read for automation, when there is no one to type a passphrase.
@@ -97,40 +102,6 @@ pub fn read_passphrase(
         }
     }
     Ok(passphrase)
-}
-
-/// Text that came from a bundle, made safe to print on a terminal: control characters and
-/// bidirectional controls are shown as escapes (they could move the cursor or make one
-/// publisher's name display as another), and it is cut to `max_chars` characters.
-pub fn shown(text: &str, max_chars: usize) -> String {
-    let mut out = String::new();
-    for (count, c) in text.chars().enumerate() {
-        if count == max_chars {
-            out.push('…');
-            break;
-        }
-        if c.is_control() || crate::format::manifest::is_bidi_control(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Sizes for people: 1.2 MB, 340 KB, 12 bytes (decimal units, as file managers show).
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1000 {
-        return format!("{bytes} bytes");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// Parses `--time`: seconds since 1970 (as SOURCE_DATE_EPOCH) or RFC 3339.

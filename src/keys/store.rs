@@ -6,8 +6,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::keys::TrustedKeys;
 use crate::keys::{KeyError, PublicKey, write_new_file};
-use crate::verify::TrustedKeys;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
@@ -89,14 +89,14 @@ impl TrustStore {
         }
         let staged = self
             .folder
-            .join(format!(".{}.tmp", crate::io::random_suffix()));
+            .join(format!(".{}.tmp", crate::fs::random_suffix()));
         write_new_file(&staged, key.to_file_text().as_bytes(), 0o644)?;
         let renamed = fs::rename(&staged, &path);
         if renamed.is_err() {
             let _ = fs::remove_file(&staged);
         }
         renamed.map_err(|e| self.store_error(e))?;
-        crate::io::sync_folder(&self.folder).map_err(|e| self.store_error(e))?;
+        crate::fs::sync_folder(&self.folder).map_err(|e| self.store_error(e))?;
         Ok(true)
     }
 
@@ -123,7 +123,7 @@ impl TrustStore {
             [key] => {
                 fs::remove_file(self.key_path(key)).map_err(|e| self.store_error(e))?;
                 // A key the reader stopped trusting must not come back after a power cut.
-                crate::io::sync_folder(&self.folder).map_err(|e| self.store_error(e))?;
+                crate::fs::sync_folder(&self.folder).map_err(|e| self.store_error(e))?;
                 Ok(key.clone())
             }
             _ => Err(TrustError::Ambiguous(id.to_string())),

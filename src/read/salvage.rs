@@ -8,16 +8,15 @@
 //! could not be recovered is listed by name. A file that does not verify is never written.
 
 use std::fs;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::format::frames::TAR_BLOCK_LEN;
 use crate::format::{FileEntry, Manifest};
-use crate::io::{Progress, StagingFolder, read_fully};
-use crate::unpack::{StagingSink, check_destination, check_free_space, commit, lock_destination};
-use crate::verify::{
-    BundleError, TrustedKeys, VerifiedHeader, check_entry, decode_frame, open_bundle, read_pax_path,
-};
+use crate::fs::{Progress, StagingFolder, read_fully};
+use crate::read::VerifiedBundle;
+use crate::read::unpack::{StagingSink, check_free_space, commit, lock_destination};
+use crate::read::verify::{BundleError, VerifiedHeader, check_entry, decode_frame, read_pax_path};
 
 /// What a salvage recovered and what it could not.
 #[derive(Debug)]
@@ -46,8 +45,8 @@ impl SalvageReport {
 
 /// Reads frames by index, seeking to each one, so that an unreadable region of a failing disk
 /// costs only the frames in it.
-struct FrameSource<'a> {
-    file: fs::File,
+struct FrameSource<'a, R> {
+    file: R,
     manifest: &'a Manifest,
     header_len: u64,
     compressed: Vec<u8>,
@@ -57,7 +56,7 @@ struct FrameSource<'a> {
     progress: &'a dyn Progress,
 }
 
-impl FrameSource<'_> {
+impl<R: Read + Seek> FrameSource<'_, R> {
     /// Decodes frame `index` into `tar`; false (and recorded) when it is damaged or missing.
     fn load(&mut self, index: usize, tar: &mut Vec<u8>) -> Result<bool, BundleError> {
         let frame = &self.manifest.frames[index];
@@ -103,8 +102,8 @@ fn is_fatal(error: &io::Error) -> bool {
 
 /// The tar bytes of a run of consecutive intact frames, starting `offset` bytes into the first
 /// one; it ends (as a stream) at the first damaged frame or after the last frame.
-struct Run<'s, 'a> {
-    source: &'s mut FrameSource<'a>,
+struct Run<'s, 'a, R> {
+    source: &'s mut FrameSource<'a, R>,
     current: Vec<u8>,
     position: usize,
     next_frame: usize,
@@ -114,7 +113,7 @@ struct Run<'s, 'a> {
     failure: Option<BundleError>,
 }
 
-impl Read for Run<'_, '_> {
+impl<R: Read + Seek> Read for Run<'_, '_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.position == self.current.len() {
             if self.stopped_at.is_some() || self.next_frame == self.source.manifest.frames.len() {
@@ -230,15 +229,12 @@ fn salvage_run<R: Read>(
 /// bytes and hash verify is written; the report lists the rest. The header's signature must
 /// verify, or nothing is written. When no file at all can be recovered, the destination is not
 /// created.
-pub fn salvage_into(
-    bundle: &Path,
+pub fn salvage_into<R: Read + Seek>(
+    bundle: VerifiedBundle<R>,
     destination: &Path,
-    keys: &TrustedKeys,
     progress: &dyn Progress,
 ) -> Result<SalvageReport, BundleError> {
-    check_destination(destination)?;
-    let file = fs::File::open(bundle).map_err(BundleError::Read)?;
-    let header = open_bundle(&mut BufReader::new(&file), keys)?;
+    let (file, header) = bundle.seekable();
     let manifest = header.manifest();
     let locked = lock_destination(destination)?;
     check_free_space(&locked.target.parent, manifest)?;
@@ -356,8 +352,8 @@ pub fn salvage_into(
 
 /// The checks of a full verification that no single frame shows: the signed payload hash
 /// (when every frame was intact), entries beyond the manifest, and bytes after the payload.
-fn whole_copy_problems(
-    source: &mut FrameSource<'_>,
+fn whole_copy_problems<R: Read + Seek>(
+    source: &mut FrameSource<'_, R>,
     unlisted: bool,
 ) -> Result<Vec<String>, BundleError> {
     use sha2::Digest;
@@ -367,7 +363,10 @@ fn whole_copy_problems(
         problems.push("the archive holds entries the signed manifest does not list".to_string());
     }
     let end = source.header_len + manifest.payload.length;
-    let file_len = source.file.metadata().map_err(BundleError::Read)?.len();
+    let file_len = source
+        .file
+        .seek(SeekFrom::End(0))
+        .map_err(BundleError::Read)?;
     if file_len > end {
         problems.push(format!(
             "{} unsigned bytes follow the signed payload",
@@ -380,7 +379,7 @@ fn whole_copy_problems(
             .seek(SeekFrom::Start(source.header_len))
             .map_err(BundleError::Read)?;
         let mut hasher = sha2::Sha256::new();
-        let mut limited = (&source.file).take(manifest.payload.length);
+        let mut limited = (&mut source.file).take(manifest.payload.length);
         let mut buffer = vec![0u8; 1 << 20];
         loop {
             let n = limited.read(&mut buffer).map_err(BundleError::Read)?;

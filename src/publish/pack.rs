@@ -17,17 +17,20 @@ use std::thread;
 
 use sha2::{Digest, Sha256};
 
-use crate::edition::{ArticleCheck, Edition, EditionError, SourceFile, check_articles, list_files};
 use crate::format::frames::{FramePlanner, TAR_BLOCK_LEN, TAR_END_LEN, padded_len};
 use crate::format::header::unsigned_header;
 use crate::format::manifest::{MAX_TEXT_LEN, check_channel, format_created, is_plain_text};
+use crate::format::path::EditionPath;
 use crate::format::{FileEntry, FormatError, Frame, Manifest, Payload, Publisher, Sha256Digest};
-use crate::io::{
+use crate::fs::{
     DestinationLock, LockError, Progress, parent_folder, sweep_leftovers, sync_folder,
 };
 use crate::keys::SecretKey;
-use crate::path::EditionPath;
-use crate::verify::{BundleError, DiscardFiles, TrustedKeys, open_bundle, stream_files};
+use crate::keys::TrustedKeys;
+use crate::publish::edition::{
+    ArticleCheck, Edition, EditionError, SourceFile, check_articles, list_files,
+};
+use crate::read::verify::{BundleError, DiscardFiles, open_bundle, stream_files};
 
 /// Compression level used when the publisher does not choose one: zstd's default, a good
 /// balance for daily editions. Higher levels shrink text further at a large cost in time.
@@ -341,7 +344,7 @@ fn self_check(path: &Path, secret: &SecretKey) -> Result<(u64, Sha256Digest), Pa
         &header,
         &mut reader,
         &mut DiscardFiles,
-        &crate::io::NoProgress,
+        &crate::fs::NoProgress,
     )
     .map_err(PackError::SelfCheck)?;
     Ok((reader.count, Sha256Digest(reader.hasher.finalize().into())))

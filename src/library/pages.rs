@@ -6,10 +6,12 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::article::article_kind;
+use crate::format::article_kind;
 use crate::format::manifest::Article;
 use crate::library::Record;
-use crate::render::{RenderContext, encode_path, escape, is_right_to_left, render_article};
+use crate::library::render::{
+    RenderContext, encode_path, escape, is_right_to_left, render_article,
+};
 
 /// Sent as a header by `tamizdat serve` and repeated in every page, so a page opened from disk
 /// is held to the same rule: no script at all, nothing loaded from any other origin, no form

@@ -18,20 +18,7 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
-/// Fills `buffer` from `reader`, returning how many bytes were read before the stream ended
-/// (less than the buffer's length only at the end of the stream).
-pub fn read_fully<R: io::Read>(reader: &mut R, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match reader.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
+pub use crate::format::read_fully;
 
 /// The folder holding `path`: `.` for a bare file name, where `Path::parent` gives "".
 pub fn parent_folder(path: &Path) -> &Path {
@@ -94,7 +81,7 @@ const TAGGED_PREFIXES: [&str; 3] = [STAGING_PREFIX, ".tamizdat-bundle-", ".tamiz
 /// form, as the path rules compare names.
 pub fn lock_tag(name: &OsStr) -> String {
     use sha2::Digest;
-    let folded = name.to_str().map(crate::path::name_collision_key);
+    let folded = name.to_str().map(crate::format::path::name_collision_key);
     let bytes = folded
         .as_deref()
         .map_or(name.as_encoded_bytes(), str::as_bytes);

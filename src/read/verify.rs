@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::format::frames::{MAX_PAX_ENTRY_LEN, MAX_WINDOW_LOG, TAR_BLOCK_LEN, frame_window_size};
 use crate::format::header::{ReadHeaderError, SignedHeader};
 use crate::format::{FileEntry, FormatError, Manifest, Sha256Digest};
-use crate::io::{Progress, read_fully};
-use crate::keys::{KeyId, PublicKey};
+use crate::fs::{Progress, read_fully};
+use crate::keys::{KeyId, PublicKey, TrustedKeys};
 
 /// Size of reads from the bundle when hashing it whole.
 const READ_CHUNK: usize = 1024 * 1024;
@@ -27,9 +27,7 @@ const READ_CHUNK: usize = 1024 * 1024;
 pub enum BundleError {
     #[error("{0}")]
     Format(#[from] FormatError),
-    #[error(
-        "it is not signed by a key you trust (it claims key id {key_id}); if you know this publisher, get their public key from them and run `tamizdat trust add KEY.pub`"
-    )]
+    #[error("it is not signed by a key you trust (it claims key id {key_id})")]
     UntrustedKey { key_id: KeyId },
     #[error(
         "its signature does not match the trusted key {fingerprint} ({name}): the header was altered or damaged"
@@ -57,8 +55,8 @@ pub enum BundleError {
     Destination(String),
     #[error(
         "not enough space: its files need {} but only {} are free in {}; free some space or unpack onto another disk",
-        crate::cli::human_bytes(*.needed),
-        crate::cli::human_bytes(*.available),
+        crate::format::text::human_bytes(*.needed),
+        crate::format::text::human_bytes(*.available),
         .folder.display()
     )]
     NotEnoughSpace {
@@ -85,7 +83,7 @@ pub enum BundleError {
 impl BundleError {
     /// A failure to write `path`, told apart as a full disk when it is one.
     pub fn write(path: &std::path::Path, source: io::Error) -> BundleError {
-        if crate::io::is_out_of_space(&source) {
+        if crate::fs::is_out_of_space(&source) {
             BundleError::DiskFull {
                 path: path.to_path_buf(),
             }
@@ -111,28 +109,6 @@ impl BundleError {
                 | BundleError::DiskFull { .. }
                 | BundleError::Busy { .. }
         )
-    }
-}
-
-/// The keys a reader trusts to sign bundles.
-#[derive(Debug, Clone, Default)]
-pub struct TrustedKeys {
-    keys: Vec<PublicKey>,
-}
-
-impl TrustedKeys {
-    pub fn new(keys: Vec<PublicKey>) -> TrustedKeys {
-        TrustedKeys { keys }
-    }
-
-    pub fn add(&mut self, key: PublicKey) {
-        if !self.keys.contains(&key) {
-            self.keys.push(key);
-        }
-    }
-
-    fn with_id(&self, key_id: KeyId) -> impl Iterator<Item = &PublicKey> {
-        self.keys.iter().filter(move |key| key.key_id() == key_id)
     }
 }
 
@@ -363,8 +339,11 @@ pub(crate) fn decode_frame(
         window => {
             return Err(BundleError::ArchiveMismatch(format!(
                 "frame {index} asks for a decompression window of {}, more than the limit of {}",
-                window.map_or_else(|| "an unknown size".into(), crate::cli::human_bytes),
-                crate::cli::human_bytes(1 << MAX_WINDOW_LOG)
+                window.map_or_else(
+                    || "an unknown size".into(),
+                    crate::format::text::human_bytes
+                ),
+                crate::format::text::human_bytes(1 << MAX_WINDOW_LOG)
             )));
         }
     }

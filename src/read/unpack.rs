@@ -6,14 +6,13 @@
 //! exactly as it was.
 
 use std::fs;
-use std::io::{BufReader, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::format::{FileEntry, Manifest};
-use crate::io::{DestinationLock, LockError, Progress, StagingFolder, free_space, sweep_leftovers};
-use crate::verify::{
-    BundleError, FileSink, TrustedKeys, VerifiedHeader, open_bundle, stream_files,
-};
+use crate::fs::{DestinationLock, LockError, Progress, StagingFolder, free_space, sweep_leftovers};
+use crate::read::VerifiedBundle;
+use crate::read::verify::{BundleError, FileSink, VerifiedHeader};
 
 /// Writes the files of a verified stream under a staging folder.
 pub(crate) struct StagingSink<'a> {
@@ -141,7 +140,7 @@ pub(crate) fn check_destination(destination: &Path) -> Result<Destination, Bundl
             let name = destination
                 .file_name()
                 .ok_or_else(|| destination_error(format!("{shown} does not name a new folder")))?;
-            let parent = crate::io::parent_folder(destination);
+            let parent = crate::fs::parent_folder(destination);
             let parent = fs::canonicalize(parent).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
                     destination_error(format!(
@@ -231,29 +230,23 @@ pub fn enough_space(folder: &Path, needed: u64, available: Option<u64>) -> Resul
     }
 }
 
-/// Verifies `bundle` and unpacks it into `destination`, which must not exist or be empty.
+/// Unpacks a verified bundle into `destination`, which must not exist or be empty.
 ///
 /// Nothing is visible at `destination` until every byte has verified: files are written to a
 /// staging folder beside it, made durable, and renamed into place in one step. Two unpacks into
 /// the same destination at once are refused with [`BundleError::Busy`]; leftovers of a killed
 /// run beside the destination are removed first.
-pub fn unpack_into(
-    bundle: &Path,
+pub fn unpack_into<R: Read + Send>(
+    bundle: VerifiedBundle<R>,
     destination: &Path,
-    keys: &TrustedKeys,
     progress: &dyn Progress,
 ) -> Result<VerifiedHeader, BundleError> {
-    check_destination(destination)?;
-    let file = fs::File::open(bundle).map_err(BundleError::Read)?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    // The header is verified before anything is created on disk.
-    let header = open_bundle(&mut reader, keys)?;
     let locked = lock_destination(destination)?;
-    check_free_space(&locked.target.parent, header.manifest())?;
+    check_free_space(&locked.target.parent, bundle.manifest())?;
     let staging = StagingFolder::create_in(&locked.target.parent, &locked.lock)
         .map_err(|e| BundleError::write(destination, e))?;
     let mut sink = StagingSink::new(staging.path());
-    stream_files(&header, &mut reader, &mut sink, progress)?;
+    let header = bundle.stream_into(&mut sink, progress)?;
     drop(sink);
     commit(staging, &locked, destination)?;
     Ok(header)

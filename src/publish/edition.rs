@@ -6,10 +6,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::article::{ArticleKind, RemoteReference, article_kind, scan_article, scan_stylesheet};
 use crate::format::Article;
 use crate::format::manifest::{MAX_FILE_SIZE, MAX_FILES, MAX_TOTAL_SIZE};
-use crate::path::{EditionPath, find_collisions};
+use crate::format::path::{EditionPath, find_collisions};
+use crate::publish::scan::{
+    ArticleKind, RemoteReference, article_kind, scan_article, scan_stylesheet,
+};
 
 /// Articles are parsed whole, and an HTML page takes about ten times its size in memory while
 /// it is checked; 8 MiB is far beyond any article (a long news page is 100 KB) and keeps the

@@ -1,13 +1,13 @@
 //! The library's top-level error: one enum over every layer, so a command can turn any failure
 //! into one line and the documented exit code.
 
-use crate::edition::EditionError;
 use crate::keys::KeyError;
+use crate::keys::store::TrustError;
 use crate::library::LibraryError;
-use crate::pack::PackError;
-use crate::serve::ServeError;
-use crate::trust::TrustError;
-use crate::verify::BundleError;
+use crate::library::serve::ServeError;
+use crate::publish::edition::EditionError;
+use crate::publish::pack::PackError;
+use crate::read::verify::BundleError;
 
 /// Exit code for a valid bundle or a successful command.
 pub const EXIT_OK: u8 = 0;

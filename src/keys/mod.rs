@@ -5,6 +5,12 @@
 //! text, encrypted by default with age's passphrase (scrypt) mode and ASCII-armoured, so the
 //! stock `age -d` tool can also open it.
 
+pub mod store;
+mod trusted;
+
+pub use store::{TrustError, TrustStore};
+pub use trusted::TrustedKeys;
+
 use std::fmt;
 use std::fs;
 use std::io::Write;
@@ -74,40 +80,7 @@ pub enum KeyError {
     PassphrasesDiffer,
 }
 
-/// The short identifier of a key: the first 8 bytes of SHA-256(context || public key).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyId([u8; 8]);
-
-impl KeyId {
-    pub fn from_bytes(bytes: [u8; 8]) -> KeyId {
-        KeyId(bytes)
-    }
-
-    pub fn as_bytes(&self) -> &[u8; 8] {
-        &self.0
-    }
-
-    pub fn to_hex(&self) -> String {
-        data_encoding::HEXLOWER.encode(&self.0)
-    }
-
-    pub fn from_hex(text: &str) -> Option<KeyId> {
-        let bytes = data_encoding::HEXLOWER.decode(text.as_bytes()).ok()?;
-        Some(KeyId(bytes.try_into().ok()?))
-    }
-}
-
-impl fmt::Display for KeyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
-
-impl fmt::Debug for KeyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KeyId({})", self.to_hex())
-    }
-}
+pub use crate::format::KeyId;
 
 /// A publisher's public key with the name it was given.
 #[derive(Clone, PartialEq, Eq)]
@@ -177,7 +150,7 @@ impl PublicKey {
         let hash = key_hash(&self.key);
         let mut id = [0u8; 8];
         id.copy_from_slice(&hash[..8]);
-        KeyId(id)
+        KeyId::from_bytes(id)
     }
 
     /// 120 bits of the key hash in base32, as six groups of four: `ABCD-EFGH-...`. Base32 has
@@ -514,8 +487,8 @@ pub fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyErr
     // Written whole and synced under a temporary name, then given its name with a hard link,
     // which (unlike a rename) fails if the name exists: a crash never leaves a half-written key
     // at the real name, and an existing file is never replaced.
-    let parent = crate::io::parent_folder(path);
-    let staged = parent.join(format!(".tamizdat-key-{}.tmp", crate::io::random_suffix()));
+    let parent = crate::fs::parent_folder(path);
+    let staged = parent.join(format!(".tamizdat-key-{}.tmp", crate::fs::random_suffix()));
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -562,7 +535,7 @@ pub fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyErr
     }
     // The folder too, so the new name survives a power cut (a key whose fingerprint was
     // already published must not vanish).
-    crate::io::sync_folder(parent).map_err(write_error)
+    crate::fs::sync_folder(parent).map_err(write_error)
 }
 
 /// Exposes a passphrase's text for comparison (e.g. a typed confirmation).

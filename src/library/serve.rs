@@ -102,7 +102,7 @@ impl Server {
             // own, so it is offered as a download instead.
             Some("editions") if relative.len() >= 3 => self
                 .media_type(&relative[1], &relative[2..].join("/"))
-                .filter(|media_type| crate::render::is_servable_media_type(media_type)),
+                .filter(|media_type| crate::library::render::is_servable_media_type(media_type)),
             _ => Some(media_type_of_page(&path).to_string()),
         };
         match fs::File::open(&path) {
@@ -179,7 +179,7 @@ pub fn library_path(url: &str) -> Option<Vec<String>> {
     // The same rules as a bundle's paths: no drive letters (`C:` would replace the whole path
     // on Windows), no reserved or trailing-dot names, nothing but plain components.
     let joined = segments.join("/");
-    let plain = crate::path::EditionPath::new(&joined).is_ok_and(|edition_path| {
+    let plain = crate::format::path::EditionPath::new(&joined).is_ok_and(|edition_path| {
         edition_path
             .to_relative_path()
             .components()
@@ -280,7 +280,7 @@ pub fn default_address() -> SocketAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pages::CONTENT_SECURITY_POLICY;
+    use crate::library::pages::CONTENT_SECURITY_POLICY;
 
     #[test]
     fn only_plain_library_paths_are_served() {

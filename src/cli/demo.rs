@@ -1,22 +1,88 @@
 //! `tamizdat demo`: the whole journey, publisher to reader, on the sample edition.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use crate::cli::error::Error;
 use crate::cli::human_bytes;
-use crate::error::Error;
-use crate::io::NoProgress;
+use crate::fs::NoProgress;
+use crate::keys::TrustedKeys;
 use crate::keys::{PublicKey, SecretKey};
-use crate::pack::{DEFAULT_LEVEL, PackOptions, pack_edition};
-use crate::verify::{DiscardFiles, TrustedKeys, open_bundle, stream_files};
+use crate::publish::pack::{DEFAULT_LEVEL, PackOptions, pack_edition};
+use crate::read::Bundle;
 
-/// Where the demo finds its inputs and puts its outputs.
+/// The sample edition, carried inside the binary so that `tamizdat demo` works from an
+/// installed copy with no source tree. A test keeps this list equal to `examples/edition`.
+pub const DEMO_EDITION: &[(&str, &[u8])] = &[
+    (
+        "index.md",
+        include_bytes!("../../examples/edition/index.md"),
+    ),
+    (
+        "en/river-cleanup.md",
+        include_bytes!("../../examples/edition/en/river-cleanup.md"),
+    ),
+    (
+        "en/images/river.svg",
+        include_bytes!("../../examples/edition/en/images/river.svg"),
+    ),
+    (
+        "fa/nanvayi.html",
+        include_bytes!("../../examples/edition/fa/nanvayi.html"),
+    ),
+    (
+        "fa/images/bread.svg",
+        include_bytes!("../../examples/edition/fa/images/bread.svg"),
+    ),
+    (
+        "ru/библиотека.md",
+        include_bytes!("../../examples/edition/ru/библиотека.md"),
+    ),
+    (
+        "ru/images/library.png",
+        include_bytes!("../../examples/edition/ru/images/library.png"),
+    ),
+];
+
+/// The demo key pair (`keys/demo.key`, `keys/demo.pub`): public on purpose, never trusted by
+/// default.
+pub const DEMO_SECRET_KEY: &str = include_str!("../../keys/demo.key");
+/// The demo public key.
+pub const DEMO_PUBLIC_KEY: &str = include_str!("../../keys/demo.pub");
+
+/// Where the demo puts what it makes: `workspace`, an empty folder.
 pub struct DemoPaths {
     pub edition: PathBuf,
     pub secret_key: PathBuf,
     pub public_key: PathBuf,
-    /// An empty folder the demo may fill.
     pub workspace: PathBuf,
+}
+
+impl DemoPaths {
+    /// Writes the carried edition and keys into `workspace` and names them.
+    pub fn unpack_into(workspace: &Path) -> Result<DemoPaths, Error> {
+        let edition = workspace.join("edition-source");
+        for (relative, bytes) in DEMO_EDITION {
+            let path = edition.join(relative);
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder)
+                    .map_err(io_error("cannot write the demo edition"))?;
+            }
+            std::fs::write(&path, bytes).map_err(io_error("cannot write the demo edition"))?;
+        }
+        // Owner-only, as every secret key file must be, although this one is public.
+        let secret_key = workspace.join("demo.key");
+        crate::keys::write_new_file(&secret_key, DEMO_SECRET_KEY.as_bytes(), 0o600)?;
+        let public_key = workspace.join("demo.pub");
+        std::fs::write(&public_key, DEMO_PUBLIC_KEY)
+            .map_err(io_error("cannot write the demo key"))?;
+        Ok(DemoPaths {
+            edition,
+            secret_key,
+            public_key,
+            workspace: workspace.to_path_buf(),
+        })
+    }
 }
 
 fn io_error(context: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -31,15 +97,10 @@ pub fn run_demo(paths: &DemoPaths, out: &mut dyn Write) -> Result<PathBuf, Error
     let print = |out: &mut dyn Write, text: String| {
         writeln!(out, "{text}").map_err(io_error("cannot print"))
     };
-    // The demo key is public on purpose; a copy with owner-only permissions satisfies the
-    // rule that secret key files must not be readable by others, without weakening the rule.
-    let key_copy = paths.workspace.join("demo.key");
-    let key_text =
-        std::fs::read(&paths.secret_key).map_err(io_error("cannot read the demo key"))?;
-    crate::keys::write_new_file(&key_copy, &key_text, 0o600)?;
-    let secret = SecretKey::load(&key_copy, &mut || {
+    let key_path = paths.secret_key.clone();
+    let secret = SecretKey::load(&key_path, &mut || {
         Err(crate::keys::KeyError::PassphraseNeeded {
-            path: key_copy.clone(),
+            path: key_path.clone(),
         })
     })?;
     let public = PublicKey::load(&paths.public_key)?;
@@ -87,10 +148,7 @@ pub fn run_demo(paths: &DemoPaths, out: &mut dyn Write) -> Result<PathBuf, Error
         ),
     )?;
     let keys = TrustedKeys::new(vec![public]);
-    let file = std::fs::File::open(&bundle).map_err(io_error("cannot open the bundle"))?;
-    let mut reader = std::io::BufReader::new(file);
-    let header = open_bundle(&mut reader, &keys)?;
-    stream_files(&header, &mut reader, &mut DiscardFiles, &NoProgress)?;
+    let header = Bundle::open(&bundle)?.verify(&keys)?.check(&NoProgress)?;
     print(
         out,
         format!(
@@ -108,7 +166,8 @@ pub fn run_demo(paths: &DemoPaths, out: &mut dyn Write) -> Result<PathBuf, Error
         out,
         format!("3. Reader: unpacking into {}", unpacked.display()),
     )?;
-    let header = crate::unpack::unpack_into(&bundle, &unpacked, &keys, &NoProgress)?;
+    let verified = Bundle::open(&bundle)?.verify(&keys)?;
+    let header = crate::read::unpack_into(verified, &unpacked, &NoProgress)?;
     for article in &header.manifest().articles {
         print(
             out,

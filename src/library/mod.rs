@@ -17,6 +17,10 @@
 //! is opened again. Pages are built only from those verified files and records, and rebuilt
 //! whole on every import.
 
+pub mod pages;
+pub mod render;
+pub mod serve;
+
 use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
@@ -25,8 +29,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::format::{Manifest, Sha256Digest};
-use crate::io::{DestinationLock, LockError, Progress, random_suffix, sync_folder};
-use crate::verify::{BundleError, TrustedKeys};
+use crate::fs::{DestinationLock, LockError, Progress, random_suffix, sync_folder};
+use crate::read::{BundleError, VerifiedBundle};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
@@ -98,8 +102,8 @@ pub struct Library {
 impl Library {
     /// The library under the reader's home (`TAMIZDAT_HOME/library`, else the platform data
     /// folder's `tamizdat/library`).
-    pub fn default_root() -> Result<PathBuf, crate::trust::TrustError> {
-        Ok(crate::trust::home()?.join("library"))
+    pub fn default_root() -> Result<PathBuf, crate::keys::store::TrustError> {
+        Ok(crate::keys::store::home()?.join("library"))
     }
 
     /// Opens (creating if needed) the library at `root`.
@@ -144,23 +148,20 @@ impl Library {
         })
     }
 
-    /// Verifies `bundle` against `keys` and adds it to the library, or says it is there.
-    /// Nothing of a bundle that fails verification is kept.
-    pub fn import(
+    /// Adds a verified bundle to the library, or says it is there. The payload is checked as
+    /// it is unpacked, from the same open file the header was verified from; nothing of a
+    /// bundle that fails is kept.
+    pub fn import<R: std::io::Read + Send>(
         &self,
-        bundle: &Path,
-        keys: &TrustedKeys,
+        bundle: VerifiedBundle<R>,
         progress: &dyn Progress,
     ) -> Result<Imported, LibraryError> {
-        let in_bundle = |source| LibraryError::Bundle {
-            bundle: bundle.to_path_buf(),
-            source,
+        let source = bundle.source().to_path_buf();
+        let in_bundle = |source_error| LibraryError::Bundle {
+            bundle: source.clone(),
+            source: source_error,
         };
-        // The header first: it says which edition this is, so a second import costs no unpack.
-        let file = fs::File::open(bundle).map_err(|e| in_bundle(BundleError::Read(e)))?;
-        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-        let header = crate::verify::open_bundle(&mut reader, keys).map_err(in_bundle)?;
-        let manifest = header.manifest();
+        let manifest = bundle.manifest();
         let id = edition_id(manifest);
         let manifest_sha256 = Sha256Digest::of(&manifest.to_json()).to_hex();
         let record_path = self.root.join("records").join(format!("{id}.json"));
@@ -173,17 +174,11 @@ impl Library {
             return if existing.manifest_sha256 == manifest_sha256 {
                 // Still check every byte: a damaged copy of an edition the reader has must be
                 // called damaged, or they may pass it on.
-                crate::verify::stream_files(
-                    &header,
-                    &mut reader,
-                    &mut crate::verify::DiscardFiles,
-                    progress,
-                )
-                .map_err(in_bundle)?;
+                bundle.check(progress).map_err(in_bundle)?;
                 Ok(Imported::AlreadyPresent(existing))
             } else {
                 Err(LibraryError::Conflict {
-                    bundle: bundle.to_path_buf(),
+                    bundle: source.clone(),
                     channel: manifest.channel.clone(),
                     sequence: manifest.sequence,
                 })
@@ -193,8 +188,8 @@ impl Library {
             // An import killed after its unpack and before its record: redo it.
             fs::remove_dir_all(&edition_folder).map_err(self.io_error(&edition_folder))?;
         }
-        let header = crate::unpack::unpack_into(bundle, &edition_folder, keys, progress)
-            .map_err(in_bundle)?;
+        let header =
+            crate::read::unpack_into(bundle, &edition_folder, progress).map_err(in_bundle)?;
         let record = Record {
             id: id.clone(),
             imported: crate::format::manifest::format_created(time::OffsetDateTime::now_utc()),
@@ -266,7 +261,7 @@ impl Library {
     /// Rebuilds every page from the records and verified files; returns the front page.
     pub fn regenerate(&self) -> Result<PathBuf, LibraryError> {
         let records = self.records()?;
-        let pages = crate::pages::build(&self.root, &records);
+        let pages = crate::library::pages::build(&self.root, &records);
         // The article pages are built in a staging folder and swapped in whole.
         let staging = self
             .root
@@ -293,7 +288,7 @@ impl Library {
             }
             write_atomically(
                 &self.root.join("library.css"),
-                crate::pages::STYLESHEET.as_bytes(),
+                crate::library::pages::STYLESHEET.as_bytes(),
             )?;
             write_atomically(&self.front_page(), pages.front_page.as_bytes())?;
             Ok(())
@@ -344,7 +339,7 @@ pub fn edition_id(manifest: &Manifest) -> String {
 
 /// Writes `path` as a whole: a temporary file beside it, synced, renamed over it.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let folder = crate::io::parent_folder(path);
+    let folder = crate::fs::parent_folder(path);
     let temporary = folder.join(format!(".tamizdat-write-{}", random_suffix()));
     let result = (|| {
         let mut file = fs::File::create(&temporary)?;

@@ -19,9 +19,16 @@
 use std::collections::{HashMap, HashSet};
 
 use cssparser::{ParseError, Parser as CssParser, Token};
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser as MdParser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Parser as MdParser, Tag, TagEnd};
 use scraper::{ElementRef, Html};
 use serde::{Deserialize, Serialize};
+
+pub use crate::format::{ArticleKind, article_kind};
+
+use crate::article::{
+    FrontMatter, MARKDOWN_OPTIONS, ReferenceKind, Resolved, classify_reference, percent_decode,
+    resolve_local,
+};
 use yaml_rust2::parser::{Event as YamlEvent, Parser as YamlParser};
 use yaml_rust2::scanner::TScalarStyle;
 
@@ -36,39 +43,6 @@ const MAX_CSS_DEPTH: usize = 64;
 
 const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
 const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
-
-/// The two article formats a newsroom may publish.
-///
-/// The kind decides how an article is parsed: Markdown articles carry their metadata in YAML
-/// front matter, HTML articles in `<head>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ArticleKind {
-    /// A CommonMark document (`.md`, `.markdown`), optionally with YAML front matter.
-    Markdown,
-    /// An HTML document (`.html`, `.htm`).
-    Html,
-}
-
-/// Tells which files of an edition are articles, by extension (case-insensitive).
-///
-/// `.md` and `.markdown` are Markdown, `.html` and `.htm` are HTML; every other file (images,
-/// stylesheets, audio...) is a resource and returns `None`. Only the last path component is
-/// looked at, so a folder named `x.md` does not make its files articles.
-pub fn article_kind(path: &str) -> Option<ArticleKind> {
-    let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    let (stem, extension) = file_name.rsplit_once('.')?;
-    if stem.is_empty() {
-        // A hidden file such as `.md` has no extension.
-        return None;
-    }
-    let extension = extension.to_ascii_lowercase();
-    match extension.as_str() {
-        "md" | "markdown" => Some(ArticleKind::Markdown),
-        "html" | "htm" => Some(ArticleKind::Html),
-        _ => None,
-    }
-}
 
 /// What scanning one article found: its metadata and everything it would load.
 ///
@@ -268,27 +242,9 @@ fn decode_text<'b>(path: &str, bytes: &'b [u8]) -> Result<&'b str, ArticleError>
 
 /// The folder of an edition-relative file path, as segments.
 fn folder_of(path: &str) -> Result<Vec<String>, ArticleError> {
-    let invalid = || ArticleError::InvalidArticlePath {
+    crate::article::folder_of(path).ok_or_else(|| ArticleError::InvalidArticlePath {
         path: path.to_string(),
-    };
-    let mut segments: Vec<&str> = path.split('/').collect();
-    let file_name = segments.pop().unwrap_or("");
-    if file_name.is_empty() || file_name == "." || file_name == ".." {
-        return Err(invalid());
-    }
-    let mut folder = Vec::new();
-    for segment in segments {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                if folder.pop().is_none() {
-                    return Err(invalid());
-                }
-            }
-            other => folder.push(other.to_string()),
-        }
-    }
-    Ok(folder)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,8 +258,7 @@ fn scan_markdown(path: &str, base: Vec<String>, text: &str) -> Result<ArticleSca
         None => ArticleScan::default(),
     };
 
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+    let options = MARKDOWN_OPTIONS;
     let mut events = Vec::new();
     let mut images = Vec::new();
     let mut has_raw_html = false;
@@ -384,37 +339,18 @@ fn scan_markdown(path: &str, base: Vec<String>, text: &str) -> Result<ArticleSca
     Ok(collector.finish(scan))
 }
 
-/// Splits `---` front matter from the Markdown body. Returns the YAML text (if any) and the
-/// body that follows it.
+/// Splits `---` front matter from the Markdown body (see [`crate::article::split_front_matter`]).
 fn split_front_matter<'t>(
     path: &str,
     text: &'t str,
 ) -> Result<(Option<&'t str>, &'t str), ArticleError> {
-    let mut lines = text.split_inclusive('\n');
-    let Some(first) = lines.next() else {
-        return Ok((None, text));
-    };
-    if trim_line_end(first) != "---" {
-        return Ok((None, text));
+    match crate::article::split_front_matter(text) {
+        FrontMatter::Absent => Ok((None, text)),
+        FrontMatter::Present { yaml, body } => Ok((Some(yaml), body)),
+        FrontMatter::NotClosed => Err(ArticleError::FrontMatterNotClosed {
+            path: path.to_string(),
+        }),
     }
-    let yaml_start = first.len();
-    let mut offset = yaml_start;
-    for line in lines {
-        let trimmed = trim_line_end(line);
-        if trimmed == "---" || trimmed == "..." {
-            let yaml = text.get(yaml_start..offset).unwrap_or("");
-            let body = text.get(offset + line.len()..).unwrap_or("");
-            return Ok((Some(yaml), body));
-        }
-        offset += line.len();
-    }
-    Err(ArticleError::FrontMatterNotClosed {
-        path: path.to_string(),
-    })
-}
-
-fn trim_line_end(line: &str) -> &str {
-    line.trim_end_matches(['\n', '\r', ' ', '\t'])
 }
 
 /// A front matter value, as far as the scan cares.
@@ -749,20 +685,14 @@ impl<'p> Collector<'p> {
     }
 
     fn classify(raw: &str) -> (String, Target) {
-        let cleaned = clean_reference(raw);
-        if cleaned.is_empty() || cleaned.starts_with('#') {
-            return (cleaned, Target::Ignore);
-        }
-        // Browsers treat a backslash like a slash in http(s) and file URLs: `\\host\x` is
-        // protocol-relative, just like `//host/x`.
-        let slashed = cleaned.replace('\\', "/");
-        let target = match scheme_of(&slashed) {
-            Some(scheme) if scheme.eq_ignore_ascii_case("data") => Target::Data,
-            Some(_) => Target::Remote,
-            None if slashed.starts_with("//") => Target::Remote,
-            None => Target::Local,
+        let (cleaned, kind) = classify_reference(raw);
+        let target = match kind {
+            ReferenceKind::SameDocument => Target::Ignore,
+            ReferenceKind::Data => Target::Data,
+            ReferenceKind::Remote => Target::Remote,
+            ReferenceKind::Local => Target::Local,
         };
-        (slashed, target)
+        (cleaned, target)
     }
 
     /// Records one reference found in a resource position.
@@ -839,43 +769,22 @@ impl<'p> Collector<'p> {
         cleaned: &str,
         raw: &str,
     ) -> Result<Option<(Vec<String>, bool)>, ArticleError> {
-        let path_part = cleaned.split(['?', '#']).next().unwrap_or("");
-        if path_part.is_empty() {
-            return Ok(None);
-        }
-        let decoded = String::from_utf8(percent_decode(path_part)).map_err(|_| {
-            ArticleError::InvalidPercentEncoding {
+        match resolve_local(&self.base, cleaned) {
+            Resolved::SameDocument => Ok(None),
+            Resolved::Path {
+                segments,
+                names_folder,
+                ..
+            } => Ok(Some((segments, names_folder))),
+            Resolved::InvalidPercentEncoding => Err(ArticleError::InvalidPercentEncoding {
                 path: self.article.to_string(),
                 reference: raw.trim_ascii().to_string(),
-            }
-        })?;
-        // A decoded backslash is a separator on Windows readers; treat it as one here too, so
-        // that `..%5C` cannot climb out unnoticed.
-        let decoded = decoded.replace('\\', "/");
-        let (mut segments, rest) = match decoded.strip_prefix('/') {
-            Some(rest) => (Vec::new(), rest),
-            None => (self.base.clone(), decoded.as_str()),
-        };
-        let mut folder = false;
-        for segment in rest.split('/') {
-            folder = true;
-            match segment {
-                "" | "." => {}
-                ".." => {
-                    if segments.pop().is_none() {
-                        return Err(ArticleError::OutsideEdition {
-                            path: self.article.to_string(),
-                            reference: raw.trim_ascii().to_string(),
-                        });
-                    }
-                }
-                name => {
-                    segments.push(name.to_string());
-                    folder = false;
-                }
-            }
+            }),
+            Resolved::OutsideEdition => Err(ArticleError::OutsideEdition {
+                path: self.article.to_string(),
+                reference: raw.trim_ascii().to_string(),
+            }),
         }
-        Ok(Some((segments, folder)))
     }
 
     /// Scans the content of a `data:` URL that is itself a document or a stylesheet: it can
@@ -1215,57 +1124,6 @@ impl<'p> Collector<'p> {
             }
         }
         Ok(())
-    }
-}
-
-/// Removes what the URL parser removes: tabs and newlines anywhere (so `/&#10;/host` is
-/// `//host`), and control characters and spaces at both ends.
-fn clean_reference(raw: &str) -> String {
-    let without_breaks: String = raw
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    without_breaks.trim_matches(|c: char| c <= ' ').to_string()
-}
-
-/// The URL scheme, if the reference starts with `[a-zA-Z][a-zA-Z0-9+.-]*:`.
-fn scheme_of(reference: &str) -> Option<&str> {
-    let (scheme, _) = reference.split_once(':')?;
-    let mut chars = scheme.chars();
-    let first = chars.next()?;
-    let valid = first.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
-    valid.then_some(scheme)
-}
-
-/// Decodes `%XX` escapes; a `%` not followed by two hex digits stays as it is, as in browsers.
-fn percent_decode(input: &str) -> Vec<u8> {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while let Some(&byte) = bytes.get(index) {
-        if byte == b'%'
-            && let (Some(high), Some(low)) = (
-                bytes.get(index + 1).and_then(|b| hex_value(*b)),
-                bytes.get(index + 2).and_then(|b| hex_value(*b)),
-            )
-        {
-            out.push(high << 4 | low);
-            index += 3;
-            continue;
-        }
-        out.push(byte);
-        index += 1;
-    }
-    out
-}
-
-fn hex_value(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
     }
 }
 
@@ -2399,9 +2257,9 @@ mod tests {
         );
         assert_eq!(refresh_url(" 3 ; url = \"x.html\" "), Some("x.html"));
         assert_eq!(refresh_url("10"), None);
-        assert_eq!(scheme_of("HTTPS://x"), Some("HTTPS"));
-        assert_eq!(scheme_of("img/a:b.png"), None);
-        assert_eq!(scheme_of("1x:y"), None);
+        assert_eq!(crate::article::scheme_of("HTTPS://x"), Some("HTTPS"));
+        assert_eq!(crate::article::scheme_of("img/a:b.png"), None);
+        assert_eq!(crate::article::scheme_of("1x:y"), None);
         assert_eq!(base64_decode(b"aGk="), Some(b"hi".to_vec()));
         assert_eq!(percent_decode("a%2fb%zz%4"), b"a/b%zz%4".to_vec());
     }

@@ -1,0 +1,25 @@
+//! The set of publisher keys a reader trusts for one command.
+
+use crate::keys::{KeyId, PublicKey};
+
+/// The keys a reader trusts to sign bundles.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedKeys {
+    keys: Vec<PublicKey>,
+}
+
+impl TrustedKeys {
+    pub fn new(keys: Vec<PublicKey>) -> TrustedKeys {
+        TrustedKeys { keys }
+    }
+
+    pub fn add(&mut self, key: PublicKey) {
+        if !self.keys.contains(&key) {
+            self.keys.push(key);
+        }
+    }
+
+    pub(crate) fn with_id(&self, key_id: KeyId) -> impl Iterator<Item = &PublicKey> {
+        self.keys.iter().filter(move |key| key.key_id() == key_id)
+    }
+}

@@ -1,0 +1,9 @@
+//! The publisher's side: list an edition folder, scan its articles, and pack it into a signed
+//! bundle.
+
+pub mod edition;
+pub mod pack;
+pub mod scan;
+
+pub use edition::EditionError;
+pub use pack::{PackError, PackOptions, PackReport, pack_edition};

@@ -1,0 +1,12 @@
+//! The reader's side: verify a bundle's signature before anything else, then check, unpack or
+//! salvage it.
+
+mod bundle;
+pub mod salvage;
+pub mod unpack;
+pub mod verify;
+
+pub use bundle::{Bundle, ClaimedManifest, VerifiedBundle};
+pub use salvage::{SalvageReport, salvage_into};
+pub use unpack::unpack_into;
+pub use verify::{BundleError, DiscardFiles, FileSink, VerifiedHeader};
