@@ -1,15 +1,14 @@
 //! `tamizdat-publish`: the publisher's tool. Make keys, pack editions into signed bundles.
+//! Argument parsing only: each command is one call into `tamizdat::cli::publisher`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use age::secrecy::ExposeSecret;
 use clap::{Parser, Subcommand};
 
-use tamizdat::cli::error::{EXIT_OK, Error};
-use tamizdat::cli::{ProgressBar, human_bytes, parse_time, read_passphrase};
-use tamizdat::keys::SecretKey;
-use tamizdat::publish::pack::{DEFAULT_LEVEL, PackOptions, pack_edition};
+use tamizdat::cli::error::{Error, Verdict, finish};
+use tamizdat::cli::publisher::{self, PackRequest};
+use tamizdat::publish::pack::{DEFAULT_LEVEL, PackOptions};
 
 /// Pack a newsroom's edition into one signed, compressed bundle that readers can verify.
 #[derive(Parser)]
@@ -87,17 +86,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli.command) {
-        Ok(()) => ExitCode::from(EXIT_OK),
-        Err(error) => {
-            eprintln!("tamizdat-publish: {error}");
-            ExitCode::from(error.exit_code())
-        }
-    }
+    finish("tamizdat-publish", run(Cli::parse().command))
 }
 
-fn run(command: Command) -> Result<(), Error> {
+fn run(command: Command) -> Result<Verdict, Error> {
     match command {
         Command::Keygen {
             name,
@@ -105,7 +97,7 @@ fn run(command: Command) -> Result<(), Error> {
             secret_key,
             unencrypted,
             passphrase_file,
-        } => keygen(
+        } => publisher::keygen(
             &name,
             &public_key,
             &secret_key,
@@ -127,112 +119,24 @@ fn run(command: Command) -> Result<(), Error> {
             quiet,
             passphrase_file,
             threads,
-        } => {
-            let created = match time.or_else(|| std::env::var("SOURCE_DATE_EPOCH").ok()) {
-                Some(text) => parse_time(&text).map_err(Error::Usage)?,
-                None => time::OffsetDateTime::now_utc(),
-            };
-            let created = created
-                .replace_nanosecond(0)
-                .map_err(|e| Error::Usage(e.to_string()))?;
-            let secret = SecretKey::load(&secret_key, &mut || {
-                read_passphrase(passphrase_file.as_deref(), &secret_key, false)
-            })?;
-            let options = PackOptions {
+        } => publisher::pack(PackRequest {
+            dir,
+            secret_key,
+            passphrase_file,
+            time,
+            out,
+            quiet,
+            options: PackOptions {
                 channel,
                 sequence: seq,
-                created,
+                created: time::OffsetDateTime::UNIX_EPOCH,
                 level,
                 title,
                 language,
                 allow_remote,
                 force,
                 threads,
-            };
-            let progress = ProgressBar::new("packing", quiet);
-            let report = pack_edition(&dir, &secret, &options, &out, &progress)?;
-            progress.finish();
-            for warning in &report.warnings {
-                eprintln!("tamizdat-publish: warning: {warning}");
-            }
-            let manifest = &report.manifest;
-            let ratio = report.bytes_in() as f64 / report.bundle_len.max(1) as f64;
-            println!("packed {}", report.output.display());
-            println!(
-                "  {} articles, {} files, {} in, {} out ({ratio:.2}x)",
-                manifest.articles.len(),
-                manifest.files.len(),
-                human_bytes(report.bytes_in()),
-                human_bytes(report.bundle_len)
-            );
-            println!(
-                "  channel {}, sequence {}, created {}",
-                manifest.channel, manifest.sequence, manifest.created
-            );
-            println!("  title: {} [{}]", manifest.title, manifest.language);
-            println!("  sha256 {}", report.bundle_sha256);
-            println!(
-                "  signed by {} [{}]",
-                manifest.publisher.name, report.fingerprint
-            );
-            Ok(())
-        }
+            },
+        }),
     }
-}
-
-fn keygen(
-    name: &str,
-    public_path: &Path,
-    secret_path: &Path,
-    unencrypted: bool,
-    passphrase_file: Option<&Path>,
-) -> Result<(), Error> {
-    for path in [public_path, secret_path] {
-        if std::fs::symlink_metadata(path).is_ok() {
-            return Err(tamizdat::keys::KeyError::AlreadyExists {
-                path: path.to_path_buf(),
-            }
-            .into());
-        }
-    }
-    let secret = SecretKey::generate(name)?;
-    let passphrase = if unencrypted {
-        None
-    } else {
-        let passphrase = read_passphrase(passphrase_file, secret_path, true)?;
-        if passphrase.expose_secret().is_empty() {
-            return Err(Error::Usage(
-                "an empty passphrase would leave the secret key unprotected; choose one, or pass --unencrypted if that is what you mean".into(),
-            ));
-        }
-        Some(passphrase)
-    };
-    // The public key first: if the secret key then cannot be written, the public key is
-    // useless and removed, so a retry with a corrected path is not blocked by leftovers.
-    let public = secret.public();
-    tamizdat::keys::write_new_file(public_path, public.to_file_text().as_bytes(), 0o644)?;
-    if let Err(error) = secret.save(secret_path, passphrase, None) {
-        let _ = std::fs::remove_file(public_path);
-        return Err(error.into());
-    }
-    println!("created a key for {}", public.name());
-    println!(
-        "  fingerprint {}  (key id {})",
-        public.fingerprint(),
-        public.key_id()
-    );
-    println!(
-        "  public key: {} (give this to readers and mirrors)",
-        public_path.display()
-    );
-    let how = if unencrypted {
-        "UNENCRYPTED"
-    } else {
-        "encrypted with your passphrase"
-    };
-    println!(
-        "  secret key: {} ({how}, mode 0600; keep it offline, back it up)",
-        secret_path.display()
-    );
-    Ok(())
 }

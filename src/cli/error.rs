@@ -1,5 +1,8 @@
-//! The library's top-level error: one enum over every layer, so a command can turn any failure
-//! into one line and the documented exit code.
+//! One error type over every layer, and the one place that turns a failure into what a person
+//! sees: a line saying what is wrong, what to do next, and the documented exit code.
+//!
+//! Library errors say what is wrong in a plain sentence and name no command; the suggestions
+//! that name commands and flags live here, because only the CLI knows its commands.
 
 use crate::keys::KeyError;
 use crate::keys::store::TrustError;
@@ -15,6 +18,56 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_INVALID: u8 = 1;
 /// Exit code for a usage mistake or a failure of this machine (missing file, full disk...).
 pub const EXIT_ERROR: u8 = 2;
+
+/// How a command ended when it did not fail as a whole: the worst verdict over the bundles it
+/// handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    /// Everything was valid and done.
+    Ok,
+    /// A bundle was invalid, damaged or untrusted.
+    Invalid,
+    /// Something failed on this machine, or the command was used wrongly.
+    Failed,
+}
+
+impl Verdict {
+    /// The documented exit code.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Ok => EXIT_OK,
+            Verdict::Invalid => EXIT_INVALID,
+            Verdict::Failed => EXIT_ERROR,
+        }
+    }
+
+    /// The verdict of a bundle that failed with `error`.
+    pub fn of_bundle_error(error: &BundleError) -> Verdict {
+        if error.is_invalid_bundle() {
+            Verdict::Invalid
+        } else {
+            Verdict::Failed
+        }
+    }
+
+    /// The verdict of an import that failed with `error`.
+    pub fn of_library_error(error: &LibraryError) -> Verdict {
+        if error.is_invalid_bundle() {
+            Verdict::Invalid
+        } else {
+            Verdict::Failed
+        }
+    }
+}
+
+/// Why `--time` (or SOURCE_DATE_EPOCH) was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TimeError {
+    #[error("the time {0:?} is out of range")]
+    OutOfRange(String),
+    #[error("the time {0:?} is neither seconds since 1970 nor like 2026-11-25T09:30:00Z")]
+    NotATime(String),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -38,24 +91,85 @@ pub enum Error {
     #[error("{0}")]
     Serve(#[from] ServeError),
     #[error("{0}")]
-    Usage(String),
+    Time(#[from] TimeError),
+    #[error("an empty passphrase would leave the secret key unprotected")]
+    EmptyPassphrase,
     #[error("{context}: {source}")]
     Io {
         context: String,
         source: std::io::Error,
     },
+    /// Standard output could not be written (a closed pipe is not reported: see
+    /// [`Error::is_closed_output`]).
+    #[error("cannot print: {0}")]
+    Output(std::io::Error),
 }
 
 impl Error {
+    /// The exit code for a command that failed with this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Bundle(error) | Error::InBundle { source: error, .. }
-                if error.is_invalid_bundle() =>
-            {
-                EXIT_INVALID
+            Error::Bundle(error) | Error::InBundle { source: error, .. } => {
+                Verdict::of_bundle_error(error).exit_code()
             }
-            Error::Library(error) if error.is_invalid_bundle() => EXIT_INVALID,
+            Error::Library(error) => Verdict::of_library_error(error).exit_code(),
             _ => EXIT_ERROR,
         }
     }
+
+    /// True when standard output was closed by its reader (`tamizdat verify … | head -1`): not
+    /// a failure, the reader has what it wanted.
+    pub fn is_closed_output(&self) -> bool {
+        matches!(self, Error::Output(error) if error.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// What to do next, naming the command or flag that does it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Error::Bundle(error) | Error::InBundle { source: error, .. } => bundle_hint(error),
+            Error::Library(LibraryError::Bundle { source, .. }) => bundle_hint(source),
+            Error::EmptyPassphrase => {
+                Some("choose one, or pass --unencrypted if that is what you mean")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What to do about a refused bundle.
+pub fn bundle_hint(error: &BundleError) -> Option<&'static str> {
+    match error {
+        BundleError::UntrustedKey { .. } => Some(
+            "if you know this publisher, get their public key from them and run `tamizdat trust add KEY.pub`",
+        ),
+        _ => None,
+    }
+}
+
+/// The one line shown for `error`: the sentence, then what to do, if there is something.
+pub fn error_line(error: &Error) -> String {
+    with_hint(error.to_string(), error.hint())
+}
+
+/// `sentence; hint`, or the sentence alone.
+pub fn with_hint(sentence: String, hint: Option<&str>) -> String {
+    match hint {
+        Some(hint) => format!("{sentence}; {hint}"),
+        None => sentence,
+    }
+}
+
+/// Ends a binary's run: prints a failure as one line on stderr, prefixed with the program's
+/// name, and returns the exit code. A closed standard output ends quietly with 0, as other
+/// command-line tools do.
+pub fn finish(program: &str, result: Result<Verdict, Error>) -> std::process::ExitCode {
+    let code = match result {
+        Ok(verdict) => verdict.exit_code(),
+        Err(error) if error.is_closed_output() => EXIT_OK,
+        Err(error) => {
+            eprintln!("{program}: {}", error_line(&error));
+            error.exit_code()
+        }
+    };
+    std::process::ExitCode::from(code)
 }

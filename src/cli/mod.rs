@@ -3,6 +3,8 @@
 
 pub mod demo;
 pub mod error;
+pub mod publisher;
+pub mod reader;
 
 pub use crate::format::text::{human_bytes, shown};
 
@@ -105,15 +107,13 @@ pub fn read_passphrase(
 }
 
 /// Parses `--time`: seconds since 1970 (as SOURCE_DATE_EPOCH) or RFC 3339.
-pub fn parse_time(text: &str) -> Result<time::OffsetDateTime, String> {
+pub fn parse_time(text: &str) -> Result<time::OffsetDateTime, error::TimeError> {
     if let Ok(seconds) = text.trim().parse::<i64>() {
         return time::OffsetDateTime::from_unix_timestamp(seconds)
-            .map_err(|_| format!("the time {text:?} is out of range"));
+            .map_err(|_| error::TimeError::OutOfRange(text.to_string()));
     }
     time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
-        .map_err(|_| {
-            format!("the time {text:?} is neither seconds since 1970 nor like 2026-11-25T09:30:00Z")
-        })
+        .map_err(|_| error::TimeError::NotATime(text.to_string()))
 }
 
 /// Asks the desktop to open `path` in the default browser. False when no browser could be

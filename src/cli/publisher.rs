@@ -1,0 +1,135 @@
+//! The publisher's commands (`tamizdat-publish …`): each calls the library and prints what
+//! happened. The binary only parses arguments and calls one of these.
+
+use std::path::{Path, PathBuf};
+
+use age::secrecy::ExposeSecret;
+
+use crate::cli::error::{Error, Verdict};
+use crate::cli::reader::print;
+use crate::cli::{ProgressBar, human_bytes, parse_time, read_passphrase};
+use crate::keys::SecretKey;
+use crate::publish::pack::{PackOptions, pack_edition};
+
+/// What `tamizdat-publish pack` was asked to do.
+pub struct PackRequest {
+    pub dir: PathBuf,
+    pub secret_key: PathBuf,
+    pub passphrase_file: Option<PathBuf>,
+    /// `--time`; SOURCE_DATE_EPOCH, then now, when absent.
+    pub time: Option<String>,
+    pub out: PathBuf,
+    pub quiet: bool,
+    /// Everything else; its `created` is replaced by the time above.
+    pub options: PackOptions,
+}
+
+/// `tamizdat-publish pack`.
+pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
+    let PackRequest {
+        dir,
+        secret_key,
+        passphrase_file,
+        time,
+        out,
+        quiet,
+        mut options,
+    } = request;
+    let created = match time.or_else(|| std::env::var("SOURCE_DATE_EPOCH").ok()) {
+        Some(text) => parse_time(&text)?,
+        None => time::OffsetDateTime::now_utc(),
+    };
+    // Whole seconds: the manifest records no fraction, and packs stay reproducible.
+    options.created = created
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let secret = SecretKey::load(&secret_key, &mut || {
+        read_passphrase(passphrase_file.as_deref(), &secret_key, false)
+    })?;
+    let progress = ProgressBar::new("packing", quiet);
+    let report = pack_edition(&dir, &secret, &options, &out, &progress)?;
+    progress.finish();
+    for warning in &report.warnings {
+        eprintln!("tamizdat-publish: warning: {warning}");
+    }
+    let manifest = &report.manifest;
+    let ratio = report.bytes_in() as f64 / report.bundle_len.max(1) as f64;
+    print(format_args!("packed {}", report.output.display()))?;
+    print(format_args!(
+        "  {} articles, {} files, {} in, {} out ({ratio:.2}x)",
+        manifest.articles.len(),
+        manifest.files.len(),
+        human_bytes(report.bytes_in()),
+        human_bytes(report.bundle_len)
+    ))?;
+    print(format_args!(
+        "  channel {}, sequence {}, created {}",
+        manifest.channel, manifest.sequence, manifest.created
+    ))?;
+    print(format_args!(
+        "  title: {} [{}]",
+        manifest.title, manifest.language
+    ))?;
+    print(format_args!("  sha256 {}", report.bundle_sha256))?;
+    print(format_args!(
+        "  signed by {} [{}]",
+        manifest.publisher.name, report.fingerprint
+    ))?;
+    Ok(Verdict::Ok)
+}
+
+/// `tamizdat-publish keygen`.
+pub fn keygen(
+    name: &str,
+    public_path: &Path,
+    secret_path: &Path,
+    unencrypted: bool,
+    passphrase_file: Option<&Path>,
+) -> Result<Verdict, Error> {
+    for path in [public_path, secret_path] {
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(crate::keys::KeyError::AlreadyExists {
+                path: path.to_path_buf(),
+            }
+            .into());
+        }
+    }
+    let secret = SecretKey::generate(name)?;
+    let passphrase = if unencrypted {
+        None
+    } else {
+        let passphrase = read_passphrase(passphrase_file, secret_path, true)?;
+        if passphrase.expose_secret().is_empty() {
+            return Err(Error::EmptyPassphrase);
+        }
+        Some(passphrase)
+    };
+    // The public key first: if the secret key then cannot be written, the public key is
+    // useless and removed, so a retry with a corrected path is not blocked by leftovers.
+    let public = secret.public();
+    crate::keys::write_new_file(public_path, public.to_file_text().as_bytes(), 0o644)?;
+    if let Err(error) = secret.save(secret_path, passphrase, None) {
+        let _ = std::fs::remove_file(public_path);
+        return Err(error.into());
+    }
+    print(format_args!("created a key for {}", public.name()))?;
+    print(format_args!(
+        "  fingerprint {}  (key id {})",
+        public.fingerprint(),
+        public.key_id()
+    ))?;
+    print(format_args!(
+        "  public key: {} (give this to readers and mirrors)",
+        public_path.display()
+    ))?;
+    let how = if unencrypted {
+        "UNENCRYPTED"
+    } else {
+        "encrypted with your passphrase"
+    };
+    print(format_args!(
+        "  secret key: {} ({how}, mode 0600; keep it offline, back it up)",
+        secret_path.display()
+    ))?;
+    Ok(Verdict::Ok)
+}

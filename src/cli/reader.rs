@@ -1,0 +1,504 @@
+//! The reader's commands (`tamizdat …`): each verifies or imports through the library and
+//! prints what happened. The binary only parses arguments and calls one of these.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cli::error::{Error, Verdict, bundle_hint, with_hint};
+use crate::cli::{ProgressBar, human_bytes, shown};
+use crate::keys::{PublicKey, TrustStore, TrustedKeys};
+use crate::library::{Imported, Library, LibraryError, Record};
+use crate::read::{Bundle, BundleError, VerifiedHeader};
+
+/// What `tamizdat trust` does.
+pub enum TrustAction {
+    /// Trust a public key file.
+    Add { public_key: PathBuf },
+    /// List trusted keys.
+    List,
+    /// Stop trusting a key, by key id or fingerprint.
+    Remove { id: String },
+}
+
+/// Prints one line on standard output.
+pub(crate) fn print(text: std::fmt::Arguments<'_>) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(text)
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(Error::Output)
+}
+
+pub fn trusted_keys(extra: &[PathBuf]) -> Result<TrustedKeys, Error> {
+    let mut keys = TrustStore::open_default()?.trusted_keys()?;
+    for path in extra {
+        keys.add(PublicKey::load(path)?);
+    }
+    Ok(keys)
+}
+
+pub fn unpack(
+    bundle: &Path,
+    to: &Path,
+    keys: &TrustedKeys,
+    salvage: bool,
+    quiet: bool,
+) -> Result<Verdict, Error> {
+    // The empty folder is replaced as a whole (that is what makes unpacking atomic), so a shell
+    // sitting in it must change into the new one.
+    let replaces_current_folder = std::fs::canonicalize(to).ok()
+        == std::env::current_dir()
+            .ok()
+            .and_then(|d| std::fs::canonicalize(d).ok());
+    let progress = ProgressBar::new(if salvage { "salvaging" } else { "unpacking" }, quiet);
+    let code = if salvage {
+        let report = Bundle::open(bundle)
+            .and_then(|opened| opened.verify(keys))
+            .and_then(|verified| crate::read::salvage_into(verified, to, &progress))
+            .map_err(|e| with_file(bundle, e))?;
+        progress.finish();
+        let total = report.header.manifest().files.len();
+        if report.is_complete() {
+            print(format_args!("VALID   {}", describe(bundle, &report.header)))?;
+        } else if report.lost.is_empty() {
+            print(format_args!(
+                "DAMAGED {}: every file was recovered and verified, but {}",
+                bundle.display(),
+                report.problems.join("; ")
+            ))?;
+        } else {
+            print(format_args!(
+                "DAMAGED {}: the signature is good, but {} of its {total} files could not be recovered{}",
+                bundle.display(),
+                report.lost.len(),
+                if report.truncated {
+                    " (the file is cut short)"
+                } else {
+                    ""
+                }
+            ))?;
+        }
+        print(format_args!(
+            "recovered {} of {total} files into {}, each checked against its signature",
+            report.recovered,
+            to.display()
+        ))?;
+        for path in &report.lost {
+            print(format_args!("LOST    {}", shown(path, 1024)))?;
+        }
+        if report.is_complete() {
+            Verdict::Ok
+        } else {
+            if !report.lost.is_empty() {
+                print(format_args!(
+                    "get another copy of the bundle to recover the lost files"
+                ))?;
+            }
+            Verdict::Invalid
+        }
+    } else {
+        let header = Bundle::open(bundle)
+            .and_then(|opened| opened.verify(keys))
+            .and_then(|verified| crate::read::unpack_into(verified, to, &progress))
+            .map_err(|e| with_file(bundle, e))?;
+        progress.finish();
+        print(format_args!("VALID   {}", describe(bundle, &header)))?;
+        print(format_args!(
+            "unpacked {} files into {}",
+            header.manifest().files.len(),
+            to.display()
+        ))?;
+        Verdict::Ok
+    };
+    if replaces_current_folder {
+        print(format_args!(
+            "the folder you are in was replaced by the unpacked one: run `cd \"$PWD\"` to see the files"
+        ))?;
+    }
+    Ok(code)
+}
+
+/// Adds the file name to a bundle error, so every line says which file it is about.
+fn with_file(path: &Path, error: BundleError) -> Error {
+    Error::InBundle {
+        path: path.to_path_buf(),
+        source: error,
+    }
+}
+
+/// The one line that says a bundle is genuine. The signer comes first and the title last,
+/// escaped and cut short, so nothing a publisher writes can look like another publisher.
+fn describe(path: &Path, header: &VerifiedHeader) -> String {
+    let manifest = header.manifest();
+    format!(
+        "{}: signed by {} [{}], channel {} #{}, {}, {} articles, {} files, {}: \"{}\"",
+        path.display(),
+        shown(header.signer().name(), 100),
+        header.signer().fingerprint(),
+        manifest.channel,
+        manifest.sequence,
+        manifest.created,
+        manifest.articles.len(),
+        manifest.files.len(),
+        human_bytes(header.bundle_len()),
+        shown(&manifest.title, 120)
+    )
+}
+
+pub fn verify(
+    bundles: &[PathBuf],
+    keys: &TrustedKeys,
+    quick: bool,
+    quiet: bool,
+) -> Result<Verdict, Error> {
+    let mut worst = Verdict::Ok;
+    for path in bundles {
+        let progress = ProgressBar::new("verifying", quiet);
+        let result = Bundle::open(path)
+            .and_then(|opened| opened.verify(keys))
+            .and_then(|verified| {
+                if quick {
+                    verified.check_quick(&progress)
+                } else {
+                    verified.check(&progress)
+                }
+            });
+        progress.finish();
+        match result {
+            Ok(header) => {
+                let how = if quick { " (quick check)" } else { "" };
+                print(format_args!("VALID   {}{how}", describe(path, &header)))?;
+            }
+            Err(error) if Verdict::of_bundle_error(&error) == Verdict::Invalid => {
+                worst = worst.max(Verdict::Invalid);
+                let line = with_hint(error.to_string(), bundle_hint(&error));
+                print(format_args!("INVALID {}: {line}", path.display()))?;
+            }
+            Err(error) => {
+                worst = worst.max(Verdict::Failed);
+                print(format_args!("ERROR   {}: {error}", path.display()))?;
+            }
+        }
+    }
+    Ok(worst)
+}
+
+pub fn info(path: &Path, json: bool, keys: &TrustedKeys) -> Result<Verdict, Error> {
+    let bundle = Bundle::open(path).map_err(|e| with_file(path, e))?;
+    let key_id = bundle.claimed_key_id();
+    let format_minor = bundle.format_minor();
+    // What the header claims is read before the signature is checked, so that an untrusted
+    // bundle can still be described; it is a ClaimedManifest, only ever shown, and escaped.
+    let claimed = bundle.claimed_manifest();
+    let verified = bundle.verify(keys);
+    let (status, manifest) = match &verified {
+        Ok(verified) => (
+            format!(
+                "signature VALID: signed by {} [{}] (the payload was not checked; run `tamizdat verify`)",
+                shown(verified.signer().name(), 100),
+                verified.signer().fingerprint()
+            ),
+            Some(verified.manifest()),
+        ),
+        Err(error) => (
+            format!(
+                "UNVERIFIED: {}",
+                with_hint(error.to_string(), bundle_hint(error))
+            ),
+            claimed.as_ref().map(|claimed| claimed.unverified()),
+        ),
+    };
+    if json {
+        let value = serde_json::json!({
+            "file": path.display().to_string(),
+            "verified": verified.is_ok(),
+            "status": status,
+            "key_id": key_id.to_hex(),
+            "format_version": format!("1.{format_minor}"),
+            "manifest": manifest,
+        });
+        print(format_args!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        ))?;
+    } else {
+        print(format_args!("{}: {status}", path.display()))?;
+        print(format_args!("format 1.{format_minor}, key id {key_id}"))?;
+        match manifest {
+            Some(manifest) => {
+                if verified.is_ok() {
+                    print(format_args!("signed manifest:"))?;
+                } else {
+                    print(format_args!(
+                        "UNVERIFIED manifest (anyone could have written this):"
+                    ))?;
+                    print(format_args!(
+                        "  claims to be from: {}",
+                        shown(&manifest.publisher.name, 100)
+                    ))?;
+                }
+                print_manifest(manifest)?;
+            }
+            None => print(format_args!("the manifest cannot be read"))?,
+        }
+    }
+    Ok(if verified.is_ok() {
+        Verdict::Ok
+    } else {
+        Verdict::Invalid
+    })
+}
+
+fn print_manifest(manifest: &crate::format::Manifest) -> Result<(), Error> {
+    print(format_args!("  channel: {}", manifest.channel))?;
+    print(format_args!("  sequence: {}", manifest.sequence))?;
+    print(format_args!("  created: {}", manifest.created))?;
+    print(format_args!("  title: {}", shown(&manifest.title, 200)))?;
+    print(format_args!(
+        "  language: {}",
+        shown(&manifest.language, 40)
+    ))?;
+    print(format_args!(
+        "  {} articles, {} files, {} frames",
+        manifest.articles.len(),
+        manifest.files.len(),
+        manifest.frames.len()
+    ))?;
+    for article in &manifest.articles {
+        print(format_args!(
+            "    {} [{}] {}",
+            shown(article.main_file.as_str(), 200),
+            shown(article.language.as_deref().unwrap_or("?"), 40),
+            shown(&article.title, 200)
+        ))?;
+    }
+    Ok(())
+}
+
+/// `tamizdat fingerprint`: the fingerprint of a public key file, to compare with the
+/// publisher's.
+pub fn fingerprint(public_key: &Path) -> Result<Verdict, Error> {
+    let key = PublicKey::load(public_key)?;
+    print(format_args!(
+        "{}  {} (key id {})",
+        key.fingerprint(),
+        key.name(),
+        key.key_id()
+    ))?;
+    Ok(Verdict::Ok)
+}
+
+pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
+    let store = TrustStore::open_default()?;
+    match action {
+        TrustAction::Add { public_key } => {
+            let key = PublicKey::load(&public_key)?;
+            let added = store.add(&key)?;
+            let verb = if added {
+                "now trusted"
+            } else {
+                "was already trusted"
+            };
+            print(format_args!(
+                "{verb}: {}  {} (key id {})",
+                key.fingerprint(),
+                key.name(),
+                key.key_id()
+            ))?;
+            if added {
+                print(format_args!(
+                    "Check that this fingerprint matches the one the publisher gave you through another channel."
+                ))?;
+            }
+        }
+        TrustAction::List => {
+            let keys = store.list()?;
+            if keys.is_empty() {
+                print(format_args!(
+                    "no trusted keys in {}; add one with `tamizdat trust add KEY.pub`",
+                    store.folder().display()
+                ))?;
+            }
+            for key in keys {
+                print(format_args!(
+                    "{}  {}  {}",
+                    key.key_id(),
+                    key.fingerprint(),
+                    key.name()
+                ))?;
+            }
+        }
+        TrustAction::Remove { id } => {
+            let key = store.remove(&id)?;
+            print(format_args!(
+                "no longer trusted: {}  {}",
+                key.fingerprint(),
+                key.name()
+            ))?;
+        }
+    }
+    Ok(Verdict::Ok)
+}
+
+pub fn demo(workspace: Option<PathBuf>) -> Result<Verdict, Error> {
+    let workspace = match workspace {
+        Some(path) => {
+            std::fs::create_dir(&path).map_err(|source| Error::Io {
+                context: format!("cannot create {}", path.display()),
+                source,
+            })?;
+            path
+        }
+        None => tempfile::Builder::new()
+            .prefix("tamizdat-demo-")
+            .tempdir()
+            .map_err(|source| Error::Io {
+                context: "cannot create a temporary folder".into(),
+                source,
+            })?
+            .keep(),
+    };
+    let paths = crate::cli::demo::DemoPaths::unpack_into(&workspace)?;
+    crate::cli::demo::run_demo(&paths, &mut std::io::stdout().lock())?;
+    Ok(Verdict::Ok)
+}
+
+fn library_at(library: Option<PathBuf>) -> Result<Library, Error> {
+    let root = match library {
+        Some(root) => root,
+        None => Library::default_root()?,
+    };
+    Ok(Library::open(&root)?)
+}
+
+pub fn open_library(
+    paths: &[PathBuf],
+    library: Option<PathBuf>,
+    keys: &TrustedKeys,
+    read: Option<&str>,
+    no_browser: bool,
+    quiet: bool,
+) -> Result<Verdict, Error> {
+    let library = library_at(library)?;
+    let _lock = library.lock()?;
+    let mut opened: Vec<Record> = Vec::new();
+    let bundles: Vec<PathBuf> = if paths.is_empty() {
+        crate::library::bundles_nearby()
+    } else {
+        paths
+            .iter()
+            .flat_map(|path| {
+                if path.is_dir() {
+                    crate::library::bundles_in(path)
+                } else {
+                    vec![path.clone()]
+                }
+            })
+            .collect()
+    };
+    let mut worst = Verdict::Ok;
+    for bundle in &bundles {
+        let progress = ProgressBar::new("importing", quiet);
+        let result = Bundle::open(bundle)
+            .and_then(|opened| opened.verify(keys))
+            .map_err(|source| LibraryError::Bundle {
+                bundle: bundle.clone(),
+                source,
+            })
+            .and_then(|verified| library.import(verified, &progress));
+        progress.finish();
+        match result {
+            Ok(Imported::Added(record)) => {
+                print(format_args!(
+                    "ADDED   {}: {}",
+                    bundle.display(),
+                    summary(&record)
+                ))?;
+                opened.push(record);
+            }
+            Ok(Imported::AlreadyPresent(record)) => {
+                print(format_args!(
+                    "ALREADY {}: already in your library ({}), nothing to do",
+                    bundle.display(),
+                    summary(&record)
+                ))?;
+                opened.push(record);
+            }
+            Err(error) => {
+                let code = Verdict::of_library_error(&error);
+                worst = worst.max(code);
+                let verdict = if code == Verdict::Invalid {
+                    "INVALID"
+                } else {
+                    "ERROR  "
+                };
+                let error = Error::Library(error);
+                print(format_args!(
+                    "{verdict} {}",
+                    crate::cli::error::error_line(&error)
+                ))?;
+            }
+        }
+    }
+    let mut page = library.regenerate()?;
+    if let Some(article) = read {
+        // The article in the bundles just opened (the last one that has it).
+        match opened.iter().rev().find_map(|record| {
+            crate::library::pages::article_page_in(library.root(), record, article)
+        }) {
+            Some(article_page) => page = article_page,
+            None => {
+                print(format_args!(
+                    "ERROR   no bundle opened here has an article {}; showing the front page",
+                    shown(article, 200)
+                ))?;
+                worst = worst.max(Verdict::Failed);
+            }
+        }
+    }
+    if no_browser || !crate::cli::open_in_browser(&page) {
+        print(format_args!(
+            "to read: open {} in a browser",
+            page.display()
+        ))?;
+    } else {
+        print(format_args!("opened {} in your browser", page.display()))?;
+    }
+    Ok(worst)
+}
+
+fn summary(record: &Record) -> String {
+    let manifest = &record.manifest;
+    format!(
+        "signed by {} [{}], channel {} #{}, {} articles: \"{}\"",
+        shown(&record.signer_name, 100),
+        record.fingerprint,
+        manifest.channel,
+        manifest.sequence,
+        manifest.articles.len(),
+        shown(&manifest.title, 120)
+    )
+}
+
+pub fn serve(
+    library: Option<PathBuf>,
+    listen: Option<std::net::SocketAddr>,
+) -> Result<Verdict, Error> {
+    let library = library_at(library)?;
+    {
+        let _lock = library.lock()?;
+        library.regenerate()?;
+    }
+    let address = listen.unwrap_or_else(crate::library::serve::default_address);
+    if !address.ip().is_loopback() {
+        eprintln!(
+            "tamizdat: warning: serving on {address}: anyone who can reach this address can read your library"
+        );
+    }
+    let server = crate::library::serve::Server::bind(library, address)?;
+    let shown_address = server.address();
+    print(format_args!(
+        "serving your library at http://{shown_address}/ (read-only; press Ctrl-C to stop)"
+    ))?;
+    server.run();
+    Ok(Verdict::Ok)
+}

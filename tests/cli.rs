@@ -1,0 +1,194 @@
+//! The command-line tools as scripts and people meet them: a closed pipe, an installed binary
+//! with no source tree beside it, and a bundle swapped at its path while it is being imported.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::*;
+
+#[test]
+fn verify_into_a_closed_pipe_is_a_quiet_exit_0() {
+    let work = tempfile::tempdir().unwrap();
+    let key = demo_key(work.path());
+    let bundle = work.path().join("a.tar.zst");
+    pack_ok(&example_edition(), &key, &bundle);
+    // `tamizdat verify a a a | head -0`: the reader of stdout is gone before anything is
+    // written, so every write fails with a broken pipe.
+    let (reader_end, writer_end) = std::io::pipe().unwrap();
+    drop(reader_end);
+    let output = Command::new(env!("CARGO_BIN_EXE_tamizdat"))
+        .arg("verify")
+        .args([&bundle, &bundle, &bundle])
+        .arg("--public-key")
+        .arg(&key.public_path)
+        .env("TAMIZDAT_HOME", work.path().join("home"))
+        .stdin(Stdio::null())
+        .stdout(writer_end)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "stderr: {stderr}");
+    assert_eq!(stderr, "", "nothing is said about the closed pipe");
+}
+
+#[test]
+fn demo_edition_carried_in_the_binary_is_exactly_examples_edition() {
+    let carried: std::collections::BTreeMap<String, Vec<u8>> = tamizdat::cli::demo::DEMO_EDITION
+        .iter()
+        .map(|(path, bytes)| (path.to_string(), bytes.to_vec()))
+        .collect();
+    assert_eq!(
+        carried,
+        files_under(&example_edition()),
+        "src/cli/demo.rs DEMO_EDITION must list every file of examples/edition"
+    );
+    assert_eq!(
+        tamizdat::cli::demo::DEMO_SECRET_KEY,
+        fs::read_to_string(repo().join("keys/demo.key")).unwrap()
+    );
+}
+
+#[test]
+fn demo_runs_from_an_installed_binary_with_the_source_tree_out_of_sight() {
+    // An installed copy of the binary, run from an empty folder in a private mount namespace
+    // where an empty tmpfs hides the whole checkout: the demo must need nothing from it.
+    let work = tempfile::tempdir().unwrap();
+    let bin = work.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    fs::copy(env!("CARGO_BIN_EXE_tamizdat"), bin.join("tamizdat")).unwrap();
+    let empty = work.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let script = "mount -t tmpfs tamizdat-hide-source \"$1\" || exit 99; \
+                  [ -z \"$(ls -A \"$1\")\" ] || exit 98; cd \"$2\" && exec \"$3\" demo --workspace demo";
+    let output = Command::new("unshare")
+        .args(["--mount", "--map-root-user", "sh", "-c", script, "sh"])
+        .arg(repo())
+        .arg(&empty)
+        .arg(bin.join("tamizdat"))
+        .env("TAMIZDAT_HOME", work.path().join("home"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run unshare (util-linux)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(
+        output.status.code(),
+        Some(99),
+        "this test hides the checkout with a private tmpfs mount (`unshare --mount --map-root-user`), \
+         which this machine refused: run it as root or enable unprivileged user namespaces. {stderr}"
+    );
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("VALID"), "{stdout}");
+    // The demo's own files are in the new folder, which lies outside the hidden checkout.
+    let unpacked = empty.join("demo/edition");
+    assert_eq!(
+        files_under(&unpacked),
+        files_under(&example_edition()),
+        "the demo unpacks the carried edition byte for byte"
+    );
+}
+
+/// The regular files under `root`, by path.
+fn files_under(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    snapshot(root)
+        .into_iter()
+        .filter(|(path, _)| !path.ends_with('/'))
+        .collect()
+}
+
+/// Replaces the file at `path` with `bytes` in one rename, as a hostile program on the same
+/// machine (or a sync tool) could while a bundle is read.
+fn swap_in(path: &Path, bytes: &[u8], scratch: &Path) {
+    fs::write(scratch, bytes).unwrap();
+    fs::rename(scratch, path).unwrap();
+}
+
+#[test]
+fn replacing_the_bundle_at_its_path_during_an_import_never_mixes_two_editions() {
+    let work = tempfile::tempdir().unwrap();
+    let key = demo_key(work.path());
+    // Two validly signed editions by the same key under the same number, with different files:
+    // the strongest mix-up, since both claim the same edition id.
+    let edition_b = work.path().join("edition-b");
+    copy_tree(&example_edition(), &edition_b);
+    write_file(
+        &edition_b,
+        "en/extra.md",
+        b"# Only in B\n\nThis edition has one more article.\n",
+    );
+    let a = pack_ok(&example_edition(), &key, &work.path().join("a.tar.zst"));
+    let b_path = work.path().join("b.tar.zst");
+    let b = pack_ok(&edition_b, &key, &b_path);
+    assert_ne!(a, b);
+
+    let bundle = work.path().join("incoming.tar.zst");
+    fs::write(&bundle, &a).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let scratch = work.path().join("scratch.tmp");
+            let mut turn = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                swap_in(&bundle, if turn % 2 == 0 { &b } else { &a }, &scratch);
+                turn += 1;
+            }
+        });
+        for round in 0..12 {
+            let library = work.path().join(format!("library-{round}"));
+            let out = reader()
+                .arg("open")
+                .arg(&bundle)
+                .arg("--library")
+                .arg(&library)
+                .arg("--public-key")
+                .arg(&key.public_path)
+                .args(["--no-browser", "--quiet"])
+                .run();
+            out.expect_code(0);
+            assert_library_is_consistent(&library);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+}
+
+/// Every record in the library names its own edition, and the edition's folder holds exactly
+/// the files its manifest signs, byte for byte.
+fn assert_library_is_consistent(library: &Path) {
+    let mut records = 0;
+    for entry in fs::read_dir(library.join("records")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        records += 1;
+        let record: tamizdat::Record = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        assert_eq!(
+            record.id,
+            tamizdat::library::edition_id(&record.manifest),
+            "{} names another edition than its manifest",
+            path.display()
+        );
+        let files = files_under(&library.join("editions").join(&record.id));
+        let signed: std::collections::BTreeMap<String, String> = record
+            .manifest
+            .files
+            .iter()
+            .map(|file| (file.path.as_str().to_string(), file.sha256.to_hex()))
+            .collect();
+        let found: std::collections::BTreeMap<String, String> = files
+            .iter()
+            .map(|(path, bytes)| {
+                (
+                    path.clone(),
+                    tamizdat::format::Sha256Digest::of(bytes).to_hex(),
+                )
+            })
+            .collect();
+        assert_eq!(found, signed, "edition {} holds other files", record.id);
+    }
+    assert_eq!(records, 1, "one bundle opened, one edition imported");
+}
