@@ -133,7 +133,11 @@ fn replacing_the_bundle_at_its_path_during_an_import_never_mixes_two_editions() 
             let scratch = work.path().join("scratch.tmp");
             let mut turn = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                swap_in(&bundle, if turn.is_multiple_of(2) { &b } else { &a }, &scratch);
+                swap_in(
+                    &bundle,
+                    if turn.is_multiple_of(2) { &b } else { &a },
+                    &scratch,
+                );
                 turn += 1;
             }
         });

@@ -18,17 +18,18 @@
 //! whole on every import.
 
 pub mod pages;
+mod record;
 pub mod render;
 pub mod serve;
+
+pub use record::{Record, edition_id};
 
 use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use crate::format::{Manifest, Sha256Digest};
+use crate::format::Sha256Digest;
 use crate::fs::{DestinationLock, LockError, Progress, random_suffix, sync_folder};
 use crate::read::{BundleError, VerifiedBundle};
 
@@ -71,20 +72,6 @@ impl LibraryError {
             _ => false,
         }
     }
-}
-
-/// What the library knows about one imported edition.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Record {
-    pub id: String,
-    /// When this library imported it, RFC 3339 UTC.
-    pub imported: String,
-    /// The name the reader trusts the signing key under, and its fingerprint.
-    pub signer_name: String,
-    pub fingerprint: String,
-    /// SHA-256 of the manifest as signed content: the same edition imported twice has the same.
-    pub manifest_sha256: String,
-    pub manifest: Manifest,
 }
 
 /// What importing one bundle did.
@@ -327,14 +314,6 @@ impl Library {
                 .collect(),
         )
     }
-}
-
-/// `KEYID-CHANNEL-SEQUENCE`: one publisher key, channel and number name one edition.
-pub fn edition_id(manifest: &Manifest) -> String {
-    format!(
-        "{}-{}-{}",
-        manifest.publisher.key_id, manifest.channel, manifest.sequence
-    )
 }
 
 /// Writes `path` as a whole: a temporary file beside it, synced, renamed over it.

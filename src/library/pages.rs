@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::format::article_kind;
 use crate::format::manifest::Article;
-use crate::library::Record;
+use crate::library::record::Record;
 use crate::library::render::{
     RenderContext, encode_path, escape, is_right_to_left, render_article,
 };

@@ -1,0 +1,27 @@
+//! What the library records about each imported edition.
+
+use serde::{Deserialize, Serialize};
+
+use crate::format::Manifest;
+
+/// What the library knows about one imported edition.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    /// When this library imported it, RFC 3339 UTC.
+    pub imported: String,
+    /// The name the reader trusts the signing key under, and its fingerprint.
+    pub signer_name: String,
+    pub fingerprint: String,
+    /// SHA-256 of the manifest as signed content: the same edition imported twice has the same.
+    pub manifest_sha256: String,
+    pub manifest: Manifest,
+}
+
+/// `KEYID-CHANNEL-SEQUENCE`: one publisher key, channel and number name one edition.
+pub fn edition_id(manifest: &Manifest) -> String {
+    format!(
+        "{}-{}-{}",
+        manifest.publisher.key_id, manifest.channel, manifest.sequence
+    )
+}
