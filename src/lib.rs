@@ -28,6 +28,36 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Trust is in the types. Only [`Bundle::verify`] makes a [`VerifiedBundle`], and everything
+//! that uses a payload takes one, so an unverified bundle cannot be unpacked or imported:
+//!
+//! ```compile_fail
+//! # use std::path::Path;
+//! let unverified = tamizdat::Bundle::open(Path::new("edition.tar.zst")).unwrap();
+//! // error: expected `VerifiedBundle<_>`, found `Bundle`
+//! tamizdat::unpack_into(unverified, Path::new("out"), &tamizdat::NoProgress).unwrap();
+//! ```
+//!
+//! What an unverified header claims is a [`ClaimedManifest`], never a `Manifest`:
+//!
+//! ```compile_fail
+//! # use std::path::Path;
+//! let bundle = tamizdat::Bundle::open(Path::new("edition.tar.zst")).unwrap();
+//! let claimed = bundle.claimed_manifest().unwrap();
+//! // error: expected `&Manifest`, found `ClaimedManifest`
+//! let id = tamizdat::library::edition_id(claimed);
+//! ```
+//!
+//! and a `VerifiedBundle` cannot be built by hand:
+//!
+//! ```compile_fail
+//! let forged = tamizdat::VerifiedBundle {
+//!     source: std::path::PathBuf::new(),
+//!     reader: std::io::empty(),
+//!     header: todo!(),
+//! };
+//! ```
+//!
 //! The modules are floors: each uses only the floors below it (ARCHITECTURE.md).
 //! `format` (the bytes) is at the bottom; `article`, `keys` and `fs` sit on it; `read` and
 //! `publish` use those; `library` uses `read`; `cli` serves the two binaries.
