@@ -196,3 +196,39 @@ fn assert_library_is_consistent(library: &Path) {
     }
     assert_eq!(records, 1, "one bundle opened, one edition imported");
 }
+
+#[test]
+fn an_untrusted_bundle_gets_one_line_saying_what_is_wrong_and_what_to_do() {
+    let work = tempfile::tempdir().unwrap();
+    let key = demo_key(work.path());
+    let bundle = work.path().join("a.tar.zst");
+    pack_ok(&example_edition(), &key, &bundle);
+
+    let verified = reader().arg("verify").arg(&bundle).run();
+    verified.expect_code(1);
+    let line = verified.line_starting("INVALID");
+    assert!(
+        line.contains("is not signed by a key you trust")
+            && line.ends_with("run `tamizdat trust add KEY.pub`"),
+        "{line}"
+    );
+
+    let out = work.path().join("out");
+    let unpacked = reader()
+        .arg("unpack")
+        .arg(&bundle)
+        .arg("--to")
+        .arg(&out)
+        .run();
+    unpacked.expect_code(1);
+    assert_eq!(unpacked.stdout, "");
+    let lines: Vec<&str> = unpacked.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {}", unpacked.stderr);
+    assert!(
+        lines[0].starts_with(&format!("tamizdat: {}: it is not signed", bundle.display()))
+            && lines[0].contains("`tamizdat trust add KEY.pub`"),
+        "{}",
+        lines[0]
+    );
+    assert_absent(&out, "an untrusted bundle is not unpacked");
+}
