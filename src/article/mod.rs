@@ -20,7 +20,12 @@ pub enum FrontMatter<'t> {
     /// The article does not start with a `---` line: all of it is the body.
     Absent,
     /// The YAML text between the two marker lines, and the body after them.
-    Present { yaml: &'t str, body: &'t str },
+    Present {
+        /// The front matter, without its marker lines.
+        yaml: &'t str,
+        /// Everything after the closing marker line.
+        body: &'t str,
+    },
     /// A `---` first line with no closing `---` or `...` line.
     NotClosed,
 }
@@ -142,8 +147,11 @@ pub enum Resolved {
     /// A path from the edition root, as segments, and the fragment after `#` (may be empty).
     /// `names_folder` is true when it ends in `/`, `.` or `..`.
     Path {
+        /// The decoded path segments, from the edition root down.
         segments: Vec<String>,
+        /// True when the reference names a folder rather than a file.
         names_folder: bool,
+        /// The part after `#`, empty when there is none.
         fragment: String,
     },
     /// Its `..` segments climb above the edition root.

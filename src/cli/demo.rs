@@ -52,9 +52,13 @@ pub const DEMO_PUBLIC_KEY: &str = include_str!("../../keys/demo.pub");
 
 /// Where the demo puts what it makes: `workspace`, an empty folder.
 pub struct DemoPaths {
+    /// The folder holding the demo edition's source files.
     pub edition: PathBuf,
+    /// The demo secret key file.
     pub secret_key: PathBuf,
+    /// The demo public key file.
     pub public_key: PathBuf,
+    /// The folder everything above was written into.
     pub workspace: PathBuf,
 }
 

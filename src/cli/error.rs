@@ -63,40 +63,59 @@ impl Verdict {
 /// Why `--time` (or SOURCE_DATE_EPOCH) was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum TimeError {
+    /// The time parses but cannot be represented; holds the text given.
     #[error("the time {0:?} is out of range")]
     OutOfRange(String),
+    /// The text is in neither accepted format; holds the text given.
     #[error("the time {0:?} is neither seconds since 1970 nor like 2026-11-25T09:30:00Z")]
     NotATime(String),
 }
 
+/// Why a command failed: any layer's error, so each binary has one type to report and one
+/// place that picks the exit code and the hint.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A bundle was refused, where the message already names it.
     #[error("{0}")]
     Bundle(#[from] BundleError),
+    /// A bundle was refused while handling several; the path says which one.
     #[error("{}: {source}", .path.display())]
     InBundle {
+        /// The bundle the error is about.
         path: std::path::PathBuf,
+        /// Why it was refused.
         source: BundleError,
     },
+    /// Packing an edition into a bundle failed.
     #[error("{0}")]
     Pack(#[from] PackError),
+    /// A key file could not be read, written or used.
     #[error("{0}")]
     Key(#[from] KeyError),
+    /// The trust store could not be found, read or changed, or no trusted key matched.
     #[error("{0}")]
     Trust(#[from] TrustError),
+    /// The edition folder to pack could not be read, or cannot be packed as it is.
     #[error("{0}")]
     Edition(#[from] EditionError),
+    /// The reader's library could not import or list bundles.
     #[error("{0}")]
     Library(#[from] LibraryError),
+    /// The local web server could not start.
     #[error("{0}")]
     Serve(#[from] ServeError),
+    /// The time given with `--time` or SOURCE_DATE_EPOCH was refused.
     #[error("{0}")]
     Time(#[from] TimeError),
+    /// The passphrase typed or read from a file was empty and `--unencrypted` was not given.
     #[error("an empty passphrase would leave the secret key unprotected")]
     EmptyPassphrase,
+    /// A file or folder the command needed could not be read or written.
     #[error("{context}: {source}")]
     Io {
+        /// What the command was doing, as shown before the OS message.
         context: String,
+        /// The underlying failure.
         source: std::io::Error,
     },
     /// Standard output could not be written (a closed pipe is not reported: see

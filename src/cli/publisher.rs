@@ -13,12 +13,17 @@ use crate::publish::pack::{PackOptions, pack_edition};
 
 /// What `tamizdat-publish pack` was asked to do.
 pub struct PackRequest {
+    /// The edition folder to pack.
     pub dir: PathBuf,
+    /// The publisher's secret key file, which signs the bundle.
     pub secret_key: PathBuf,
+    /// A file holding the key's passphrase; it is asked for on the terminal when absent.
     pub passphrase_file: Option<PathBuf>,
     /// `--time`; SOURCE_DATE_EPOCH, then now, when absent.
     pub time: Option<String>,
+    /// Where the bundle is written.
     pub out: PathBuf,
+    /// No progress bar.
     pub quiet: bool,
     /// Everything else; its `created` is replaced by the time above.
     pub options: PackOptions,

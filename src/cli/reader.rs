@@ -13,11 +13,17 @@ use crate::read::{Bundle, BundleError, VerifiedHeader};
 /// What `tamizdat trust` does.
 pub enum TrustAction {
     /// Trust a public key file.
-    Add { public_key: PathBuf },
+    Add {
+        /// The public key file to trust.
+        public_key: PathBuf,
+    },
     /// List trusted keys.
     List,
     /// Stop trusting a key, by key id or fingerprint.
-    Remove { id: String },
+    Remove {
+        /// The key id or fingerprint, as `tamizdat trust list` shows it.
+        id: String,
+    },
 }
 
 /// Prints one line on standard output.
@@ -28,6 +34,8 @@ pub(crate) fn print(text: std::fmt::Arguments<'_>) -> Result<(), Error> {
         .map_err(Error::Output)
 }
 
+/// The keys a command trusts: the trust store's, plus the public key files given with the
+/// command for this run only.
 pub fn trusted_keys(extra: &[PathBuf]) -> Result<TrustedKeys, Error> {
     let mut keys = TrustStore::open_default()?.trusted_keys()?;
     for path in extra {
@@ -36,6 +44,8 @@ pub fn trusted_keys(extra: &[PathBuf]) -> Result<TrustedKeys, Error> {
     Ok(keys)
 }
 
+/// `tamizdat unpack`: verifies a bundle and writes its files into `to`; with `salvage`,
+/// recovers what it can of a damaged bundle, keeping only files that verify.
 pub fn unpack(
     bundle: &Path,
     to: &Path,
@@ -144,6 +154,8 @@ fn describe(path: &Path, header: &VerifiedHeader) -> String {
     )
 }
 
+/// `tamizdat verify`: checks each bundle and prints one line per bundle; `quick` checks the
+/// signature and the whole-payload hash only, without decompressing.
 pub fn verify(
     bundles: &[PathBuf],
     keys: &TrustedKeys,
@@ -182,6 +194,7 @@ pub fn verify(
     Ok(worst)
 }
 
+/// `tamizdat info`: describes a bundle, as text or JSON, even one that is not trusted.
 pub fn info(path: &Path, json: bool, keys: &TrustedKeys) -> Result<Verdict, Error> {
     let bundle = Bundle::open(path).map_err(|e| with_file(path, e))?;
     let key_id = bundle.claimed_key_id();
@@ -287,6 +300,7 @@ pub fn fingerprint(public_key: &Path) -> Result<Verdict, Error> {
     Ok(Verdict::Ok)
 }
 
+/// `tamizdat trust`: adds, lists or removes trusted publisher keys.
 pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
     let store = TrustStore::open_default()?;
     match action {
@@ -339,6 +353,8 @@ pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
     Ok(Verdict::Ok)
 }
 
+/// `tamizdat demo`: packs and reads the edition carried in the binary, in `workspace` (a new
+/// folder) or in a temporary folder that is kept afterwards.
 pub fn demo(workspace: Option<PathBuf>) -> Result<Verdict, Error> {
     let workspace = match workspace {
         Some(path) => {
@@ -370,6 +386,8 @@ fn library_at(library: Option<PathBuf>) -> Result<Library, Error> {
     Ok(Library::open(&root)?)
 }
 
+/// `tamizdat open`: imports bundles (the given files and folders, or those nearby) into the
+/// library, regenerates its pages and opens the front page, or the article `read`.
 pub fn open_library(
     paths: &[PathBuf],
     library: Option<PathBuf>,
@@ -479,6 +497,8 @@ fn summary(record: &Record) -> String {
     )
 }
 
+/// `tamizdat serve`: serves the library's pages over HTTP at `listen` (a loopback address by
+/// default) until the process is stopped.
 pub fn serve(
     library: Option<PathBuf>,
     listen: Option<std::net::SocketAddr>,

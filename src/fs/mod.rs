@@ -94,6 +94,7 @@ pub fn lock_tag(name: &OsStr) -> String {
 pub enum LockError {
     /// Another process holds it: someone is writing the same destination right now.
     Busy,
+    /// The lock file could not be created, opened or locked.
     Io(io::Error),
 }
 
@@ -328,6 +329,7 @@ impl StagingFolder {
         })
     }
 
+    /// Where the staging folder is, to write the staged files into.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -9,10 +9,12 @@ pub struct TrustedKeys {
 }
 
 impl TrustedKeys {
+    /// Trusts exactly `keys`.
     pub fn new(keys: Vec<PublicKey>) -> TrustedKeys {
         TrustedKeys { keys }
     }
 
+    /// Trusts `key` too; a key already trusted is not added twice.
     pub fn add(&mut self, key: PublicKey) {
         if !self.keys.contains(&key) {
             self.keys.push(key);

@@ -33,34 +33,53 @@ use crate::format::Sha256Digest;
 use crate::fs::{DestinationLock, LockError, Progress, random_suffix, sync_folder};
 use crate::read::{BundleError, VerifiedBundle};
 
+/// Why a bundle could not be imported, or the library could not be opened or rebuilt.
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
+    /// The bundle was refused while opening, verifying or unpacking it.
     #[error("{}: {source}", .bundle.display())]
     Bundle {
+        /// The bundle the error is about.
         bundle: PathBuf,
+        /// Why it was refused.
         source: BundleError,
     },
+    /// The library already holds an edition with the same publisher, channel and number but
+    /// different contents.
     #[error(
         "{}: a different edition #{sequence} of channel {channel} by the same publisher is already in your library; the publisher signed two editions with one number, so neither can be trusted to be the real one",
         .bundle.display()
     )]
     Conflict {
+        /// The bundle the error is about.
         bundle: PathBuf,
+        /// The channel both editions claim.
         channel: String,
+        /// The edition number both editions claim.
         sequence: u64,
     },
+    /// A file or folder of the library could not be read or written.
     #[error("cannot use the library {}: {source}", .path.display())]
     Io {
+        /// The file or folder that failed.
         path: PathBuf,
+        /// The underlying failure.
         source: std::io::Error,
     },
+    /// Another process holds the library's lock; holds the library folder.
     #[error(
         "another tamizdat is updating the library {} right now; wait for it to finish, then try again",
         .0.display()
     )]
     Busy(PathBuf),
+    /// A record file does not parse, fails validation or does not match its name.
     #[error("the library record {} is damaged ({reason}); delete it and import the bundle again", .path.display())]
-    DamagedRecord { path: PathBuf, reason: String },
+    DamagedRecord {
+        /// The record file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl LibraryError {
@@ -77,7 +96,9 @@ impl LibraryError {
 /// What importing one bundle did.
 #[derive(Debug)]
 pub enum Imported {
+    /// The edition was new and is now in the library, with this record.
     Added(Record),
+    /// The same edition was already there (and the bundle still checked out); its record.
     AlreadyPresent(Record),
 }
 
@@ -106,6 +127,7 @@ impl Library {
         Ok(Library { root })
     }
 
+    /// The library folder, made absolute when opened.
     pub fn root(&self) -> &Path {
         &self.root
     }

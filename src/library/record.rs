@@ -7,14 +7,17 @@ use crate::format::Manifest;
 /// What the library knows about one imported edition.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
+    /// The edition's id, as [`edition_id`] gives it; also the name of its folders and record.
     pub id: String,
     /// When this library imported it, RFC 3339 UTC.
     pub imported: String,
     /// The name the reader trusts the signing key under, and its fingerprint.
     pub signer_name: String,
+    /// The signing key's fingerprint.
     pub fingerprint: String,
     /// SHA-256 of the manifest as signed content: the same edition imported twice has the same.
     pub manifest_sha256: String,
+    /// The edition's signed manifest.
     pub manifest: Manifest,
 }
 

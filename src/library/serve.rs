@@ -19,10 +19,17 @@ use crate::library::Library;
 /// Same-origin stays allowed so the library's own images and stylesheet still load.
 pub const SERVER_POLICY: &str = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; media-src 'self'; form-action 'none'; base-uri 'none'; sandbox allow-same-origin";
 
+/// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The address could not be bound (in use, not this machine's, or not permitted).
     #[error("cannot listen on {address}: {reason}")]
-    Listen { address: SocketAddr, reason: String },
+    Listen {
+        /// The address asked for.
+        address: SocketAddr,
+        /// The HTTP library's explanation.
+        reason: String,
+    },
 }
 
 /// A running server; [`Server::run`] answers requests until the process ends.
@@ -57,6 +64,7 @@ impl Server {
         self.address
     }
 
+    /// Answers requests one at a time, for as long as the process runs.
     pub fn run(&self) {
         for request in self.http.incoming_requests() {
             let answer = self.answer(request.method(), request.url(), host_of(&request));
