@@ -19,7 +19,9 @@ use sha2::{Digest, Sha256};
 
 use crate::format::frames::{FramePlanner, TAR_BLOCK_LEN, TAR_END_LEN, padded_len};
 use crate::format::header::unsigned_header;
-use crate::format::manifest::{MAX_TEXT_LEN, check_channel, format_created, is_plain_text};
+use crate::format::manifest::{
+    MAX_TEXT_LEN, check_channel, check_created, format_created, is_language_tag, is_plain_text,
+};
 use crate::format::path::EditionPath;
 use crate::format::{FileEntry, FormatError, Frame, Manifest, Payload, Publisher, Sha256Digest};
 use crate::fs::{
@@ -109,7 +111,17 @@ pub fn pack_edition(
     output: &Path,
     progress: &dyn Progress,
 ) -> Result<PackReport, PackError> {
-    check_channel(&options.channel).map_err(PackError::InvalidOption)?;
+    check_channel(&options.channel).map_err(|e| PackError::InvalidOption(e.to_string()))?;
+    // The tar mtime is `created`: refused up front if a tar header cannot hold it.
+    check_created(&format_created(options.created))
+        .map_err(|e| PackError::InvalidOption(e.to_string()))?;
+    if let Some(language) = &options.language
+        && !is_language_tag(language)
+    {
+        return Err(PackError::InvalidOption(format!(
+            "the language {language:?} is not a language tag such as en, fa or pt-BR"
+        )));
+    }
     if !(1..=22).contains(&options.level) {
         return Err(PackError::InvalidOption(format!(
             "the compression level {} must be between 1 and 22",
