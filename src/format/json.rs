@@ -307,7 +307,7 @@ pub(crate) fn value<'de, T: Member, A: MapAccess<'de>>(
     map.next_value_seed(MemberSeed::<T>::new(context, name))
 }
 
-/// Skips the value of a member this version does not know (FORMAT.md section 3.2).
+/// Skips the value of a member this version does not know (FORMAT.md section 3.3).
 pub(crate) fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<IgnoredAny>().map(drop)
 }
