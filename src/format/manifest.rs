@@ -1,6 +1,8 @@
 //! The manifest: the JSON document inside the signed header that describes the edition and
 //! pins every byte of the payload. Serialised once by the publisher and signed as exact bytes;
-//! a reader parses it only after the signature verifies, and never re-serialises it to verify.
+//! a reader parses it only after the signature verifies (`tamizdat info` aside, which parses an
+//! unverified one under the same limits, to show it marked UNVERIFIED), and never
+//! re-serialises it to verify. Parsing is strict ([`super::json`]): FORMAT.md section 3.
 //!
 //! Unknown fields are ignored so that minor versions can add metadata; anything a reader must
 //! understand to stay safe needs a new major version (see FORMAT.md).
@@ -1152,6 +1154,43 @@ mod tests {
                 "{literal}"
             );
         }
+    }
+
+    #[test]
+    fn authors_and_images_are_bounded_lists() {
+        let mut value = json_value(&sample());
+        value["articles"][0]["authors"] = vec!["a"; MAX_AUTHORS].into();
+        parse(&value).unwrap();
+        value["articles"][0]["authors"] = vec!["a"; MAX_AUTHORS + 1].into();
+        assert_eq!(
+            parse(&value).unwrap_err(),
+            ManifestError::TooManyElements {
+                name: Name::of("articles[].authors"),
+                max: MAX_AUTHORS
+            }
+        );
+        let mut value = json_value(&sample());
+        value["articles"][0]["images"] = vec!["index.md"; MAX_IMAGES + 1].into();
+        assert!(matches!(
+            parse(&value),
+            Err(ManifestError::TooManyElements {
+                max: MAX_IMAGES,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn member_names_are_compared_after_unescaping() {
+        // "channel" and "\u0063hannel" are one name: two readers must not pick different ones.
+        let json = String::from_utf8(sample().to_json()).unwrap();
+        let json = json.replacen("{", "{\"\\u0063hannel\":\"other\",", 1);
+        assert_eq!(
+            Manifest::from_json(json.as_bytes())
+                .unwrap_err()
+                .to_string(),
+            "the signed manifest is not valid: the member name \"channel\" appears twice in one object"
+        );
     }
 
     #[test]
