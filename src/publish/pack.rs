@@ -277,7 +277,8 @@ fn write_payload(
         .prefix(&format!(".tamizdat-payload-{lock_tag}-"))
         .tempfile_in(output_folder)
         .map_err(write_error)?;
-    let mtime = options.created.unix_timestamp().max(0) as u64;
+    // check_created (in pack_edition) keeps `created` within 0 to 8^11 - 1: no clamp here.
+    let mtime = u64::try_from(options.created.unix_timestamp()).unwrap_or(0);
     let mut writer = FrameWriter::new(
         io::BufWriter::new(payload_file.as_file_mut()),
         options.level,
