@@ -28,6 +28,8 @@ fn name_part() -> impl Strategy<Value = String> {
         Just("cafe\u{301}".to_string()),
         Just("trailing.".to_string()),
         "[a-z<>:\"|?*\u{1}\u{7f}]{1,6}",
+        // C1 controls and direction overrides: refused alike by pack and by readers.
+        "[a-z\u{85}\u{9f}\u{202e}\u{2066}\u{61c}]{1,6}",
         "[a-z]{250,260}",
         "[a-z0-9 ._-]{1,8}",
     ]

@@ -38,6 +38,33 @@ fn resign(bundle: &[u8], key: &SecretKey, change: impl FnOnce(&mut Manifest)) ->
     bytes
 }
 
+/// Re-signs a bundle after `change` edits its manifest's JSON text, keeping the payload: for
+/// manifests no writer produces (arrays for objects, `null`, deep nesting).
+fn resign_json(bundle: &[u8], key: &SecretKey, change: impl FnOnce(String) -> String) -> Vec<u8> {
+    let header = SignedHeader::parse(bundle).unwrap();
+    let json = String::from_utf8(header.manifest_json().unwrap()).unwrap();
+    let changed = change(json.clone());
+    assert_ne!(changed, json, "the change did nothing");
+    let (mut bytes, message) = unsigned_header(key.public().key_id(), changed.as_bytes()).unwrap();
+    bytes.extend_from_slice(&key.sign(&message));
+    bytes.extend_from_slice(&bundle[header.preamble.header_len() as usize..]);
+    bytes
+}
+
+/// `json` with `text` replaced once, which must be there.
+fn replaced(json: &str, text: &str, by: &str) -> String {
+    assert!(json.contains(text), "{text} is not in {json}");
+    json.replacen(text, by, 1)
+}
+
+/// `json` with an unknown member holding arrays nested so that the manifest has `depth`
+/// levels in all (its own object is level 1).
+fn nested(json: &str, depth: usize) -> String {
+    let inner = depth - 1;
+    let member = format!(",\"nested\":{}{}}}", "[".repeat(inner), "]".repeat(inner));
+    format!("{}{member}", json.strip_suffix('}').unwrap())
+}
+
 /// Builds every vector: file name -> (bytes, expected outcome written in expected.txt).
 fn build_vectors(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
     let key_path = work.join("vector.key");
@@ -149,6 +176,136 @@ fn build_vectors(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
         no_context,
         "INVALID signature does not match",
     );
+    // Found by an implementation written from FORMAT.md alone: each of these was accepted or
+    // misreported once. All are validly signed.
+    let key = vector_key();
+    add(
+        "invalid-file-record-as-array.tar.zst",
+        resign_json(&valid, &key, |json| {
+            // serde's sequence form of a struct: the member values in field order.
+            let start = json.find("\"files\":[{").unwrap() + "\"files\":[".len();
+            let end = start + json[start..].find('}').unwrap() + 1;
+            let record: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&json[start..end]).unwrap();
+            let order = ["path", "size", "sha256", "media_type", "frame"];
+            let values: Vec<_> = order.iter().map(|k| record[*k].clone()).collect();
+            let array = serde_json::to_string(&values).unwrap();
+            format!("{}{array}{}", &json[..start], &json[end..])
+        }),
+        "INVALID each element of files must be an object, not an array",
+    );
+    add(
+        "invalid-manifest-as-array.tar.zst",
+        resign_json(&valid, &key, |json| {
+            let object: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&json).unwrap();
+            let order = [
+                "publisher",
+                "channel",
+                "sequence",
+                "created",
+                "title",
+                "language",
+                "payload",
+                "frames",
+                "files",
+                "articles",
+            ];
+            let values: Vec<_> = order.iter().map(|k| object[*k].clone()).collect();
+            serde_json::to_string(&values).unwrap()
+        }),
+        "INVALID the manifest must be an object, not an array",
+    );
+    add(
+        "invalid-null-article-date.tar.zst",
+        resign_json(&valid, &key, |json| {
+            replaced(&json, "\"date\":\"2026-11-25\"", "\"date\":null")
+        }),
+        "INVALID articles[].date is null",
+    );
+    add(
+        "valid-nested-128-deep.tar.zst",
+        resign_json(&valid, &key, |json| nested(&json, 128)),
+        "VALID",
+    );
+    add(
+        "invalid-nested-129-deep.tar.zst",
+        resign_json(&valid, &key, |json| nested(&json, 129)),
+        "INVALID nest more than 128 levels deep",
+    );
+    add(
+        "invalid-sequence-minus-zero.tar.zst",
+        resign_json(&valid, &key, |json| {
+            replaced(&json, "\"sequence\":7", "\"sequence\":-0")
+        }),
+        "INVALID sequence must be a whole number from 0 to 2^64-1 in plain digits",
+    );
+    add(
+        "invalid-sequence-fraction.tar.zst",
+        resign_json(&valid, &key, |json| {
+            replaced(&json, "\"sequence\":7", "\"sequence\":7.5")
+        }),
+        "INVALID sequence must be a whole number from 0 to 2^64-1 in plain digits (no sign, fraction or exponent), not 7.5",
+    );
+    add(
+        "invalid-path-bidi-override.tar.zst",
+        resign_json(&valid, &key, |json| {
+            replaced(
+                &json,
+                "\"path\":\"hello.txt\"",
+                "\"path\":\"hello\\u202etxt.exe\"",
+            )
+        }),
+        "INVALID direction-changing character",
+    );
+    add(
+        "invalid-path-c1-control.tar.zst",
+        resign_json(&valid, &key, |json| {
+            replaced(
+                &json,
+                "\"path\":\"hello.txt\"",
+                "\"path\":\"hello\\u0085.txt\"",
+            )
+        }),
+        "INVALID invisible control",
+    );
+    add(
+        "invalid-language-not-a-tag.tar.zst",
+        resign(&valid, &key, |m| m.language = "../../etc".into()),
+        "INVALID is not a language tag",
+    );
+    add(
+        "invalid-no-files.tar.zst",
+        resign(&valid, &key, |m| {
+            m.files.clear();
+            m.articles.clear();
+        }),
+        "INVALID it lists no files",
+    );
+    add(
+        "invalid-created-before-1970.tar.zst",
+        resign(&valid, &key, |m| m.created = "1969-12-31T23:59:59Z".into()),
+        "INVALID outside 1970-01-01T00:00:00Z to 2242-03-16T12:56:31Z",
+    );
+    add(
+        "invalid-created-after-2242.tar.zst",
+        resign(&valid, &key, |m| m.created = "2242-03-16T12:56:32Z".into()),
+        "INVALID outside 1970-01-01T00:00:00Z to 2242-03-16T12:56:31Z",
+    );
+    let mut version_zero = valid.clone();
+    version_zero[16] = 0;
+    add(
+        "invalid-version-zero.tar.zst",
+        version_zero,
+        "INVALID format version 0, which does not exist",
+    );
+    let mut empty_manifest = valid.clone();
+    empty_manifest[28..32].copy_from_slice(&0u32.to_le_bytes());
+    add(
+        "invalid-empty-manifest.tar.zst",
+        empty_manifest,
+        "INVALID declares a manifest of 0 bytes",
+    );
     vectors
 }
 
@@ -215,5 +372,5 @@ fn checked_in_vectors_verify_as_expected() {
         assert_eq!(output.status.code(), Some(code), "{name}: {stdout}");
         count += 1;
     }
-    assert_eq!(count, 11);
+    assert_eq!(count, 26);
 }

@@ -81,6 +81,9 @@ impl Preamble {
             return Err(FormatError::NotABundle);
         }
         let major = u16::from_le_bytes([bytes[16], bytes[17]]);
+        if major == 0 {
+            return Err(FormatError::UnknownVersion { major });
+        }
         if major != FORMAT_MAJOR {
             return Err(FormatError::UnsupportedVersion { major });
         }
@@ -91,9 +94,7 @@ impl Preamble {
         let manifest_json_len = u32::from_le_bytes(take4(bytes, 32)) as usize;
         for len in [manifest_len, manifest_json_len] {
             if len == 0 {
-                return Err(FormatError::InvalidManifest(
-                    "the header declares an empty manifest".into(),
-                ));
+                return Err(FormatError::EmptyManifest);
             }
             if len > MAX_MANIFEST_LEN {
                 return Err(FormatError::ManifestTooLarge {
@@ -221,11 +222,7 @@ impl SignedHeader {
     pub fn manifest_json(&self) -> Result<Vec<u8>, FormatError> {
         let compressed = self.compressed_manifest();
         let expected = self.preamble.manifest_json_len;
-        let invalid = || {
-            FormatError::InvalidManifest(format!(
-                "the manifest does not decompress to the {expected} bytes its header declares"
-            ))
-        };
+        let invalid = || FormatError::ManifestDecompression { expected };
         let one_frame = compressed.starts_with(&crate::format::frames::ZSTD_MAGIC)
             && zstd::zstd_safe::find_frame_compressed_size(compressed)
                 .is_ok_and(|size| size == compressed.len())
@@ -264,7 +261,7 @@ pub fn unsigned_header(
         return Err(too_large(manifest_json.len()));
     }
     let compressed = zstd::bulk::compress(manifest_json, MANIFEST_LEVEL)
-        .map_err(|e| FormatError::InvalidManifest(e.to_string()))?;
+        .map_err(FormatError::ManifestCompression)?;
     if compressed.len() > MAX_MANIFEST_LEN {
         return Err(too_large(compressed.len()));
     }

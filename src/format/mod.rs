@@ -6,6 +6,7 @@
 
 pub mod frames;
 pub mod header;
+mod json;
 mod key_id;
 mod kind;
 pub mod manifest;
@@ -15,7 +16,7 @@ pub mod text;
 pub use header::{MAX_MANIFEST_LEN, Preamble, SignedHeader};
 pub use key_id::KeyId;
 pub use kind::{ArticleKind, article_kind};
-pub use manifest::{Article, FileEntry, Frame, Manifest, Payload, Publisher};
+pub use manifest::{Article, FileEntry, Frame, Manifest, ManifestError, Payload, Publisher};
 pub use path::EditionPath;
 
 use std::fmt;
@@ -28,6 +29,10 @@ pub enum FormatError {
     NotABundle,
     #[error("this bundle needs a newer version of tamizdat (format {major})")]
     UnsupportedVersion { major: u16 },
+    #[error(
+        "the header is damaged: it claims format version 0, which does not exist (versions start at 1)"
+    )]
+    UnknownVersion { major: u16 },
     #[error("the file is truncated: it ends inside the header")]
     Truncated,
     #[error(
@@ -39,8 +44,15 @@ pub enum FormatError {
     },
     #[error("the manifest is {len} bytes, more than the limit of {max} bytes")]
     ManifestTooLarge { len: usize, max: usize },
+    #[error("the header is damaged: it declares a manifest of 0 bytes")]
+    EmptyManifest,
+    #[error("the manifest does not decompress to the {expected} bytes its header declares")]
+    ManifestDecompression { expected: usize },
+    #[error("the manifest could not be compressed: {0}")]
+    ManifestCompression(#[source] io::Error),
+    /// Reported only once the signature has verified, or (by `tamizdat info`) not at all.
     #[error("the signed manifest is not valid: {0}")]
-    InvalidManifest(String),
+    InvalidManifest(#[from] ManifestError),
 }
 
 /// A SHA-256 digest, written in manifests as 64 lowercase hex digits.

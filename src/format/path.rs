@@ -18,6 +18,8 @@ use std::path::PathBuf;
 
 use unicode_normalization::{UnicodeNormalization, is_nfc};
 
+use crate::format::manifest::is_bidi_control;
+
 /// Longest whole path, in UTF-8 bytes.
 ///
 /// macOS's `PATH_MAX` is 1024 bytes, so a longer relative path could never be
@@ -195,6 +197,19 @@ pub enum PathError {
         "the path {path:?} contains the control character {character:?}, which Windows, FAT32, exFAT and NTFS do not allow in names"
     )]
     ControlCharacter {
+        /// The offending path (the name itself when checking a single name).
+        path: String,
+        /// The offending character.
+        character: char,
+    },
+
+    /// A component contains a C1 control (U+0080 to U+009F) or a bidirectional formatting
+    /// character (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069): paths are shown
+    /// to people, and these could make `invoice\u{202e}txt.exe` display as `invoiceexe.txt`.
+    #[error(
+        "the path {path:?} contains the character {character:?}, an invisible control or direction-changing character that could make the name display as another"
+    )]
+    InvisibleCharacter {
         /// The offending path (the name itself when checking a single name).
         path: String,
         /// The offending character.
@@ -460,6 +475,12 @@ fn check_component_in(component: &str, path: &str) -> Result<(), PathError> {
     for character in component.chars() {
         if character <= '\u{1f}' || character == '\u{7f}' {
             return Err(PathError::ControlCharacter {
+                path: path.to_owned(),
+                character,
+            });
+        }
+        if character.is_control() || is_bidi_control(character) {
+            return Err(PathError::InvisibleCharacter {
                 path: path.to_owned(),
                 character,
             });
@@ -746,6 +767,32 @@ mod tests {
             err("a\nb.md").to_string(),
             "the path \"a\\nb.md\" contains the control character '\\n', which Windows, FAT32, exFAT and NTFS do not allow in names"
         );
+    }
+
+    #[test]
+    fn paths_with_c1_controls_or_bidi_overrides_are_refused() {
+        // The text rule's bans hold for paths too: paths are shown to people.
+        for character in [
+            '\u{80}', '\u{85}', '\u{9f}', '\u{61c}', '\u{200e}', '\u{200f}', '\u{202a}',
+            '\u{202e}', '\u{2066}', '\u{2069}',
+        ] {
+            let path = format!("docs/invoice{character}txt.exe");
+            assert_eq!(
+                err(&path),
+                PathError::InvisibleCharacter {
+                    path: path.clone(),
+                    character,
+                }
+            );
+            let name = format!("invoice{character}txt.exe");
+            assert!(check_component(&name).is_err(), "{name:?}");
+        }
+        // Joiners stay allowed, as in text: Persian needs them.
+        ok("\u{645}\u{06cc}\u{200c}\u{062e}\u{0648}\u{0627}\u{0647}\u{0645}.md");
+        ok("a\u{200d}b.md");
+        // Just outside the ranges.
+        ok("a\u{a0}b.md");
+        ok("a\u{2065}b.md");
     }
 
     #[test]

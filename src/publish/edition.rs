@@ -375,7 +375,11 @@ fn read_article(
         title: scan.title.unwrap_or(fallback_title),
         date: scan.date,
         authors: scan.authors,
-        language: scan.language,
+        // A `lang` that is no language tag (`en_US`, `english`) is left out: readers refuse
+        // a manifest whose languages are not tags.
+        language: scan
+            .language
+            .filter(|tag| crate::format::manifest::is_language_tag(tag)),
         summary: scan.summary,
         images,
     })

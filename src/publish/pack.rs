@@ -19,7 +19,9 @@ use sha2::{Digest, Sha256};
 
 use crate::format::frames::{FramePlanner, TAR_BLOCK_LEN, TAR_END_LEN, padded_len};
 use crate::format::header::unsigned_header;
-use crate::format::manifest::{MAX_TEXT_LEN, check_channel, format_created, is_plain_text};
+use crate::format::manifest::{
+    MAX_TEXT_LEN, check_channel, check_created, format_created, is_language_tag, is_plain_text,
+};
 use crate::format::path::EditionPath;
 use crate::format::{FileEntry, FormatError, Frame, Manifest, Payload, Publisher, Sha256Digest};
 use crate::fs::{
@@ -109,7 +111,17 @@ pub fn pack_edition(
     output: &Path,
     progress: &dyn Progress,
 ) -> Result<PackReport, PackError> {
-    check_channel(&options.channel).map_err(PackError::InvalidOption)?;
+    check_channel(&options.channel).map_err(|e| PackError::InvalidOption(e.to_string()))?;
+    // The tar mtime is `created`: refused up front if a tar header cannot hold it.
+    check_created(&format_created(options.created))
+        .map_err(|e| PackError::InvalidOption(e.to_string()))?;
+    if let Some(language) = &options.language
+        && !is_language_tag(language)
+    {
+        return Err(PackError::InvalidOption(format!(
+            "the language {language:?} is not a language tag such as en, fa or pt-BR"
+        )));
+    }
     if !(1..=22).contains(&options.level) {
         return Err(PackError::InvalidOption(format!(
             "the compression level {} must be between 1 and 22",
@@ -265,7 +277,8 @@ fn write_payload(
         .prefix(&format!(".tamizdat-payload-{lock_tag}-"))
         .tempfile_in(output_folder)
         .map_err(write_error)?;
-    let mtime = options.created.unix_timestamp().max(0) as u64;
+    // check_created (in pack_edition) keeps `created` within 0 to 8^11 - 1: no clamp here.
+    let mtime = u64::try_from(options.created.unix_timestamp()).unwrap_or(0);
     let mut writer = FrameWriter::new(
         io::BufWriter::new(payload_file.as_file_mut()),
         options.level,
@@ -406,42 +419,83 @@ fn pax_record_len(value_len: usize) -> usize {
     len
 }
 
+/// One 512-byte ustar header block, written field by field so that every byte is the one
+/// FORMAT.md section 5 gives: numbers in zero-padded octal ending in a NUL (sizes and times of
+/// 8^11 or more in base-256), names NUL-padded, user and group names, link name and device
+/// numbers all NUL, checksum as seven octal digits and a NUL, computed as POSIX says.
+fn ustar_block(name: &[u8], prefix: &[u8], typeflag: u8, size: u64, mtime: u64) -> [u8; 512] {
+    fn octal(field: &mut [u8], value: u64) {
+        let digits = field.len() - 1;
+        let text = format!("{value:0digits$o}");
+        field[..digits].copy_from_slice(&text.as_bytes()[text.len() - digits..]);
+        field[digits] = 0;
+    }
+    /// 12-byte size and time fields: octal below 8^11, else the base-256 form GNU tar and
+    /// bsdtar read (first byte 0x80, three zero bytes, the value as 8 bytes big-endian).
+    fn number(field: &mut [u8], value: u64) {
+        if value < 1 << 33 {
+            octal(field, value);
+        } else {
+            field.fill(0);
+            field[0] = 0x80;
+            field[4..].copy_from_slice(&value.to_be_bytes());
+        }
+    }
+    let mut block = [0u8; 512];
+    block[..name.len()].copy_from_slice(name);
+    octal(&mut block[100..108], 0o644);
+    octal(&mut block[108..116], 0);
+    octal(&mut block[116..124], 0);
+    number(&mut block[124..136], size);
+    number(&mut block[136..148], mtime);
+    block[156] = typeflag;
+    block[257..263].copy_from_slice(b"ustar\0");
+    block[263..265].copy_from_slice(b"00");
+    block[345..345 + prefix.len()].copy_from_slice(prefix);
+    // The checksum counts its own field as eight spaces.
+    block[148..156].fill(b' ');
+    let sum: u64 = block.iter().map(|&b| u64::from(b)).sum();
+    octal(&mut block[148..156], sum);
+    block
+}
+
+/// How a path is stored in ustar's `name` (100 bytes) and `prefix` (155 bytes): whole in
+/// `name` when it fits; else split at the last `/` that leaves at most 155 bytes before it,
+/// if what follows fits `name`. `None`: it needs a PAX header.
+fn ustar_split(path: &str) -> Option<(&str, &str)> {
+    if path.len() <= 100 {
+        return Some((path, ""));
+    }
+    // '/' is ASCII, so the cut is at a character boundary.
+    let cut = path.as_bytes()[..path.len().min(156)]
+        .iter()
+        .rposition(|&b| b == b'/')?;
+    let (prefix, name) = (&path[..cut], &path[cut + 1..]);
+    (name.len() <= 100).then_some((name, prefix))
+}
+
 /// The ustar header of a file entry, with fixed metadata so packs are reproducible; returns
 /// the PAX record to write first if the path does not fit ustar's name and prefix fields.
-fn tar_header(file: &SourceFile, mtime: u64) -> (tar::Header, Option<Vec<u8>>) {
-    let mut header = tar::Header::new_ustar();
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_size(file.size);
-    header.set_mode(0o644);
-    header.set_uid(0);
-    header.set_gid(0);
-    header.set_mtime(mtime);
+fn tar_header(file: &SourceFile, mtime: u64) -> ([u8; 512], Option<Vec<u8>>) {
     let path = file.path.as_str();
-    let pax = if header.set_path(path).is_ok() {
-        None
-    } else {
-        // Stock tars show the ustar name when they ignore PAX; keep it a readable prefix.
-        let mut cut = 100.min(path.len());
-        while !path.is_char_boundary(cut) {
-            cut -= 1;
+    let (name, prefix, pax) = match ustar_split(path) {
+        Some((name, prefix)) => (name, prefix, None),
+        None => {
+            // Stock tars show the ustar name when they ignore PAX; keep it a readable prefix.
+            let mut cut = 100.min(path.len());
+            while !path.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let record = format!("{} path={path}\n", pax_record_len(path.len()));
+            (&path[..cut], "", Some(record.into_bytes()))
         }
-        let _ = header.set_path(&path[..cut]);
-        let record = format!("{} path={path}\n", pax_record_len(path.len()));
-        Some(record.into_bytes())
     };
-    header.set_cksum();
+    let header = ustar_block(name.as_bytes(), prefix.as_bytes(), b'0', file.size, mtime);
     (header, pax)
 }
 
-fn pax_header(record_len: usize, mtime: u64) -> tar::Header {
-    let mut header = tar::Header::new_ustar();
-    header.set_entry_type(tar::EntryType::XHeader);
-    header.set_size(record_len as u64);
-    header.set_mode(0o644);
-    header.set_mtime(mtime);
-    let _ = header.set_path("PaxHeader");
-    header.set_cksum();
-    header
+fn pax_header(record_len: usize, mtime: u64) -> [u8; 512] {
+    ustar_block(b"PaxHeader", b"", b'x', record_len as u64, mtime)
 }
 
 fn append_file<W: Write>(
@@ -467,11 +521,11 @@ fn append_file<W: Write>(
     let frame = writer.frame_index();
     if let Some(record) = &pax {
         writer
-            .write_all(pax_header(record.len(), mtime).as_bytes())
+            .write_all(&pax_header(record.len(), mtime))
             .map_err(write_error)?;
         write_padded(writer, record).map_err(write_error)?;
     }
-    writer.write_all(header.as_bytes()).map_err(write_error)?;
+    writer.write_all(&header).map_err(write_error)?;
 
     let source = fs::File::open(&file.location).map_err(read_error)?;
     let mut source = source.take(file.size);
@@ -725,6 +779,87 @@ mod tests {
             let record = format!("{len} path={}\n", "x".repeat(value_len));
             assert_eq!(record.len(), len, "value of {value_len} bytes");
         }
+    }
+
+    fn source(path: &str, size: u64) -> SourceFile {
+        SourceFile {
+            path: EditionPath::new(path).unwrap(),
+            location: PathBuf::from("/nonexistent"),
+            size,
+        }
+    }
+
+    #[test]
+    fn tar_headers_are_the_bytes_format_md_gives() {
+        // Where the tar crate's ustar writer is exact (a path in `name`, or split into prefix
+        // and name), our header is byte for byte what it writes.
+        let long_folder = "f".repeat(120);
+        for path in ["hello.txt", "a/b/c.md", &format!("{long_folder}/index.md")] {
+            let (ours, pax) = tar_header(&source(path, 14), 1_764_063_000);
+            assert!(pax.is_none(), "{path}");
+            let mut theirs = tar::Header::new_ustar();
+            theirs.set_entry_type(tar::EntryType::Regular);
+            theirs.set_size(14);
+            theirs.set_mode(0o644);
+            theirs.set_uid(0);
+            theirs.set_gid(0);
+            theirs.set_mtime(1_764_063_000);
+            theirs.set_path(path).unwrap();
+            theirs.set_cksum();
+            assert_eq!(&ours[..], theirs.as_bytes(), "{path}");
+        }
+        let (header, _) = tar_header(&source("hello.txt", 14), 1_764_063_000);
+        assert_eq!(&header[100..108], b"0000644\0");
+        assert_eq!(&header[108..124], b"0000000\x000000000\x00");
+        assert_eq!(&header[124..136], b"00000000016\0");
+        assert_eq!(&header[136..148], b"15111273430\0");
+        assert_eq!(&header[148..156], b"0007642\0");
+        assert_eq!(&header[329..345], &[0u8; 16], "device numbers are all NUL");
+        assert_eq!(
+            &header[265..329],
+            &[0u8; 64],
+            "user and group names are all NUL"
+        );
+    }
+
+    #[test]
+    fn long_paths_get_a_pax_header_and_a_clean_ustar_name() {
+        // 150 bytes of folder names, then a 120-byte file name: no split fits.
+        let path = format!(
+            "{}/{}/{}.md",
+            "a".repeat(70),
+            "b".repeat(79),
+            "c".repeat(117)
+        );
+        let (header, pax) = tar_header(&source(&path, 3), 0);
+        let record = pax.unwrap();
+        assert_eq!(
+            record,
+            format!("{} path={path}\n", record.len()).into_bytes()
+        );
+        assert_eq!(&header[..100], &path.as_bytes()[..100]);
+        assert_eq!(
+            &header[345..500],
+            &[0u8; 155],
+            "prefix stays empty beside PAX"
+        );
+        let pax_block = pax_header(record.len(), 0);
+        assert_eq!(&pax_block[..10], b"PaxHeader\0");
+        assert_eq!(pax_block[156], b'x');
+        assert_eq!(&pax_block[108..124], b"0000000\x000000000\x00");
+        // A cut inside a character moves back to its start.
+        let path = format!("{}\u{e9}{}.md", "a".repeat(99), "b".repeat(10));
+        let (header, pax) = tar_header(&source(&path, 3), 0);
+        assert!(pax.is_some());
+        assert_eq!(&header[..100], format!("{}\0", "a".repeat(99)).as_bytes());
+    }
+
+    #[test]
+    fn sizes_of_8_gib_or_more_are_base_256() {
+        let (header, _) = tar_header(&source("big.bin", 8 << 30), 0);
+        assert_eq!(&header[124..136], &[0x80, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0]);
+        let (header, _) = tar_header(&source("big.bin", (8 << 30) - 1), 0);
+        assert_eq!(&header[124..136], b"77777777777\0");
     }
 
     #[test]
