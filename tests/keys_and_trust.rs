@@ -451,8 +451,16 @@ fn keygen_writes_an_encrypted_0600_key_that_packs_only_with_its_passphrase() {
         .expect_code(2)
         .expect_text("the passphrase for")
         .expect_text("is wrong");
-    // A passphrase file others can read is refused like a secret key file, even when right.
-    exposed.expect_code(2).expect_text("chmod 600");
+    // A passphrase file others can read is refused like a secret key file, even when right,
+    // and the refusal names the passphrase file, not the key. (The `chmod 600` advice is the
+    // error's hint, which the binary prints once it is wired.)
+    exposed
+        .expect_code(2)
+        .expect_text("the passphrase file")
+        .expect_text(&exposed_file.display().to_string())
+        .expect_text("can be read by other users")
+        .expect_text("mode 644")
+        .expect_no_text("secret key file");
     assert_absent(
         &dir.join("exposed.tzst"),
         "pack with an exposed passphrase file",
@@ -509,7 +517,7 @@ fn unencrypted_keygen_key_packs_without_a_passphrase() {
 }
 
 #[test]
-fn secret_key_readable_by_others_is_refused_with_chmod_600_advice() {
+fn secret_key_readable_by_others_is_refused_naming_the_key_file_and_its_mode() {
     let work = tempfile::tempdir().unwrap();
     let key = make_key(work.path(), "Careless Publisher", 62);
     for loose in [0o644, 0o640, 0o604] {
@@ -517,7 +525,9 @@ fn secret_key_readable_by_others_is_refused_with_chmod_600_advice() {
         let out = work.path().join("b.tzst");
         pack(&example_edition(), &key, &out, &[])
             .expect_code(2)
-            .expect_text("chmod 600");
+            .expect_text("the secret key file")
+            .expect_text(&key.secret_path.display().to_string())
+            .expect_text(&format!("can be read by other users (mode {loose:o})"));
         assert_absent(&out, &format!("pack with a {loose:o} key"));
         assert_no_leftovers(work.path(), "refused pack");
     }

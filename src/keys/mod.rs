@@ -57,9 +57,25 @@ pub enum KeyError {
     #[error("the public key in {path} is a weak (small-order) Ed25519 key and is refused")]
     WeakKey { path: PathBuf },
     #[error(
-        "the secret key file {path} can be read by other users (mode {mode:o}); run `chmod 600` on it, and consider the key exposed"
+        "the secret key file {path} can be read by other users (mode {mode:o}); consider the key exposed"
     )]
     ReadableByOthers { path: PathBuf, mode: u32 },
+    #[error(
+        "the passphrase file {path} can be read by other users (mode {mode:o}); consider the passphrase exposed"
+    )]
+    PassphraseFileReadableByOthers { path: PathBuf, mode: u32 },
+    #[error("cannot read the passphrase file {path}: {source}")]
+    ReadPassphraseFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot read the passphrase for the secret key file {path} from the terminal: {source}"
+    )]
+    Prompt {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the secret key file {path} is encrypted and no passphrase was given")]
     PassphraseNeeded { path: PathBuf },
     #[error("the passphrase for {path} is wrong (or the file is damaged)")]
@@ -78,6 +94,26 @@ pub enum KeyError {
     Random(String),
     #[error("the two passphrases typed differ; nothing was written")]
     PassphrasesDiffer,
+}
+
+/// What to do about a file only its owner may read, for a command-line tool to print.
+const CHMOD_HINT: &str = "run `chmod 600` on the file so that only you can read it";
+
+impl KeyError {
+    /// A suggestion for the person running a command-line tool, beside the error's sentence
+    /// (which never names a command or an option, since the library has other callers).
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            KeyError::ReadableByOthers { .. } => Some(
+                "run `chmod 600` on the file so that only you can read it; if others may have copied it, make a new key",
+            ),
+            KeyError::PassphraseFileReadableByOthers { .. } => Some(CHMOD_HINT),
+            KeyError::PassphraseNeeded { .. } => Some(
+                "type it at a terminal, or give it with --passphrase-file FILE or the TAMIZDAT_PASSPHRASE variable",
+            ),
+            _ => None,
+        }
+    }
 }
 
 pub use crate::format::KeyId;
@@ -402,7 +438,7 @@ impl SecretKey {
     /// Loads a secret key file, refusing one that other users can read. The passphrase is
     /// asked for only if the file is encrypted.
     pub fn load(path: &Path, passphrase: PassphraseSource<'_>) -> Result<SecretKey, KeyError> {
-        check_private_mode(path)?;
+        check_private_mode(path, PrivateFile::SecretKey)?;
         let bytes = Zeroizing::new(read_small_file(path)?);
         if bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
             || bytes.starts_with(b"age-encryption.org/")
@@ -449,27 +485,70 @@ fn decrypt_secret(
     }
 }
 
-/// Refuses a secret (key or passphrase file) that other users can read.
+/// What a file that must stay private holds, so a refusal names the right file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivateFile {
+    SecretKey,
+    Passphrase,
+}
+
+impl PrivateFile {
+    fn read_error(self, path: &Path, source: std::io::Error) -> KeyError {
+        let path = path.to_path_buf();
+        match self {
+            PrivateFile::SecretKey => KeyError::Read { path, source },
+            PrivateFile::Passphrase => KeyError::ReadPassphraseFile { path, source },
+        }
+    }
+}
+
+/// Refuses a secret key file or a passphrase file that other users can read.
 #[cfg(unix)]
-pub fn check_private_mode(path: &Path) -> Result<(), KeyError> {
+pub fn check_private_mode(path: &Path, kind: PrivateFile) -> Result<(), KeyError> {
     use std::os::unix::fs::PermissionsExt;
-    let metadata = fs::metadata(path).map_err(|source| KeyError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let metadata = fs::metadata(path).map_err(|source| kind.read_error(path, source))?;
     let mode = metadata.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(KeyError::ReadableByOthers {
-            path: path.to_path_buf(),
-            mode,
+        let path = path.to_path_buf();
+        return Err(match kind {
+            PrivateFile::SecretKey => KeyError::ReadableByOthers { path, mode },
+            PrivateFile::Passphrase => KeyError::PassphraseFileReadableByOthers { path, mode },
         });
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-pub fn check_private_mode(_path: &Path) -> Result<(), KeyError> {
+pub fn check_private_mode(_path: &Path, _kind: PrivateFile) -> Result<(), KeyError> {
     Ok(())
+}
+
+/// Reads the passphrase in the first line of a passphrase file (without its line ending),
+/// refusing a file other users can read.
+pub fn read_passphrase_file(path: &Path) -> Result<SecretString, KeyError> {
+    use std::io::Read;
+    check_private_mode(path, PrivateFile::Passphrase)?;
+    let read_error = |source| PrivateFile::Passphrase.read_error(path, source);
+    let file = fs::File::open(path).map_err(read_error)?;
+    // Allocated once at full size, like a key file: no copies of the secret in freed memory.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_KEY_FILE_LEN as usize + 1));
+    file.take(MAX_KEY_FILE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_KEY_FILE_LEN {
+        return Err(read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it is far too large for a passphrase file",
+        )));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it is not UTF-8 text",
+        ))
+    })?;
+    let line = text.lines().next().unwrap_or_default();
+    Ok(SecretString::from(line.to_string()))
 }
 
 /// Creates a file that must not exist yet, with the given mode, and syncs it.
@@ -571,6 +650,77 @@ mod tests {
                 && g.bytes()
                     .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
         }));
+    }
+
+    #[cfg(unix)]
+    fn file_with_mode(dir: &Path, name: &str, text: &str, mode: u32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        fs::write(&path, text).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_key_file_readable_by_others_is_named_as_such_and_the_hint_says_chmod() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_with_mode(dir.path(), "k.key", "", 0o640);
+        let error = SecretKey::load(&path, &mut || panic!("no passphrase is needed")).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("the secret key file"), "{message}");
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains("mode 640"), "{message}");
+        assert!(message.contains("consider the key exposed"), "{message}");
+        assert!(
+            !message.contains("chmod"),
+            "no command in the error: {message}"
+        );
+        assert!(error.hint().is_some_and(|h| h.contains("chmod 600")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn passphrase_file_readable_by_others_is_named_as_the_passphrase_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_with_mode(dir.path(), "pass.txt", "secret\n", 0o604);
+        let error = read_passphrase_file(&path).unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("the passphrase file"), "{message}");
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains("mode 604"), "{message}");
+        assert!(!message.contains("secret key"), "{message}");
+        assert!(
+            !message.contains("chmod"),
+            "no command in the error: {message}"
+        );
+        assert!(error.hint().is_some_and(|h| h.contains("chmod 600")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn passphrase_file_gives_its_first_line_and_a_missing_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_with_mode(dir.path(), "pass.txt", "first line\r\nsecond\n", 0o600);
+        let passphrase = read_passphrase_file(&path).unwrap();
+        assert_eq!(passphrase.expose_secret(), "first line");
+        let missing = dir.path().join("absent.txt");
+        let message = read_passphrase_file(&missing).unwrap_err().to_string();
+        assert!(
+            message.starts_with("cannot read the passphrase file"),
+            "{message}"
+        );
+        assert!(message.contains("absent.txt"), "{message}");
+    }
+
+    #[test]
+    fn passphrase_needed_hint_names_the_ways_to_give_one() {
+        let error = KeyError::PassphraseNeeded {
+            path: PathBuf::from("k.key"),
+        };
+        assert!(!error.to_string().contains("--"), "{error}");
+        let hint = error.hint().unwrap();
+        assert!(hint.contains("--passphrase-file") && hint.contains("TAMIZDAT_PASSPHRASE"));
     }
 
     #[test]

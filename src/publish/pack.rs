@@ -40,20 +40,15 @@ pub enum PackError {
     Edition(#[from] EditionError),
     #[error("{0}")]
     InvalidOption(String),
-    #[error("the output {0} already exists; pass --force to replace it")]
+    #[error("the output {0} already exists")]
     OutputExists(PathBuf),
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: io::Error },
-    #[error(
-        "{path} changed while it was being packed; pack again when nothing is writing to the edition"
-    )]
+    #[error("{path} changed while it was being packed")]
     ChangedWhilePacking { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
-    #[error(
-        "another tamizdat-publish is writing {} right now; wait for it to finish, then try again",
-        .0.display()
-    )]
+    #[error("another pack is writing {} right now", .0.display())]
     Busy(PathBuf),
     #[error("{0}")]
     Format(#[from] FormatError),
@@ -61,6 +56,21 @@ pub enum PackError {
         "the finished bundle failed its own verification ({0}); nothing was written. This is a bug or a disk fault"
     )]
     SelfCheck(BundleError),
+}
+
+impl PackError {
+    /// A suggestion for the person running a command-line tool, beside the error's sentence
+    /// (which never names a command or an option, since the library has other callers).
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            PackError::OutputExists(_) => Some("pass --force to replace it"),
+            PackError::ChangedWhilePacking { .. } => {
+                Some("pack again when nothing is writing to the edition")
+            }
+            PackError::Busy(_) => Some("wait for it to finish, then try again"),
+            _ => None,
+        }
+    }
 }
 
 /// What to pack and how.
@@ -768,6 +778,49 @@ mod tests {
         assert!(error.to_string().contains("photo.jpg"), "{error}");
         assert_eq!((total, done), (0, 0), "compression started");
         assert!(left.is_empty(), "written beside the output: {left:?}");
+    }
+
+    #[test]
+    fn existing_output_error_is_a_plain_sentence_and_the_hint_names_force() {
+        let work = tempfile::tempdir().unwrap();
+        let output = work.path().join("b.tzst");
+        fs::write(&output, "yesterday").unwrap();
+        let key = SecretKey::from_seed("Test", &[9; 32]).unwrap();
+        let error = pack_edition(
+            work.path(),
+            &key,
+            &options(),
+            &output,
+            &crate::fs::NoProgress,
+        )
+        .unwrap_err();
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            format!("the output {} already exists", output.display())
+        );
+        assert_eq!(error.hint(), Some("pass --force to replace it"));
+    }
+
+    #[test]
+    fn busy_and_changed_errors_leave_their_advice_to_the_hint() {
+        for (error, advice) in [
+            (PackError::Busy("b.tzst".into()), "try again"),
+            (
+                PackError::ChangedWhilePacking {
+                    path: "e/a.txt".into(),
+                },
+                "pack again",
+            ),
+        ] {
+            let message = error.to_string();
+            assert!(!message.contains(advice), "{message}");
+            assert!(!message.contains("tamizdat-publish"), "{message}");
+            assert!(
+                error.hint().is_some_and(|h| h.contains(advice)),
+                "{error:?}"
+            );
+        }
     }
 
     #[test]
