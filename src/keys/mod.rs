@@ -1,10 +1,9 @@
 //! Publisher keys: public key files safe to publish, secret key files kept like secrets, key ids
 //! and fingerprints a person can read aloud over a phone line.
 //!
-//! A public key file is a few `field: value` lines (the grammar is FORMAT.md section 6.1, parsed
-//! in [`text`]). A secret key file holds the same kind of
-//! text, encrypted by default with age's passphrase (scrypt) mode and ASCII-armoured, so the
-//! stock `age -d` tool can also open it.
+//! A public key file is a few `field: value` lines (the grammar of FORMAT.md section 6.1, parsed
+//! in `text.rs`). A secret key file holds the same kind of text, encrypted by default with age's
+//! passphrase (scrypt) mode and ASCII-armoured, so the stock `age -d` tool can also open it.
 
 pub mod store;
 mod text;
