@@ -451,8 +451,16 @@ fn keygen_writes_an_encrypted_0600_key_that_packs_only_with_its_passphrase() {
         .expect_code(2)
         .expect_text("the passphrase for")
         .expect_text("is wrong");
-    // A passphrase file others can read is refused like a secret key file, even when right.
-    exposed.expect_code(2).expect_text("chmod 600");
+    // A passphrase file others can read is refused like a secret key file, even when right,
+    // and the refusal names the passphrase file, not the key. (The `chmod 600` advice is the
+    // error's hint, which the binary prints once it is wired.)
+    exposed
+        .expect_code(2)
+        .expect_text("the passphrase file")
+        .expect_text(&exposed_file.display().to_string())
+        .expect_text("can be read by other users")
+        .expect_text("mode 644")
+        .expect_no_text("secret key file");
     assert_absent(
         &dir.join("exposed.tzst"),
         "pack with an exposed passphrase file",
@@ -509,7 +517,7 @@ fn unencrypted_keygen_key_packs_without_a_passphrase() {
 }
 
 #[test]
-fn secret_key_readable_by_others_is_refused_with_chmod_600_advice() {
+fn secret_key_readable_by_others_is_refused_naming_the_key_file_and_its_mode() {
     let work = tempfile::tempdir().unwrap();
     let key = make_key(work.path(), "Careless Publisher", 62);
     for loose in [0o644, 0o640, 0o604] {
@@ -517,7 +525,9 @@ fn secret_key_readable_by_others_is_refused_with_chmod_600_advice() {
         let out = work.path().join("b.tzst");
         pack(&example_edition(), &key, &out, &[])
             .expect_code(2)
-            .expect_text("chmod 600");
+            .expect_text("the secret key file")
+            .expect_text(&key.secret_path.display().to_string())
+            .expect_text(&format!("can be read by other users (mode {loose:o})"));
         assert_absent(&out, &format!("pack with a {loose:o} key"));
         assert_no_leftovers(work.path(), "refused pack");
     }
@@ -628,4 +638,133 @@ fn secret_key_with_tampered_key_derivation_parameters_is_refused_before_deriving
         tampered_to_the_default, genuine,
         "the rewrite changes nothing else"
     );
+}
+
+/// Packs the example edition with the secret key file at `secret_path`.
+fn pack_with_key_file(secret_path: &Path, out: &Path) -> Cmd {
+    publisher()
+        .arg("pack")
+        .arg(example_edition())
+        .arg("--secret-key")
+        .arg(secret_path)
+        .args(["--channel", "news", "--seq", "1", "--time", TIME, "-q"])
+        .arg("--out")
+        .arg(out)
+}
+
+/// The text of an unencrypted secret key file, followed by a second `ed25519-secret:` line.
+fn key_text_with_two_secrets(key: &Key) -> String {
+    let text = fs::read_to_string(&key.secret_path).unwrap();
+    let other = make_key(key.secret_path.parent().unwrap(), "Other", 64);
+    let second = fs::read_to_string(&other.secret_path)
+        .unwrap()
+        .lines()
+        .find(|line| line.starts_with("ed25519-secret:"))
+        .unwrap()
+        .to_string();
+    format!("{text}{second}\n")
+}
+
+#[test]
+fn secret_key_file_with_two_ed25519_secret_lines_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Publisher", 63);
+    let text = key_text_with_two_secrets(&key);
+    fs::write(&key.secret_path, &text).unwrap();
+    let out = work.path().join("b.tzst");
+    let refused = pack_with_key_file(&key.secret_path, &out).run();
+    refused
+        .expect_code(2)
+        .expect_text("is not a tamizdat secret key file")
+        .expect_text("line 4 repeats the field `ed25519-secret:`");
+    for secret_line in text.lines().filter(|l| l.starts_with("ed25519-secret:")) {
+        refused.expect_no_text(secret_line.trim_start_matches("ed25519-secret: "));
+    }
+    assert_absent(&out, "pack with an ambiguous secret key file");
+}
+
+#[test]
+fn encrypted_secret_key_whose_decrypted_text_repeats_a_field_is_refused() {
+    use age::secrecy::SecretString;
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Publisher", 65);
+    let text = key_text_with_two_secrets(&key);
+    // A low work factor keeps the test fast; the reader accepts anything up to 2^20.
+    let mut recipient = age::scrypt::Recipient::new(SecretString::from("passphrase".to_string()));
+    recipient.set_work_factor(10);
+    let armoured = age::encrypt_and_armor(&recipient, text.as_bytes()).unwrap();
+    let path = work.path().join("encrypted.key");
+    fs::write(&path, armoured).unwrap();
+    chmod(&path, 0o600);
+    let out = work.path().join("b.tzst");
+    pack_with_key_file(&path, &out)
+        .env("TAMIZDAT_PASSPHRASE", "passphrase")
+        .run()
+        .expect_code(2)
+        .expect_text("encrypted.key is not a tamizdat secret key file")
+        .expect_text("line 4 repeats the field `ed25519-secret:`");
+    assert_absent(&out, "pack with an ambiguous encrypted key");
+    // The same file with one secret packs: the repetition alone was refused.
+    let mut recipient = age::scrypt::Recipient::new(SecretString::from("passphrase".to_string()));
+    recipient.set_work_factor(10);
+    let single = fs::read_to_string(&key.secret_path).unwrap();
+    let path = work.path().join("single.key");
+    fs::write(
+        &path,
+        age::encrypt_and_armor(&recipient, single.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    chmod(&path, 0o600);
+    pack_with_key_file(&path, &out)
+        .env("TAMIZDAT_PASSPHRASE", "passphrase")
+        .run()
+        .expect_code(0)
+        .expect_text(&key.fingerprint());
+}
+
+#[test]
+fn public_key_file_with_an_unknown_or_misspelt_field_is_refused_by_trust_add() {
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Publisher", 66);
+    let genuine = fs::read_to_string(&key.public_path).unwrap();
+    let home = work.path().join("home");
+    for (name, text, words) in [
+        (
+            "misspelt.pub",
+            genuine.replace("fingerprint:", "fingerprnt:"),
+            "line 4 has the unknown field `fingerprnt:`",
+        ),
+        (
+            "repeated.pub",
+            format!("{genuine}name: Someone Else\n"),
+            "line 6 repeats the field `name:`",
+        ),
+        (
+            "indented.pub",
+            genuine.replace("name:", "  name:"),
+            "line 2 starts with a space or tab",
+        ),
+    ] {
+        let path = work.path().join(name);
+        fs::write(&path, text).unwrap();
+        reader()
+            .home(&home)
+            .args(["trust", "add"])
+            .arg(&path)
+            .run()
+            .expect_code(2)
+            .expect_text(&format!("{name} is not a tamizdat public key file"))
+            .expect_text(words)
+            .expect_no_text("now trusted");
+    }
+    // CRLF line endings (a file that went through a Windows tool) are the same key.
+    let crlf = work.path().join("crlf.pub");
+    fs::write(&crlf, genuine.replace('\n', "\r\n")).unwrap();
+    reader()
+        .home(&home)
+        .args(["trust", "add"])
+        .arg(&crlf)
+        .run()
+        .expect_code(0)
+        .expect_text(&key.fingerprint());
 }

@@ -134,6 +134,71 @@ fn pack_refuses_articles_referencing_missing_files_naming_article_and_path() {
     pack(&edition, &key, &work.path().join("ok.tzst"), &[]).expect_code(0);
 }
 
+#[test]
+fn pack_reports_bad_names_alone_not_as_missing_files_for_the_articles_that_use_them() {
+    let work = tempfile::tempdir().unwrap();
+    let edition = work.path().join("edition");
+    front_page(&edition);
+    // The photo's name cannot be packed, so it is not in the listing; the article using it is
+    // fine once the photo is renamed, and must not be reported as referencing a missing file.
+    write_file(&edition, "images/front:page.jpg", b"\xff\xd8\xff");
+    write_file(
+        &edition,
+        "story.md",
+        b"---\ntitle: Story\n---\n\n# Story\n\n![Photo](images/front:page.jpg)\n",
+    );
+    let key = make_key(work.path(), "Checker", 75);
+    let out = assert_pack_refused(&edition, &key, &work.path().join("out"), &[]);
+    assert_problem(&out, &["images/front:page.jpg", "':'"]);
+    out.expect_no_text("no file");
+    assert_eq!(problem_lines(&out).len(), 1, "{}", out.stderr);
+}
+
+/// An edition of `mib` MiB of random data in one file, and a front page.
+fn large_file_edition(root: &Path, mib: usize) {
+    front_page(root);
+    write_file(root, "video/big.bin", &Rng::new(0xB16).bytes(mib << 20));
+}
+
+#[test]
+fn pack_refuses_bad_names_and_missing_references_before_writing_anything_beside_the_output() {
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Checker", 76);
+    // The output folder does not exist, so any write there (the lock, the temporary payload
+    // the compression fills) fails with "cannot write": the refusal naming the edition's
+    // problem proves that it came before the first write, and so before any compression.
+    let out_dir = work.path().join("not-yet-made");
+    let bundle = out_dir.join("bundle.tzst");
+
+    let names = work.path().join("names");
+    large_file_edition(&names, 24);
+    write_file(&names, "notes/draft:1.txt", b"a note");
+    let out = pack(&names, &key, &bundle, &[]);
+    out.expect_code(2).expect_no_text("cannot write");
+    assert_problem(&out, &["notes/draft:1.txt", "':'"]);
+
+    let references = work.path().join("references");
+    large_file_edition(&references, 24);
+    write_file(
+        &references,
+        "story.md",
+        b"---\ntitle: Story\n---\n\n# Story\n\n![Photo](images/missing.jpg)\n",
+    );
+    let out = pack(&references, &key, &bundle, &[]);
+    out.expect_code(2).expect_no_text("cannot write");
+    assert_problem(&out, &["story.md", "images/missing.jpg"]);
+    assert_absent(&out_dir, "refused packs");
+
+    // Sanity: with nothing wrong, the same output folder is written to, and fails as such.
+    let fine = work.path().join("fine");
+    large_file_edition(&fine, 1);
+    pack(&fine, &key, &bundle, &[])
+        .expect_code(2)
+        .expect_text("cannot write");
+    fs::create_dir(&out_dir).unwrap();
+    pack(&fine, &key, &bundle, &[]).expect_code(0);
+}
+
 const PIXEL: &str = "https://tracker.example.com/pixel.gif";
 const STYLESHEET: &str = "https://cdn.example.net/site.css";
 const CHART: &str = "https://images.example.org/chart.png";
@@ -251,8 +316,7 @@ fn pack_refuses_an_existing_output_without_force_and_replaces_it_with_force() {
 
     pack(&example_edition(), &key, &bundle, &[])
         .expect_code(2)
-        .expect_text("already exists")
-        .expect_text("--force");
+        .expect_text(&format!("the output {} already exists", bundle.display()));
     assert_eq!(fs::read(&bundle).unwrap(), b"yesterday's edition");
     assert_no_leftovers(&out_dir, "refused pack");
 

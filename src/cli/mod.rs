@@ -70,15 +70,7 @@ pub fn read_passphrase(
     confirm: bool,
 ) -> Result<SecretString, KeyError> {
     if let Some(file) = file {
-        crate::keys::check_private_mode(file)?;
-        let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|source| {
-            KeyError::Read {
-                path: file.to_path_buf(),
-                source,
-            }
-        })?);
-        let line = text.lines().next().unwrap_or_default();
-        return Ok(SecretString::from(line.to_string()));
+        return crate::keys::read_passphrase_file(file);
     }
     if let Ok(passphrase) = std::env::var(PASSPHRASE_ENV) {
         return Ok(SecretString::from(passphrase));
@@ -91,7 +83,7 @@ pub fn read_passphrase(
     let prompt = |text: &str| {
         rpassword::prompt_password(text)
             .map(SecretString::from)
-            .map_err(|source| KeyError::Read {
+            .map_err(|source| KeyError::Prompt {
                 path: key_path.to_path_buf(),
                 source,
             })

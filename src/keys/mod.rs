@@ -1,11 +1,12 @@
 //! Publisher keys: public key files safe to publish, secret key files kept like secrets, key ids
 //! and fingerprints a person can read aloud over a phone line.
 //!
-//! A public key file is a few `name: value` lines. A secret key file holds the same kind of
-//! text, encrypted by default with age's passphrase (scrypt) mode and ASCII-armoured, so the
-//! stock `age -d` tool can also open it.
+//! A public key file is a few `field: value` lines (the grammar of FORMAT.md section 6.1, parsed
+//! in `text.rs`). A secret key file holds the same kind of text, encrypted by default with age's
+//! passphrase (scrypt) mode and ASCII-armoured, so the stock `age -d` tool can also open it.
 
 pub mod store;
+mod text;
 mod trusted;
 
 pub use store::{TrustError, TrustStore};
@@ -31,8 +32,9 @@ const NEW_KEY_SCRYPT_LOG_N: u8 = 18;
 pub const MAX_SCRYPT_LOG_N: u8 = 20;
 /// A key name is shown to readers next to the fingerprint.
 pub const MAX_KEY_NAME_CHARS: usize = 100;
-/// Key files are tiny; anything larger is not a key file.
-const MAX_KEY_FILE_LEN: u64 = 64 * 1024;
+/// Key files are tiny (about 250 bytes); anything larger is not a key file, and is refused
+/// before it is read whole. Passphrase files have the same limit.
+pub const MAX_KEY_FILE_LEN: u64 = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -57,9 +59,25 @@ pub enum KeyError {
     #[error("the public key in {path} is a weak (small-order) Ed25519 key and is refused")]
     WeakKey { path: PathBuf },
     #[error(
-        "the secret key file {path} can be read by other users (mode {mode:o}); run `chmod 600` on it, and consider the key exposed"
+        "the secret key file {path} can be read by other users (mode {mode:o}); consider the key exposed"
     )]
     ReadableByOthers { path: PathBuf, mode: u32 },
+    #[error(
+        "the passphrase file {path} can be read by other users (mode {mode:o}); consider the passphrase exposed"
+    )]
+    PassphraseFileReadableByOthers { path: PathBuf, mode: u32 },
+    #[error("cannot read the passphrase file {path}: {source}")]
+    ReadPassphraseFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot read the passphrase for the secret key file {path} from the terminal: {source}"
+    )]
+    Prompt {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the secret key file {path} is encrypted and no passphrase was given")]
     PassphraseNeeded { path: PathBuf },
     #[error("the passphrase for {path} is wrong (or the file is damaged)")]
@@ -71,13 +89,33 @@ pub enum KeyError {
     #[error("cannot decrypt the secret key file {path}: {reason}")]
     Decrypt { path: PathBuf, reason: String },
     #[error(
-        "the key name {0:?} must be 1 to {MAX_KEY_NAME_CHARS} characters with no control characters"
+        "the key name {0:?} must be 1 to {MAX_KEY_NAME_CHARS} characters, with no control or direction-changing characters and no space at either end"
     )]
     InvalidName(String),
     #[error("the system random number generator failed: {0}")]
     Random(String),
     #[error("the two passphrases typed differ; nothing was written")]
     PassphrasesDiffer,
+}
+
+/// What to do about a file only its owner may read, for a command-line tool to print.
+const CHMOD_HINT: &str = "run `chmod 600` on the file so that only you can read it";
+
+impl KeyError {
+    /// A suggestion for the person running a command-line tool, beside the error's sentence
+    /// (which never names a command or an option, since the library has other callers).
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            KeyError::ReadableByOthers { .. } => Some(
+                "run `chmod 600` on the file so that only you can read it; if others may have copied it, make a new key",
+            ),
+            KeyError::PassphraseFileReadableByOthers { .. } => Some(CHMOD_HINT),
+            KeyError::PassphraseNeeded { .. } => Some(
+                "type it at a terminal, or give it with --passphrase-file FILE or the TAMIZDAT_PASSPHRASE variable",
+            ),
+            _ => None,
+        }
+    }
 }
 
 pub use crate::format::KeyId;
@@ -116,16 +154,20 @@ fn check_name(name: &str) -> Result<(), KeyError> {
     Ok(())
 }
 
-/// Splits `name: value` lines, skipping blanks and `#` comments.
-fn fields(text: &str) -> impl Iterator<Item = (&str, &str)> {
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| match line.split_once(':') {
-            Some((key, value)) => (key.trim(), value.trim()),
-            None => (line, ""),
-        })
-}
+/// The fields a public key file may hold, in the order a writer writes them.
+const PUBLIC_FIELDS: &[&str] = &["name", "key-id", "fingerprint", "ed25519"];
+/// The fields a secret key file (its decrypted text) may hold, in the order written.
+const SECRET_FIELDS: &[&str] = &["name", "ed25519-secret"];
+/// What a field of the other kind of key file says about a file given in the wrong place.
+const IN_PUBLIC_FILES: &[(&str, &str)] = &[
+    ("key-id", "a public key file, not a secret key"),
+    ("fingerprint", "a public key file, not a secret key"),
+    ("ed25519", "a public key file, not a secret key"),
+];
+const IN_SECRET_FILES: &[(&str, &str)] = &[(
+    "ed25519-secret",
+    "a secret key file, which must never be given to anyone",
+)];
 
 impl PublicKey {
     /// Builds a public key, refusing weak (small-order) points, which would let anyone forge.
@@ -195,19 +237,11 @@ impl PublicKey {
             kind: "public",
             reason: reason.to_string(),
         };
-        let (mut name, mut key, mut key_id, mut fingerprint) = (None, None, None, None);
-        for (field, value) in fields(text) {
-            let slot = match field {
-                "name" => &mut name,
-                "ed25519" => &mut key,
-                "key-id" => &mut key_id,
-                "fingerprint" => &mut fingerprint,
-                _ => continue,
-            };
-            if slot.replace(value).is_some() {
-                return Err(malformed(&format!("the field {field:?} appears twice")));
-            }
-        }
+        let fields =
+            text::parse(text, PUBLIC_FIELDS, IN_SECRET_FILES).map_err(|r| malformed(&r))?;
+        let (key_id, fingerprint) = (fields.get("key-id"), fields.get("fingerprint"));
+        let name = fields.get("name");
+        let key = fields.get("ed25519");
         let name = name.ok_or_else(|| malformed("it has no `name:` line"))?;
         let key = key.ok_or_else(|| malformed("it has no `ed25519:` line"))?;
         let key_bytes: [u8; 32] = data_encoding::BASE64
@@ -235,7 +269,7 @@ impl PublicKey {
 
     /// Reads a public key file.
     pub fn load(path: &Path) -> Result<PublicKey, KeyError> {
-        let bytes = read_small_file(path)?;
+        let bytes = read_small_file(path, "public")?;
         let text = String::from_utf8(bytes).map_err(|_| KeyError::Malformed {
             path: path.to_path_buf(),
             kind: "public",
@@ -245,7 +279,7 @@ impl PublicKey {
     }
 }
 
-fn read_small_file(path: &Path) -> Result<Vec<u8>, KeyError> {
+fn read_small_file(path: &Path, kind: &'static str) -> Result<Vec<u8>, KeyError> {
     use std::io::Read;
     let read_error = |source| KeyError::Read {
         path: path.to_path_buf(),
@@ -260,8 +294,8 @@ fn read_small_file(path: &Path) -> Result<Vec<u8>, KeyError> {
     if bytes.len() as u64 > MAX_KEY_FILE_LEN {
         return Err(KeyError::Malformed {
             path: path.to_path_buf(),
-            kind: "",
-            reason: "it is far too large for a key file".into(),
+            kind,
+            reason: format!("it is larger than {MAX_KEY_FILE_LEN} bytes"),
         });
     }
     Ok(bytes)
@@ -326,8 +360,12 @@ impl SecretKey {
         text.push_str(
             "# tamizdat secret key: anyone holding this file can publish in your name.\n",
         );
-        if let Some(note) = insecure_note {
-            text.push_str(note);
+        // Written as comment lines whatever the caller gave, so the file always parses.
+        for line in insecure_note.iter().flat_map(|note| note.lines()) {
+            if !line.starts_with('#') {
+                text.push_str("# ");
+            }
+            text.push_str(line);
             text.push('\n');
         }
         text.push_str("name: ");
@@ -344,29 +382,21 @@ impl SecretKey {
             kind: "secret",
             reason: reason.to_string(),
         };
-        let mut name = None;
-        let mut secret = None;
-        for (field, value) in fields(text) {
-            match field {
-                "name" => name = Some(value),
-                "ed25519-secret" => secret = Some(value),
-                _ => {}
-            }
-        }
+        let fields =
+            text::parse(text, SECRET_FIELDS, IN_PUBLIC_FILES).map_err(|r| malformed(&r))?;
+        let name = fields.get("name");
+        let secret = fields.get("ed25519-secret");
         let name = name.ok_or_else(|| malformed("it has no `name:` line"))?;
         let secret = secret.ok_or_else(|| malformed("it has no `ed25519-secret:` line"))?;
+        let not_a_seed = || malformed("the `ed25519-secret:` value is not 32 bytes of base64");
         let bytes = Zeroizing::new(
             data_encoding::BASE64
                 .decode(secret.as_bytes())
-                .map_err(|_| malformed("the secret is not base64"))?,
+                .map_err(|_| not_a_seed())?,
         );
-        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
-            bytes
-                .as_slice()
-                .try_into()
-                .map_err(|_| malformed("the secret is not 32 bytes"))?,
-        );
-        SecretKey::from_seed(name, &seed)
+        let seed: Zeroizing<[u8; 32]> =
+            Zeroizing::new(bytes.as_slice().try_into().map_err(|_| not_a_seed())?);
+        SecretKey::from_seed(name, &seed).map_err(|error| malformed(&error.to_string()))
     }
 
     /// The armoured age file protecting this key with a passphrase.
@@ -402,8 +432,8 @@ impl SecretKey {
     /// Loads a secret key file, refusing one that other users can read. The passphrase is
     /// asked for only if the file is encrypted.
     pub fn load(path: &Path, passphrase: PassphraseSource<'_>) -> Result<SecretKey, KeyError> {
-        check_private_mode(path)?;
-        let bytes = Zeroizing::new(read_small_file(path)?);
+        check_private_mode(path, PrivateFile::SecretKey)?;
+        let bytes = Zeroizing::new(read_small_file(path, "secret")?);
         if bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
             || bytes.starts_with(b"age-encryption.org/")
         {
@@ -449,27 +479,70 @@ fn decrypt_secret(
     }
 }
 
-/// Refuses a secret (key or passphrase file) that other users can read.
+/// What a file that must stay private holds, so a refusal names the right file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivateFile {
+    SecretKey,
+    Passphrase,
+}
+
+impl PrivateFile {
+    fn read_error(self, path: &Path, source: std::io::Error) -> KeyError {
+        let path = path.to_path_buf();
+        match self {
+            PrivateFile::SecretKey => KeyError::Read { path, source },
+            PrivateFile::Passphrase => KeyError::ReadPassphraseFile { path, source },
+        }
+    }
+}
+
+/// Refuses a secret key file or a passphrase file that other users can read.
 #[cfg(unix)]
-pub fn check_private_mode(path: &Path) -> Result<(), KeyError> {
+pub fn check_private_mode(path: &Path, kind: PrivateFile) -> Result<(), KeyError> {
     use std::os::unix::fs::PermissionsExt;
-    let metadata = fs::metadata(path).map_err(|source| KeyError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let metadata = fs::metadata(path).map_err(|source| kind.read_error(path, source))?;
     let mode = metadata.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(KeyError::ReadableByOthers {
-            path: path.to_path_buf(),
-            mode,
+        let path = path.to_path_buf();
+        return Err(match kind {
+            PrivateFile::SecretKey => KeyError::ReadableByOthers { path, mode },
+            PrivateFile::Passphrase => KeyError::PassphraseFileReadableByOthers { path, mode },
         });
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-pub fn check_private_mode(_path: &Path) -> Result<(), KeyError> {
+pub fn check_private_mode(_path: &Path, _kind: PrivateFile) -> Result<(), KeyError> {
     Ok(())
+}
+
+/// Reads the passphrase in the first line of a passphrase file (without its line ending),
+/// refusing a file other users can read.
+pub fn read_passphrase_file(path: &Path) -> Result<SecretString, KeyError> {
+    use std::io::Read;
+    check_private_mode(path, PrivateFile::Passphrase)?;
+    let read_error = |source| PrivateFile::Passphrase.read_error(path, source);
+    let file = fs::File::open(path).map_err(read_error)?;
+    // Allocated once at full size, like a key file: no copies of the secret in freed memory.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_KEY_FILE_LEN as usize + 1));
+    file.take(MAX_KEY_FILE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_KEY_FILE_LEN {
+        return Err(read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it is far too large for a passphrase file",
+        )));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it is not UTF-8 text",
+        ))
+    })?;
+    let line = text.lines().next().unwrap_or_default();
+    Ok(SecretString::from(line.to_string()))
 }
 
 /// Creates a file that must not exist yet, with the given mode, and syncs it.
@@ -571,6 +644,334 @@ mod tests {
                 && g.bytes()
                     .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
         }));
+    }
+
+    #[cfg(unix)]
+    fn file_with_mode(dir: &Path, name: &str, text: &str, mode: u32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        fs::write(&path, text).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_key_file_readable_by_others_is_named_as_such_and_the_hint_says_chmod() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_with_mode(dir.path(), "k.key", "", 0o640);
+        let error = SecretKey::load(&path, &mut || panic!("no passphrase is needed")).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("the secret key file"), "{message}");
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains("mode 640"), "{message}");
+        assert!(message.contains("consider the key exposed"), "{message}");
+        assert!(
+            !message.contains("chmod"),
+            "no command in the error: {message}"
+        );
+        assert!(error.hint().is_some_and(|h| h.contains("chmod 600")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn passphrase_file_readable_by_others_is_named_as_the_passphrase_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_with_mode(dir.path(), "pass.txt", "secret\n", 0o604);
+        let error = read_passphrase_file(&path).unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("the passphrase file"), "{message}");
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains("mode 604"), "{message}");
+        assert!(!message.contains("secret key"), "{message}");
+        assert!(
+            !message.contains("chmod"),
+            "no command in the error: {message}"
+        );
+        assert!(error.hint().is_some_and(|h| h.contains("chmod 600")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn passphrase_file_gives_its_first_line_and_a_missing_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_with_mode(dir.path(), "pass.txt", "first line\r\nsecond\n", 0o600);
+        let passphrase = read_passphrase_file(&path).unwrap();
+        assert_eq!(passphrase.expose_secret(), "first line");
+        let missing = dir.path().join("absent.txt");
+        let message = read_passphrase_file(&missing).unwrap_err().to_string();
+        assert!(
+            message.starts_with("cannot read the passphrase file"),
+            "{message}"
+        );
+        assert!(message.contains("absent.txt"), "{message}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn passphrase_files_larger_than_64_kib_or_not_utf8_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let limit = MAX_KEY_FILE_LEN as usize;
+        let path = file_with_mode(dir.path(), "ok.txt", &"p".repeat(limit), 0o600);
+        assert_eq!(
+            read_passphrase_file(&path).unwrap().expose_secret().len(),
+            limit
+        );
+        let path = file_with_mode(dir.path(), "big.txt", &"p".repeat(limit + 1), 0o600);
+        let message = read_passphrase_file(&path).unwrap_err().to_string();
+        assert!(message.contains("the passphrase file"), "{message}");
+        assert!(message.contains("too large"), "{message}");
+        let path = dir.path().join("latin1.txt");
+        fs::write(&path, b"caf\xe9\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        let message = read_passphrase_file(&path).unwrap_err().to_string();
+        assert!(message.contains("not UTF-8"), "{message}");
+    }
+
+    #[test]
+    fn passphrase_needed_hint_names_the_ways_to_give_one() {
+        let error = KeyError::PassphraseNeeded {
+            path: PathBuf::from("k.key"),
+        };
+        assert!(!error.to_string().contains("--"), "{error}");
+        let hint = error.hint().unwrap();
+        assert!(hint.contains("--passphrase-file") && hint.contains("TAMIZDAT_PASSPHRASE"));
+    }
+
+    const VECTOR_PUB: &str = "# tamizdat public key: safe to publish. Compare the fingerprint with the publisher before trusting it.\n\
+        name: Test Vector Key\n\
+        key-id: 7b3214c4e1d24c8f\n\
+        fingerprint: PMZB-JRHB-2JGI-6C2E-MEKL-QP3N\n\
+        ed25519: IVL40Zt5HSRFMkLhXy6rbLfP+ntqXtMAl5YOBpiB2xI=\n";
+    const VECTOR_KEY: &str = "# tamizdat secret key: anyone holding this file can publish in your name.\n\
+        name: Test Vector Key\n\
+        ed25519-secret: QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=\n";
+
+    fn vector_key() -> SecretKey {
+        SecretKey::from_seed("Test Vector Key", &[0x42; 32]).unwrap()
+    }
+
+    fn public(text: &str) -> Result<PublicKey, String> {
+        PublicKey::from_file_text(text, Path::new("k.pub")).map_err(|e| e.to_string())
+    }
+
+    fn secret(text: &str) -> Result<SecretKey, String> {
+        SecretKey::from_plaintext(text, Path::new("k.key")).map_err(|e| e.to_string())
+    }
+
+    #[track_caller]
+    fn assert_refused(result: Result<impl fmt::Debug, String>, words: &[&str]) {
+        let error = result.expect_err("refused");
+        for word in words {
+            assert!(error.contains(word), "{word:?} not in: {error}");
+        }
+    }
+
+    #[test]
+    fn writers_produce_exactly_the_specified_bytes() {
+        let key = vector_key();
+        assert_eq!(key.public().to_file_text(), VECTOR_PUB);
+        assert_eq!(*key.to_plaintext(None), VECTOR_KEY);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.key");
+        key.save(&path, None, None).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), VECTOR_KEY);
+        // A note (for keys published on purpose) is written as comment lines.
+        let noted = key.to_plaintext(Some("INSECURE\n# demo"));
+        assert!(noted.contains("\n# INSECURE\n# demo\nname: "), "{}", *noted);
+        assert_eq!(secret(&noted).unwrap().public(), key.public());
+    }
+
+    #[test]
+    fn secret_key_file_with_a_repeated_field_is_refused() {
+        let other = data_encoding::BASE64.encode(&[7; 32]);
+        let twice = format!("{VECTOR_KEY}ed25519-secret: {other}\n");
+        assert_refused(
+            secret(&twice),
+            &[
+                "k.key",
+                "secret key file",
+                "line 4 repeats the field `ed25519-secret:`",
+            ],
+        );
+        assert!(
+            !secret(&twice).unwrap_err().contains(&other),
+            "never quotes a secret"
+        );
+        let named_twice = format!("name: Other\n{VECTOR_KEY}");
+        assert_refused(secret(&named_twice), &["line 3 repeats the field `name:`"]);
+    }
+
+    #[test]
+    fn public_key_file_with_a_repeated_field_is_refused() {
+        for line in [
+            "name: Test Vector Key",
+            "key-id: 7b3214c4e1d24c8f",
+            "fingerprint: PMZB-JRHB-2JGI-6C2E-MEKL-QP3N",
+            "ed25519: IVL40Zt5HSRFMkLhXy6rbLfP+ntqXtMAl5YOBpiB2xI=",
+        ] {
+            let field = line.split(':').next().unwrap();
+            assert_refused(
+                public(&format!("{VECTOR_PUB}{line}\n")),
+                &[
+                    "public key file",
+                    &format!("line 6 repeats the field `{field}:`"),
+                ],
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_in_both_kinds_of_key_file() {
+        assert_refused(
+            public(&format!("{VECTOR_PUB}expires: 2030-01-01\n")),
+            &["line 6 has the unknown field `expires:`"],
+        );
+        // A misspelt check must not be skipped silently.
+        let misspelt = VECTOR_PUB.replace("fingerprint:", "fingerprnt:");
+        assert_refused(public(&misspelt), &["unknown field `fingerprnt:`"]);
+        assert_refused(
+            secret(&format!("{VECTOR_KEY}comment: mine\n")),
+            &["line 4 has the unknown field `comment:`"],
+        );
+    }
+
+    #[test]
+    fn a_key_file_of_the_other_kind_is_called_that() {
+        assert_refused(
+            public(VECTOR_KEY),
+            &[
+                "line 3",
+                "`ed25519-secret:`",
+                "secret key file",
+                "never be given",
+            ],
+        );
+        assert_refused(
+            secret(VECTOR_PUB),
+            &["line 3 has the field `key-id:` of a public key file"],
+        );
+        let public_only =
+            "name: Test Vector Key\ned25519: IVL40Zt5HSRFMkLhXy6rbLfP+ntqXtMAl5YOBpiB2xI=\n";
+        assert_refused(secret(public_only), &["`ed25519:`", "a public key file"]);
+    }
+
+    #[test]
+    fn required_fields_missing_are_refused() {
+        let no_name = VECTOR_PUB.replace("name: Test Vector Key\n", "");
+        assert_refused(public(&no_name), &["no `name:` line"]);
+        let no_key = VECTOR_PUB.replace("ed25519: ", "# ed25519: ");
+        assert_refused(public(&no_key), &["no `ed25519:` line"]);
+        assert_refused(secret("name: A\n"), &["no `ed25519-secret:` line"]);
+        let no_secret_name = VECTOR_KEY.replace("name: Test Vector Key\n", "");
+        assert_refused(secret(&no_secret_name), &["no `name:` line"]);
+        // key-id and fingerprint are optional.
+        let minimal =
+            "name: Test Vector Key\ned25519: IVL40Zt5HSRFMkLhXy6rbLfP+ntqXtMAl5YOBpiB2xI=";
+        assert_eq!(public(minimal).unwrap(), vector_key().public());
+    }
+
+    #[test]
+    fn fields_in_any_order_and_crlf_line_endings_read_the_same_key() {
+        let reordered: String = VECTOR_PUB
+            .lines()
+            .rev()
+            .map(|l| format!("{l}\r\n"))
+            .collect();
+        assert_eq!(public(&reordered).unwrap(), vector_key().public());
+        let reordered: String = VECTOR_KEY
+            .lines()
+            .rev()
+            .map(|l| format!("{l}\r\n"))
+            .collect();
+        assert_eq!(secret(&reordered).unwrap().public(), vector_key().public());
+    }
+
+    #[test]
+    fn key_id_and_fingerprint_must_be_written_exactly_as_computed() {
+        for (from, to) in [
+            ("7b3214c4e1d24c8f", "7B3214C4E1D24C8F"),
+            ("7b3214c4e1d24c8f", "7b3214c4e1d24c8"),
+            (
+                "PMZB-JRHB-2JGI-6C2E-MEKL-QP3N",
+                "pmzb-jrhb-2jgi-6c2e-mekl-qp3n",
+            ),
+            ("PMZB-JRHB-2JGI-6C2E-MEKL-QP3N", "PMZBJRHB2JGI6C2EMEKLQP3N"),
+        ] {
+            let text = VECTOR_PUB.replace(from, to);
+            assert_refused(public(&text), &["does not match its key"]);
+        }
+    }
+
+    #[test]
+    fn key_values_must_be_canonical_padded_base64_of_32_bytes() {
+        let key = "IVL40Zt5HSRFMkLhXy6rbLfP+ntqXtMAl5YOBpiB2xI=";
+        let seed = "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=";
+        for bad in [
+            key.trim_end_matches('='),                      // no padding
+            "IVL40Zt5HSRFMkLhXy6rbLfP+ntqXtMAl5YOBpiB2xJ=", // non-zero trailing bits
+            "IVL40Zt5HSRFMkLhXy6rbLfP-ntqXtMAl5YOBpiB2xI=", // URL-safe alphabet
+            "IVL40Zt5HSRFMkLhXy6rbLfP+ntqXtMAl5YOBpiB",     // 30 bytes
+        ] {
+            let text = VECTOR_PUB.replace(key, bad);
+            assert_refused(
+                public(&text),
+                &["`ed25519:` value is not 32 bytes of base64"],
+            );
+            let bad_seed = bad.replace(key.trim_end_matches('='), seed.trim_end_matches('='));
+            let text = VECTOR_KEY.replace(seed, &bad_seed);
+            if bad_seed != seed {
+                assert_refused(
+                    secret(&text),
+                    &["`ed25519-secret:` value is not 32 bytes of base64"],
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn key_names_are_1_to_100_characters_without_control_or_direction_characters() {
+        let with_name = |name: &str| VECTOR_PUB.replace("Test Vector Key", name);
+        let longest = "ж".repeat(MAX_KEY_NAME_CHARS);
+        assert_eq!(public(&with_name(&longest)).unwrap().name(), longest);
+        for bad in [
+            String::new(),
+            "ж".repeat(MAX_KEY_NAME_CHARS + 1),
+            "Evil\u{202e}Corp".into(),
+            "Tab\tinside".into(),
+            "Trailing\u{a0}".into(),
+        ] {
+            assert_refused(public(&with_name(&bad)), &["public key file", "key name"]);
+            let text = VECTOR_KEY.replace("Test Vector Key", &bad);
+            assert_refused(secret(&text), &["secret key file", "key name"]);
+        }
+    }
+
+    #[test]
+    fn key_files_larger_than_64_kib_are_refused_before_parsing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.pub");
+        let padding = "#".repeat(MAX_KEY_FILE_LEN as usize - VECTOR_PUB.len() - 1);
+        fs::write(&path, format!("{padding}\n{VECTOR_PUB}")).unwrap();
+        assert_eq!(PublicKey::load(&path).unwrap(), vector_key().public());
+        fs::write(&path, format!("{padding}#\n{VECTOR_PUB}")).unwrap();
+        let error = PublicKey::load(&path).unwrap_err().to_string();
+        assert!(error.contains("not a tamizdat public key file"), "{error}");
+        assert!(error.contains("larger than 65536 bytes"), "{error}");
+    }
+
+    #[test]
+    fn key_files_that_are_not_utf8_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("latin1.pub");
+        fs::write(
+            &path,
+            b"name: Caf\xe9\ned25519: IVL40Zt5HSRFMkLhXy6rbLfP+ntqXtMAl5YOBpiB2xI=\n",
+        )
+        .unwrap();
+        let error = PublicKey::load(&path).unwrap_err().to_string();
+        assert!(error.contains("not UTF-8"), "{error}");
     }
 
     #[test]

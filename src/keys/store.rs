@@ -13,17 +13,31 @@ use crate::keys::{KeyError, PublicKey, write_new_file};
 pub enum TrustError {
     #[error("{0}")]
     Key(#[from] KeyError),
-    #[error("cannot find a home for tamizdat's data; set TAMIZDAT_HOME to a folder")]
+    #[error("cannot find a home folder for tamizdat's data on this system")]
     NoHome,
     #[error("cannot use the trust store {path}: {source}")]
     Store {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("no trusted key matches {0:?}; `tamizdat trust list` shows the trusted keys")]
+    #[error("no trusted key has a key id or fingerprint starting with {0:?}")]
     NotFound(String),
-    #[error("{0:?} matches more than one trusted key; give more of the key id")]
+    #[error("{0:?} starts the key id or fingerprint of more than one trusted key")]
     Ambiguous(String),
+}
+
+impl TrustError {
+    /// A suggestion for the person running a command-line tool, beside the error's sentence
+    /// (which never names a command or an option, since the library has other callers).
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            TrustError::Key(error) => error.hint(),
+            TrustError::NoHome => Some("set the TAMIZDAT_HOME environment variable to a folder"),
+            TrustError::NotFound(_) => Some("`tamizdat trust list` shows the trusted keys"),
+            TrustError::Ambiguous(_) => Some("give more of the key id or fingerprint"),
+            TrustError::Store { .. } => None,
+        }
+    }
 }
 
 /// The folder holding all reader state.
@@ -136,5 +150,40 @@ impl TrustStore {
 
     pub fn folder(&self) -> &Path {
         &self.folder
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_a_plain_sentence_and_the_hint_names_trust_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TrustStore::at(dir.path().join("trusted-keys"));
+        let error = store.remove("abcd1234").unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("no trusted key"), "{message}");
+        assert!(message.contains("\"abcd1234\""), "{message}");
+        assert!(
+            !message.contains("tamizdat"),
+            "no command in the error: {message}"
+        );
+        assert_eq!(
+            error.hint(),
+            Some("`tamizdat trust list` shows the trusted keys")
+        );
+    }
+
+    #[test]
+    fn trust_errors_carry_no_command_or_variable_only_their_hints_do() {
+        for (error, words) in [
+            (TrustError::NoHome, "TAMIZDAT_HOME"),
+            (TrustError::Ambiguous("ab12".into()), "more of the key id"),
+        ] {
+            let message = error.to_string();
+            assert!(!message.contains(words), "{message}");
+            assert!(error.hint().is_some_and(|h| h.contains(words)), "{error:?}");
+        }
     }
 }

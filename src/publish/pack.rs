@@ -1,6 +1,7 @@
 //! The publisher side: pack an edition folder into a signed bundle.
 //!
-//! The tar stream is cut into frames by the rule in [`crate::format::frames`]; frames are
+//! Nothing is compressed or written until the edition is known to be packable: the folder is
+//! listed (names), then its articles and stylesheets are checked (references). The tar stream is cut into frames by the rule in [`crate::format::frames`]; frames are
 //! compressed in parallel (each is independent, so the output does not depend on the number
 //! of threads), written to a temporary payload file, then the signed header and the payload
 //! are written to a temporary bundle beside the output, which is verified with the public key
@@ -10,7 +11,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -29,9 +29,7 @@ use crate::fs::{
 };
 use crate::keys::SecretKey;
 use crate::keys::TrustedKeys;
-use crate::publish::edition::{
-    ArticleCheck, Edition, EditionError, SourceFile, check_articles, list_files,
-};
+use crate::publish::edition::{Edition, EditionError, SourceFile, check_articles, list_files};
 use crate::read::verify::{BundleError, DiscardFiles, open_bundle, stream_files};
 
 /// Compression level used when the publisher does not choose one: zstd's default, a good
@@ -44,20 +42,15 @@ pub enum PackError {
     Edition(#[from] EditionError),
     #[error("{0}")]
     InvalidOption(String),
-    #[error("the output {0} already exists; pass --force to replace it")]
+    #[error("the output {0} already exists")]
     OutputExists(PathBuf),
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: io::Error },
-    #[error(
-        "{path} changed while it was being packed; pack again when nothing is writing to the edition"
-    )]
+    #[error("{path} changed while it was being packed")]
     ChangedWhilePacking { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
-    #[error(
-        "another tamizdat-publish is writing {} right now; wait for it to finish, then try again",
-        .0.display()
-    )]
+    #[error("another pack is writing {} right now", .0.display())]
     Busy(PathBuf),
     #[error("{0}")]
     Format(#[from] FormatError),
@@ -65,6 +58,21 @@ pub enum PackError {
         "the finished bundle failed its own verification ({0}); nothing was written. This is a bug or a disk fault"
     )]
     SelfCheck(BundleError),
+}
+
+impl PackError {
+    /// A suggestion for the person running a command-line tool, beside the error's sentence
+    /// (which never names a command or an option, since the library has other callers).
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            PackError::OutputExists(_) => Some("pass --force to replace it"),
+            PackError::ChangedWhilePacking { .. } => {
+                Some("pack again when nothing is writing to the edition")
+            }
+            PackError::Busy(_) => Some("wait for it to finish, then try again"),
+            _ => None,
+        }
+    }
 }
 
 /// What to pack and how.
@@ -158,16 +166,22 @@ pub fn pack_edition(
                 || fs::canonicalize(&file.location).ok().as_ref() != Some(&existing_output)
         });
     }
+    // Everything that can make the edition unpackable is found before a single byte is
+    // compressed or written, so a refusal costs a listing (and a scan of the articles), never
+    // a compression of the edition's data. Names come first and alone: a file with a bad name
+    // is left out of the listing, so checking articles now would also report references to it
+    // as missing files, which they are not.
     if !listing.problems.is_empty() {
-        // Report the names and the articles' problems together, without packing anything.
-        let check = check_articles(&listing.files, options.allow_remote, threads);
-        return match listing.into_edition(source, check) {
-            Err(problems) => Err(problems.into()),
-            Ok(_) => Err(PackError::InvalidOption(
-                "the edition cannot be packed".into(),
-            )),
-        };
+        return Err(EditionError::Problems {
+            folder: source.to_path_buf(),
+            problems: listing.problems,
+        }
+        .into());
     }
+    // Then the articles and stylesheets, at most 8 MiB each, on every core: parsing HTML is
+    // the slowest part of packing after compression, but small beside it.
+    let check = check_articles(&listing.files, options.allow_remote, threads);
+    let edition = listing.into_edition(source, check)?;
     // Taken after listing the edition, so the lock file is never part of an edition that holds
     // its own output. Leftovers of a killed pack beside the output are swept under it.
     let output_name = output.file_name().ok_or_else(|| {
@@ -179,37 +193,14 @@ pub fn pack_edition(
         Err(LockError::Io(error)) => return Err(write_error(error)),
     };
     let _ = sweep_leftovers(&output_folder, &lock);
-    // Articles are checked (parsing HTML is the slowest part of packing) while the payload is
-    // compressed: their metadata is needed only for the manifest. A problem stops the payload.
-    let stop = AtomicBool::new(false);
-    let (check, written) = thread::scope(|scope| {
-        let checker = scope.spawn(|| {
-            // One core fewer than the compression: parsing a large HTML page takes memory
-            // in every thread that does it, and the cores are shared with compression anyway.
-            let checkers = threads.saturating_sub(1).max(1);
-            let check = check_articles(&listing.files, options.allow_remote, checkers);
-            if !check.problems.is_empty() {
-                stop.store(true, Ordering::Relaxed);
-            }
-            check
-        });
-        let written = write_payload(
-            &listing.files,
-            options,
-            &output_folder,
-            lock.tag(),
-            threads,
-            progress,
-            &stop,
-        );
-        let check = checker.join().unwrap_or_else(|_| ArticleCheck {
-            problems: vec!["checking the articles failed (an internal error)".into()],
-            ..ArticleCheck::default()
-        });
-        (check, written)
-    });
-    let edition = listing.into_edition(source, check)?;
-    let (mut payload_file, entries, frames, payload) = written?;
+    let (mut payload_file, entries, frames, payload) = write_payload(
+        &edition.files,
+        options,
+        &output_folder,
+        lock.tag(),
+        threads,
+        progress,
+    )?;
 
     let manifest = build_manifest(&edition, secret, options, entries, frames, payload);
     // What a reader will check, checked here first, so a publisher's mistake (a title with a
@@ -266,7 +257,6 @@ fn write_payload(
     lock_tag: &str,
     threads: usize,
     progress: &dyn Progress,
-    stop: &AtomicBool,
 ) -> Result<WrittenPayload, PackError> {
     let write_error = |source| PackError::Write {
         path: output_folder.to_path_buf(),
@@ -286,9 +276,6 @@ fn write_payload(
     );
     let mut entries = Vec::with_capacity(files.len());
     for file in files {
-        if stop.load(Ordering::Relaxed) {
-            return Err(PackError::InvalidOption("packing was stopped".into()));
-        }
         let (sha256, frame) = append_file(&mut writer, file, mtime, progress)?;
         entries.push(FileEntry {
             path: file.path.clone(),
@@ -771,6 +758,124 @@ fn compress_worker(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records the progress a pack reports: compression reports every byte it reads.
+    #[derive(Default)]
+    struct Recorder {
+        total: std::sync::atomic::AtomicU64,
+        done: std::sync::atomic::AtomicU64,
+    }
+
+    impl Progress for Recorder {
+        fn set_total(&self, bytes: u64) {
+            self.total
+                .fetch_add(bytes.max(1), std::sync::atomic::Ordering::Relaxed);
+        }
+        fn advance(&self, bytes: u64) {
+            self.done
+                .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn options() -> PackOptions {
+        PackOptions {
+            channel: "test".into(),
+            sequence: 1,
+            created: time::OffsetDateTime::UNIX_EPOCH,
+            level: 1,
+            title: None,
+            language: None,
+            allow_remote: false,
+            force: false,
+            threads: 2,
+        }
+    }
+
+    /// Packs `edition` (made by `fill`) and returns the error and what was compressed.
+    fn refused(fill: impl FnOnce(&Path)) -> (PackError, u64, u64, Vec<String>) {
+        let work = tempfile::tempdir().unwrap();
+        let edition = work.path().join("edition");
+        fs::create_dir(&edition).unwrap();
+        fs::write(edition.join("index.md"), "# Front page\n").unwrap();
+        // Larger than a frame, so a compression started at all would report progress.
+        fs::write(edition.join("big.bin"), vec![7u8; 9 << 20]).unwrap();
+        fill(&edition);
+        let out = work.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let key = SecretKey::from_seed("Test", &[9; 32]).unwrap();
+        let progress = Recorder::default();
+        let error = pack_edition(&edition, &key, &options(), &out.join("b.tzst"), &progress)
+            .expect_err("the edition cannot be packed");
+        let left = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        let total = progress.total.into_inner();
+        (error, total, progress.done.into_inner(), left)
+    }
+
+    #[test]
+    fn bad_names_are_refused_before_anything_is_compressed_or_written() {
+        let (error, total, done, left) = refused(|edition| {
+            fs::write(edition.join("a:b.txt"), "colon").unwrap();
+        });
+        assert!(error.to_string().contains("a:b.txt"), "{error}");
+        assert_eq!((total, done), (0, 0), "compression started");
+        assert!(left.is_empty(), "written beside the output: {left:?}");
+    }
+
+    #[test]
+    fn missing_references_are_refused_before_anything_is_compressed_or_written() {
+        let (error, total, done, left) = refused(|edition| {
+            fs::write(edition.join("story.md"), "# Story\n\n![Photo](photo.jpg)\n").unwrap();
+        });
+        assert!(error.to_string().contains("photo.jpg"), "{error}");
+        assert_eq!((total, done), (0, 0), "compression started");
+        assert!(left.is_empty(), "written beside the output: {left:?}");
+    }
+
+    #[test]
+    fn existing_output_error_is_a_plain_sentence_and_the_hint_names_force() {
+        let work = tempfile::tempdir().unwrap();
+        let output = work.path().join("b.tzst");
+        fs::write(&output, "yesterday").unwrap();
+        let key = SecretKey::from_seed("Test", &[9; 32]).unwrap();
+        let error = pack_edition(
+            work.path(),
+            &key,
+            &options(),
+            &output,
+            &crate::fs::NoProgress,
+        )
+        .unwrap_err();
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            format!("the output {} already exists", output.display())
+        );
+        assert_eq!(error.hint(), Some("pass --force to replace it"));
+    }
+
+    #[test]
+    fn busy_and_changed_errors_leave_their_advice_to_the_hint() {
+        for (error, advice) in [
+            (PackError::Busy("b.tzst".into()), "try again"),
+            (
+                PackError::ChangedWhilePacking {
+                    path: "e/a.txt".into(),
+                },
+                "pack again",
+            ),
+        ] {
+            let message = error.to_string();
+            assert!(!message.contains(advice), "{message}");
+            assert!(!message.contains("tamizdat-publish"), "{message}");
+            assert!(
+                error.hint().is_some_and(|h| h.contains(advice)),
+                "{error:?}"
+            );
+        }
+    }
 
     #[test]
     fn pax_record_length_counts_its_own_digits() {
