@@ -232,3 +232,61 @@ fn an_untrusted_bundle_gets_one_line_saying_what_is_wrong_and_what_to_do() {
     );
     assert_absent(&out, "an untrusted bundle is not unpacked");
 }
+
+#[test]
+fn library_error_messages_name_no_command_option_or_variable() {
+    // The sentences of every error enum outside src/cli/ and src/bin/: what to do next, with
+    // the command that does it, is the CLI's to add (src/cli/error.rs), since the library has
+    // other callers.
+    let mut offenders = Vec::new();
+    let mut checked = 0;
+    for entry in walkdir(&repo().join("src")) {
+        let relative = entry
+            .strip_prefix(repo())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if relative.starts_with("src/cli/") || relative.starts_with("src/bin/") {
+            continue;
+        }
+        let text = fs::read_to_string(&entry).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (index, chunk) in code.split("#[error(").enumerate().skip(1) {
+            let message = chunk.split(")]").next().unwrap_or("");
+            checked += 1;
+            let names_a_command = message.contains("`tamizdat")
+                || message.contains("tamizdat-publish ")
+                || message.contains("TAMIZDAT_")
+                || names_an_option(message);
+            if names_a_command {
+                offenders.push(format!("{relative} (error #{index}): {message}"));
+            }
+        }
+    }
+    assert!(
+        checked > 50,
+        "found only {checked} error messages: is the scan broken?"
+    );
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
+
+/// True when `message` holds `--word` (an option), not a `---` line or a dash.
+fn names_an_option(message: &str) -> bool {
+    message
+        .match_indices("--")
+        .any(|(at, _)| message[at + 2..].starts_with(|c: char| c.is_ascii_lowercase()))
+}
+
+/// Every `.rs` file under `root`.
+fn walkdir(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walkdir(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+    found
+}

@@ -147,6 +147,9 @@ impl Error {
         match self {
             Error::Bundle(error) | Error::InBundle { source: error, .. } => bundle_hint(error),
             Error::Library(LibraryError::Bundle { source, .. }) => bundle_hint(source),
+            Error::Pack(error) => pack_hint(error),
+            Error::Key(error) => key_hint(error),
+            Error::Trust(error) => trust_hint(error),
             Error::EmptyPassphrase => {
                 Some("choose one, or pass --unencrypted if that is what you mean")
             }
@@ -162,6 +165,46 @@ pub fn bundle_hint(error: &BundleError) -> Option<&'static str> {
             "if you know this publisher, get their public key from them and run `tamizdat trust add KEY.pub`",
         ),
         _ => None,
+    }
+}
+
+/// What to do about a failed pack.
+pub fn pack_hint(error: &PackError) -> Option<&'static str> {
+    match error {
+        PackError::OutputExists(_) => Some("pass --force to replace it"),
+        PackError::ChangedWhilePacking { .. } => {
+            Some("pack again when nothing is writing to the edition")
+        }
+        PackError::Busy(_) => Some("wait for it to finish, then try again"),
+        _ => None,
+    }
+}
+
+/// What to do about a file only its owner may read.
+const CHMOD_HINT: &str = "run `chmod 600` on the file so that only you can read it";
+
+/// What to do about a key file or passphrase that could not be used.
+pub fn key_hint(error: &KeyError) -> Option<&'static str> {
+    match error {
+        KeyError::ReadableByOthers { .. } => Some(
+            "run `chmod 600` on the file so that only you can read it; if others may have copied it, make a new key",
+        ),
+        KeyError::PassphraseFileReadableByOthers { .. } => Some(CHMOD_HINT),
+        KeyError::PassphraseNeeded { .. } => Some(
+            "type it at a terminal, or give it with --passphrase-file FILE or the TAMIZDAT_PASSPHRASE variable",
+        ),
+        _ => None,
+    }
+}
+
+/// What to do about the trust store.
+pub fn trust_hint(error: &TrustError) -> Option<&'static str> {
+    match error {
+        TrustError::Key(error) => key_hint(error),
+        TrustError::NoHome => Some("set the TAMIZDAT_HOME environment variable to a folder"),
+        TrustError::NotFound(_) => Some("`tamizdat trust list` shows the trusted keys"),
+        TrustError::Ambiguous(_) => Some("give more of the key id or fingerprint"),
+        TrustError::Store { .. } => None,
     }
 }
 
@@ -191,4 +234,62 @@ pub fn finish(program: &str, result: Result<Verdict, Error>) -> std::process::Ex
         }
     };
     std::process::ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_name_the_command_or_option_that_helps() {
+        let cases: Vec<(Error, &str)> = vec![
+            (
+                PackError::OutputExists("b.tar.zst".into()).into(),
+                "--force",
+            ),
+            (PackError::Busy("b.tar.zst".into()).into(), "try again"),
+            (
+                PackError::ChangedWhilePacking {
+                    path: "e/a.txt".into(),
+                }
+                .into(),
+                "pack again",
+            ),
+            (
+                KeyError::PassphraseNeeded {
+                    path: "k.key".into(),
+                }
+                .into(),
+                "--passphrase-file",
+            ),
+            (
+                TrustError::NotFound("abcd1234".into()).into(),
+                "`tamizdat trust list`",
+            ),
+            (TrustError::NoHome.into(), "TAMIZDAT_HOME"),
+            (
+                TrustError::Ambiguous("ab12".into()).into(),
+                "more of the key id",
+            ),
+            (Error::EmptyPassphrase, "--unencrypted"),
+        ];
+        for (error, words) in cases {
+            let line = error_line(&error);
+            assert!(
+                !error.to_string().contains(words),
+                "the library's sentence names no command: {error}"
+            );
+            assert!(line.contains(words), "{line}");
+            assert!(line.starts_with(&error.to_string()), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_not_a_failure_but_other_output_errors_are() {
+        let closed = Error::Output(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(closed.is_closed_output());
+        let full = Error::Output(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        assert!(!full.is_closed_output());
+        assert_eq!(full.exit_code(), EXIT_ERROR);
+    }
 }

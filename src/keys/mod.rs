@@ -98,26 +98,6 @@ pub enum KeyError {
     PassphrasesDiffer,
 }
 
-/// What to do about a file only its owner may read, for a command-line tool to print.
-const CHMOD_HINT: &str = "run `chmod 600` on the file so that only you can read it";
-
-impl KeyError {
-    /// A suggestion for the person running a command-line tool, beside the error's sentence
-    /// (which never names a command or an option, since the library has other callers).
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
-            KeyError::ReadableByOthers { .. } => Some(
-                "run `chmod 600` on the file so that only you can read it; if others may have copied it, make a new key",
-            ),
-            KeyError::PassphraseFileReadableByOthers { .. } => Some(CHMOD_HINT),
-            KeyError::PassphraseNeeded { .. } => Some(
-                "type it at a terminal, or give it with --passphrase-file FILE or the TAMIZDAT_PASSPHRASE variable",
-            ),
-            _ => None,
-        }
-    }
-}
-
 pub use crate::format::KeyId;
 
 /// A publisher's public key with the name it was given.
@@ -670,7 +650,6 @@ mod tests {
             !message.contains("chmod"),
             "no command in the error: {message}"
         );
-        assert!(error.hint().is_some_and(|h| h.contains("chmod 600")));
     }
 
     #[cfg(unix)]
@@ -688,7 +667,6 @@ mod tests {
             !message.contains("chmod"),
             "no command in the error: {message}"
         );
-        assert!(error.hint().is_some_and(|h| h.contains("chmod 600")));
     }
 
     #[cfg(unix)]
@@ -730,13 +708,11 @@ mod tests {
     }
 
     #[test]
-    fn passphrase_needed_hint_names_the_ways_to_give_one() {
+    fn passphrase_needed_names_no_option_the_cli_adds_them() {
         let error = KeyError::PassphraseNeeded {
             path: PathBuf::from("k.key"),
         };
         assert!(!error.to_string().contains("--"), "{error}");
-        let hint = error.hint().unwrap();
-        assert!(hint.contains("--passphrase-file") && hint.contains("TAMIZDAT_PASSPHRASE"));
     }
 
     const VECTOR_PUB: &str = "# tamizdat public key: safe to publish. Compare the fingerprint with the publisher before trusting it.\n\

@@ -26,20 +26,6 @@ pub enum TrustError {
     Ambiguous(String),
 }
 
-impl TrustError {
-    /// A suggestion for the person running a command-line tool, beside the error's sentence
-    /// (which never names a command or an option, since the library has other callers).
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
-            TrustError::Key(error) => error.hint(),
-            TrustError::NoHome => Some("set the TAMIZDAT_HOME environment variable to a folder"),
-            TrustError::NotFound(_) => Some("`tamizdat trust list` shows the trusted keys"),
-            TrustError::Ambiguous(_) => Some("give more of the key id or fingerprint"),
-            TrustError::Store { .. } => None,
-        }
-    }
-}
-
 /// The folder holding all reader state.
 pub fn home() -> Result<PathBuf, TrustError> {
     if let Some(home) = std::env::var_os("TAMIZDAT_HOME").filter(|h| !h.is_empty()) {
@@ -169,10 +155,6 @@ mod tests {
             !message.contains("tamizdat"),
             "no command in the error: {message}"
         );
-        assert_eq!(
-            error.hint(),
-            Some("`tamizdat trust list` shows the trusted keys")
-        );
     }
 
     #[test]
@@ -183,7 +165,6 @@ mod tests {
         ] {
             let message = error.to_string();
             assert!(!message.contains(words), "{message}");
-            assert!(error.hint().is_some_and(|h| h.contains(words)), "{error:?}");
         }
     }
 }

@@ -23,7 +23,9 @@ use crate::format::manifest::{
     MAX_TEXT_LEN, check_channel, check_created, format_created, is_language_tag, is_plain_text,
 };
 use crate::format::path::EditionPath;
-use crate::format::{FileEntry, FormatError, Frame, Manifest, Payload, Publisher, Sha256Digest};
+use crate::format::{
+    FileEntry, FormatError, Frame, Manifest, ManifestError, Payload, Publisher, Sha256Digest,
+};
 use crate::fs::{
     DestinationLock, LockError, Progress, parent_folder, sweep_leftovers, sync_folder,
 };
@@ -41,7 +43,19 @@ pub enum PackError {
     #[error("{0}")]
     Edition(#[from] EditionError),
     #[error("{0}")]
-    InvalidOption(String),
+    InvalidChannelOrTime(ManifestError),
+    #[error("the language {0:?} is not a language tag such as en, fa or pt-BR")]
+    InvalidLanguage(String),
+    #[error("the compression level {0} must be between 1 and 22")]
+    InvalidLevel(i32),
+    #[error(
+        "the {0} must be 1 to {MAX_TEXT_LEN} bytes with no control or direction-changing characters"
+    )]
+    InvalidText(&'static str),
+    #[error("{} is not a file name", .0.display())]
+    OutputNotAFile(PathBuf),
+    #[error("the edition cannot be packed: {0}")]
+    EditionNotPackable(FormatError),
     #[error("the output {0} already exists")]
     OutputExists(PathBuf),
     #[error("cannot read {path}: {source}")]
@@ -58,21 +72,6 @@ pub enum PackError {
         "the finished bundle failed its own verification ({0}); nothing was written. This is a bug or a disk fault"
     )]
     SelfCheck(BundleError),
-}
-
-impl PackError {
-    /// A suggestion for the person running a command-line tool, beside the error's sentence
-    /// (which never names a command or an option, since the library has other callers).
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
-            PackError::OutputExists(_) => Some("pass --force to replace it"),
-            PackError::ChangedWhilePacking { .. } => {
-                Some("pack again when nothing is writing to the edition")
-            }
-            PackError::Busy(_) => Some("wait for it to finish, then try again"),
-            _ => None,
-        }
-    }
 }
 
 /// What to pack and how.
@@ -119,30 +118,22 @@ pub fn pack_edition(
     output: &Path,
     progress: &dyn Progress,
 ) -> Result<PackReport, PackError> {
-    check_channel(&options.channel).map_err(|e| PackError::InvalidOption(e.to_string()))?;
+    check_channel(&options.channel).map_err(PackError::InvalidChannelOrTime)?;
     // The tar mtime is `created`: refused up front if a tar header cannot hold it.
-    check_created(&format_created(options.created))
-        .map_err(|e| PackError::InvalidOption(e.to_string()))?;
+    check_created(&format_created(options.created)).map_err(PackError::InvalidChannelOrTime)?;
     if let Some(language) = &options.language
         && !is_language_tag(language)
     {
-        return Err(PackError::InvalidOption(format!(
-            "the language {language:?} is not a language tag such as en, fa or pt-BR"
-        )));
+        return Err(PackError::InvalidLanguage(language.clone()));
     }
     if !(1..=22).contains(&options.level) {
-        return Err(PackError::InvalidOption(format!(
-            "the compression level {} must be between 1 and 22",
-            options.level
-        )));
+        return Err(PackError::InvalidLevel(options.level));
     }
     for (what, text) in [("title", &options.title), ("language", &options.language)] {
         if let Some(text) = text
             && (text.is_empty() || !is_plain_text(text))
         {
-            return Err(PackError::InvalidOption(format!(
-                "the {what} must be 1 to {MAX_TEXT_LEN} bytes with no control or direction-changing characters"
-            )));
+            return Err(PackError::InvalidText(what));
         }
     }
     if !options.force && fs::symlink_metadata(output).is_ok() {
@@ -184,9 +175,9 @@ pub fn pack_edition(
     let edition = listing.into_edition(source, check)?;
     // Taken after listing the edition, so the lock file is never part of an edition that holds
     // its own output. Leftovers of a killed pack beside the output are swept under it.
-    let output_name = output.file_name().ok_or_else(|| {
-        PackError::InvalidOption(format!("{} is not a file name", output.display()))
-    })?;
+    let output_name = output
+        .file_name()
+        .ok_or_else(|| PackError::OutputNotAFile(output.to_path_buf()))?;
     let lock = match DestinationLock::acquire(&output_folder, output_name) {
         Ok(lock) => lock,
         Err(LockError::Busy) => return Err(PackError::Busy(output.to_path_buf())),
@@ -207,9 +198,7 @@ pub fn pack_edition(
     // tab, too many files) is reported as such and not as a failed self-check.
     manifest
         .validate(&secret.public().key_id().to_hex())
-        .map_err(|error| {
-            PackError::InvalidOption(format!("the edition cannot be packed: {error}"))
-        })?;
+        .map_err(PackError::EditionNotPackable)?;
     let warnings = edition.warnings;
     drop(edition.files);
     let (mut header, message) = unsigned_header(secret.public().key_id(), &manifest.to_json())?;
@@ -853,11 +842,10 @@ mod tests {
             message,
             format!("the output {} already exists", output.display())
         );
-        assert_eq!(error.hint(), Some("pass --force to replace it"));
     }
 
     #[test]
-    fn busy_and_changed_errors_leave_their_advice_to_the_hint() {
+    fn busy_and_changed_errors_leave_their_advice_to_the_cli() {
         for (error, advice) in [
             (PackError::Busy("b.tzst".into()), "try again"),
             (
@@ -870,10 +858,6 @@ mod tests {
             let message = error.to_string();
             assert!(!message.contains(advice), "{message}");
             assert!(!message.contains("tamizdat-publish"), "{message}");
-            assert!(
-                error.hint().is_some_and(|h| h.contains(advice)),
-                "{error:?}"
-            );
         }
     }
 
