@@ -11,6 +11,7 @@ mod key_id;
 mod kind;
 pub mod manifest;
 pub mod path;
+pub mod tar;
 pub mod text;
 
 pub use header::{MAX_MANIFEST_LEN, Preamble, SignedHeader};

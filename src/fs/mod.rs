@@ -18,7 +18,12 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+mod atomic;
+mod hashing;
+
 pub use crate::format::read_fully;
+pub use atomic::{Existing, write_atomically};
+pub use hashing::HashingReader;
 
 /// The folder holding `path`: `.` for a bare file name, where `Path::parent` gives "".
 pub fn parent_folder(path: &Path) -> &Path {

@@ -14,7 +14,6 @@ pub use trusted::TrustedKeys;
 
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use age::secrecy::{ExposeSecret, SecretString};
@@ -527,68 +526,20 @@ pub fn read_passphrase_file(path: &Path) -> Result<SecretString, KeyError> {
 
 /// Creates a file that must not exist yet, with the given mode, and syncs it.
 pub fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
-    let write_error = |source| KeyError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let exists = || KeyError::AlreadyExists {
-        path: path.to_path_buf(),
-    };
-    if fs::symlink_metadata(path).is_ok() {
-        return Err(exists());
-    }
-    // Written whole and synced under a temporary name, then given its name with a hard link,
-    // which (unlike a rename) fails if the name exists: a crash never leaves a half-written key
-    // at the real name, and an existing file is never replaced.
-    let parent = crate::fs::parent_folder(path);
-    let staged = parent.join(format!(".tamizdat-key-{}.tmp", crate::fs::random_suffix()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(&staged).map_err(write_error)?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    drop(file);
-    let linked = written.and_then(|()| match fs::hard_link(&staged, path) {
-        Ok(()) => Ok(true),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        // File systems without hard links (FAT32, exFAT): fall back to creating the name
-        // directly; a crash there can leave a partial file, which a retry reports.
-        Err(_) => {
-            let mut options = fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(mode);
+    // Never over an existing name: a key whose fingerprint was already published must not be
+    // replaced, and a crash never leaves a half-written key at the real name.
+    crate::fs::write_atomically(path, bytes, mode, crate::fs::Existing::Keep).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            KeyError::AlreadyExists {
+                path: path.to_path_buf(),
             }
-            match options.open(path) {
-                Ok(mut file) => {
-                    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-                    if written.is_err() {
-                        let _ = fs::remove_file(path);
-                    }
-                    written.map(|()| true)
-                }
-                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-                Err(error) => Err(error),
+        } else {
+            KeyError::Write {
+                path: path.to_path_buf(),
+                source,
             }
         }
-    });
-    let _ = fs::remove_file(&staged);
-    match linked {
-        Ok(true) => {}
-        Ok(false) => return Err(exists()),
-        Err(source) => return Err(write_error(source)),
-    }
-    // The folder too, so the new name survives a power cut (a key whose fingerprint was
-    // already published must not vanish).
-    crate::fs::sync_folder(parent).map_err(write_error)
+    })
 }
 
 /// Exposes a passphrase's text for comparison (e.g. a typed confirmation).

@@ -87,17 +87,12 @@ impl TrustStore {
         if path.exists() {
             return Ok(false);
         }
-        let staged = self
-            .folder
-            .join(format!(".{}.tmp", crate::fs::random_suffix()));
-        write_new_file(&staged, key.to_file_text().as_bytes(), 0o644)?;
-        let renamed = fs::rename(&staged, &path);
-        if renamed.is_err() {
-            let _ = fs::remove_file(&staged);
+        match write_new_file(&path, key.to_file_text().as_bytes(), 0o644) {
+            Ok(()) => Ok(true),
+            // Another command trusted it meanwhile.
+            Err(KeyError::AlreadyExists { .. }) => Ok(false),
+            Err(error) => Err(error.into()),
         }
-        renamed.map_err(|e| self.store_error(e))?;
-        crate::fs::sync_folder(&self.folder).map_err(|e| self.store_error(e))?;
-        Ok(true)
     }
 
     /// Stops trusting the key whose id (or fingerprint) starts with `id`; at least 4 characters.

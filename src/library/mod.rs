@@ -26,11 +26,10 @@ pub use record::{Record, edition_id};
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::format::Sha256Digest;
-use crate::fs::{DestinationLock, LockError, Progress, random_suffix, sync_folder};
+use crate::fs::{DestinationLock, LockError, Progress, random_suffix};
 use crate::read::{BundleError, VerifiedBundle};
 
 /// Why a bundle could not be imported, or the library could not be opened or rebuilt.
@@ -338,21 +337,9 @@ impl Library {
     }
 }
 
-/// Writes `path` as a whole: a temporary file beside it, synced, renamed over it.
+/// Writes `path` as a whole, replacing what was there (see [`crate::fs::write_atomically`]).
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let folder = crate::fs::parent_folder(path);
-    let temporary = folder.join(format!(".tamizdat-write-{}", random_suffix()));
-    let result = (|| {
-        let mut file = fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temporary, path)?;
-        sync_folder(folder)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    result
+    crate::fs::write_atomically(path, bytes, 0o644, crate::fs::Existing::Replace)
 }
 
 /// Bundles to import when `tamizdat open` is started with no arguments (a double-click):

@@ -2,6 +2,7 @@
 //! bundle.
 
 pub mod edition;
+mod frame_writer;
 pub mod pack;
 pub mod scan;
 

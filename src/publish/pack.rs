@@ -7,31 +7,31 @@
 //! are written to a temporary bundle beside the output, which is verified with the public key
 //! and only then renamed into place.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::thread;
 
 use sha2::{Digest, Sha256};
 
-use crate::format::frames::{FramePlanner, TAR_BLOCK_LEN, TAR_END_LEN, padded_len};
+use crate::format::frames::{TAR_BLOCK_LEN, TAR_END_LEN, padded_len};
 use crate::format::header::unsigned_header;
 use crate::format::manifest::{
     MAX_TEXT_LEN, check_channel, check_created, format_created, is_language_tag, is_plain_text,
 };
 use crate::format::path::EditionPath;
+use crate::format::tar::{file_header, pax_header};
 use crate::format::{
     FileEntry, FormatError, Frame, Manifest, ManifestError, Payload, Publisher, Sha256Digest,
 };
 use crate::fs::{
-    DestinationLock, LockError, Progress, parent_folder, sweep_leftovers, sync_folder,
+    DestinationLock, HashingReader, LockError, Progress, parent_folder, sweep_leftovers,
+    sync_folder,
 };
 use crate::keys::SecretKey;
 use crate::keys::TrustedKeys;
 use crate::publish::edition::{Edition, EditionError, SourceFile, check_articles, list_files};
+use crate::publish::frame_writer::FrameWriter;
 use crate::read::verify::{BundleError, DiscardFiles, open_bundle, stream_files};
 
 /// Compression level used when the publisher does not choose one: zstd's default, a good
@@ -385,95 +385,6 @@ fn media_type(path: &EditionPath) -> String {
     }
 }
 
-/// Length of a PAX record `"<len> path=<value>\n"`, whose length counts its own digits.
-fn pax_record_len(value_len: usize) -> usize {
-    let base = " path=\n".len() + value_len;
-    let mut len = base + 1;
-    while base + len.to_string().len() != len {
-        len += 1;
-    }
-    len
-}
-
-/// One 512-byte ustar header block, written field by field so that every byte is the one
-/// FORMAT.md section 5 gives: numbers in zero-padded octal ending in a NUL (sizes and times of
-/// 8^11 or more in base-256), names NUL-padded, user and group names, link name and device
-/// numbers all NUL, checksum as seven octal digits and a NUL, computed as POSIX says.
-fn ustar_block(name: &[u8], prefix: &[u8], typeflag: u8, size: u64, mtime: u64) -> [u8; 512] {
-    fn octal(field: &mut [u8], value: u64) {
-        let digits = field.len() - 1;
-        let text = format!("{value:0digits$o}");
-        field[..digits].copy_from_slice(&text.as_bytes()[text.len() - digits..]);
-        field[digits] = 0;
-    }
-    /// 12-byte size and time fields: octal below 8^11, else the base-256 form GNU tar and
-    /// bsdtar read (first byte 0x80, three zero bytes, the value as 8 bytes big-endian).
-    fn number(field: &mut [u8], value: u64) {
-        if value < 1 << 33 {
-            octal(field, value);
-        } else {
-            field.fill(0);
-            field[0] = 0x80;
-            field[4..].copy_from_slice(&value.to_be_bytes());
-        }
-    }
-    let mut block = [0u8; 512];
-    block[..name.len()].copy_from_slice(name);
-    octal(&mut block[100..108], 0o644);
-    octal(&mut block[108..116], 0);
-    octal(&mut block[116..124], 0);
-    number(&mut block[124..136], size);
-    number(&mut block[136..148], mtime);
-    block[156] = typeflag;
-    block[257..263].copy_from_slice(b"ustar\0");
-    block[263..265].copy_from_slice(b"00");
-    block[345..345 + prefix.len()].copy_from_slice(prefix);
-    // The checksum counts its own field as eight spaces.
-    block[148..156].fill(b' ');
-    let sum: u64 = block.iter().map(|&b| u64::from(b)).sum();
-    octal(&mut block[148..156], sum);
-    block
-}
-
-/// How a path is stored in ustar's `name` (100 bytes) and `prefix` (155 bytes): whole in
-/// `name` when it fits; else split at the last `/` that leaves at most 155 bytes before it,
-/// if what follows fits `name`. `None`: it needs a PAX header.
-fn ustar_split(path: &str) -> Option<(&str, &str)> {
-    if path.len() <= 100 {
-        return Some((path, ""));
-    }
-    // '/' is ASCII, so the cut is at a character boundary.
-    let cut = path.as_bytes()[..path.len().min(156)]
-        .iter()
-        .rposition(|&b| b == b'/')?;
-    let (prefix, name) = (&path[..cut], &path[cut + 1..]);
-    (name.len() <= 100).then_some((name, prefix))
-}
-
-/// The ustar header of a file entry, with fixed metadata so packs are reproducible; returns
-/// the PAX record to write first if the path does not fit ustar's name and prefix fields.
-fn tar_header(file: &SourceFile, mtime: u64) -> ([u8; 512], Option<Vec<u8>>) {
-    let path = file.path.as_str();
-    let (name, prefix, pax) = match ustar_split(path) {
-        Some((name, prefix)) => (name, prefix, None),
-        None => {
-            // Stock tars show the ustar name when they ignore PAX; keep it a readable prefix.
-            let mut cut = 100.min(path.len());
-            while !path.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            let record = format!("{} path={path}\n", pax_record_len(path.len()));
-            (&path[..cut], "", Some(record.into_bytes()))
-        }
-    };
-    let header = ustar_block(name.as_bytes(), prefix.as_bytes(), b'0', file.size, mtime);
-    (header, pax)
-}
-
-fn pax_header(record_len: usize, mtime: u64) -> [u8; 512] {
-    ustar_block(b"PaxHeader", b"", b'x', record_len as u64, mtime)
-}
-
 fn append_file<W: Write>(
     writer: &mut FrameWriter<W>,
     file: &SourceFile,
@@ -488,7 +399,7 @@ fn append_file<W: Write>(
         path: file.location.clone(),
         source,
     };
-    let (header, pax) = tar_header(file, mtime);
+    let (header, pax) = file_header(file.path.as_str(), file.size, mtime);
     let pax_len = pax
         .as_ref()
         .map_or(0, |r| TAR_BLOCK_LEN + padded_len(r.len() as u64));
@@ -538,210 +449,6 @@ fn write_padded<W: Write>(writer: &mut W, data: &[u8]) -> io::Result<()> {
     writer.write_all(data)?;
     let padding = padded_len(data.len() as u64) - data.len() as u64;
     writer.write_all(&[0u8; TAR_BLOCK_LEN as usize][..padding as usize])
-}
-
-/// A reader that hashes and counts what passes through it.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Sha256,
-    count: u64,
-}
-
-impl<R> HashingReader<R> {
-    fn new(inner: R) -> Self {
-        HashingReader {
-            inner,
-            hasher: Sha256::new(),
-            count: 0,
-        }
-    }
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.count += n as u64;
-        Ok(n)
-    }
-}
-
-type CompressResult = (usize, Vec<u8>, io::Result<Vec<u8>>);
-
-/// Takes the tar stream, cuts it into frames and compresses them on worker threads, writing
-/// the compressed frames in order. At most two frames per worker are in flight, so memory
-/// stays at a few tens of MiB whatever the edition's size.
-struct FrameWriter<W: Write> {
-    out: W,
-    planner: FramePlanner,
-    buffer: Vec<u8>,
-    jobs: Option<mpsc::SyncSender<(usize, Vec<u8>)>>,
-    results: mpsc::Receiver<CompressResult>,
-    workers: Vec<thread::JoinHandle<()>>,
-    submitted: usize,
-    written: usize,
-    ready: BTreeMap<usize, (Vec<u8>, io::Result<Vec<u8>>)>,
-    max_in_flight: usize,
-    spare_buffers: Vec<Vec<u8>>,
-    frames: Vec<Frame>,
-    offset: u64,
-    tar_length: u64,
-    payload_hasher: Sha256,
-}
-
-impl<W: Write> FrameWriter<W> {
-    fn new(out: W, level: i32, threads: usize) -> Self {
-        let threads = threads.max(1);
-        let (job_sender, job_receiver) = mpsc::sync_channel::<(usize, Vec<u8>)>(threads);
-        let job_receiver = Arc::new(Mutex::new(job_receiver));
-        let (result_sender, results) = mpsc::channel();
-        let workers = (0..threads)
-            .map(|_| {
-                let jobs = Arc::clone(&job_receiver);
-                let results = result_sender.clone();
-                thread::spawn(move || compress_worker(level, &jobs, &results))
-            })
-            .collect();
-        FrameWriter {
-            out,
-            planner: FramePlanner::default(),
-            buffer: Vec::new(),
-            jobs: Some(job_sender),
-            results,
-            workers,
-            submitted: 0,
-            written: 0,
-            ready: BTreeMap::new(),
-            max_in_flight: threads * 2,
-            spare_buffers: Vec::new(),
-            frames: Vec::new(),
-            offset: 0,
-            tar_length: 0,
-            payload_hasher: Sha256::new(),
-        }
-    }
-
-    /// Index of the frame the next byte goes into.
-    fn frame_index(&self) -> u32 {
-        self.submitted as u32
-    }
-
-    /// Applies the frame rule before an entry of `entry_len` tar bytes.
-    fn start_entry(&mut self, entry_len: u64) -> io::Result<()> {
-        if self.planner.close_before_entry(entry_len) {
-            self.close_frame()?;
-        }
-        Ok(())
-    }
-
-    fn close_frame(&mut self) -> io::Result<()> {
-        if self.planner.is_empty() {
-            return Ok(());
-        }
-        self.planner.closed();
-        let next = self.spare_buffers.pop().unwrap_or_default();
-        let data = std::mem::replace(&mut self.buffer, next);
-        while self.submitted - self.written >= self.max_in_flight {
-            self.receive_one()?;
-        }
-        let jobs = self.jobs.as_ref().ok_or_else(worker_gone)?;
-        jobs.send((self.submitted, data))
-            .map_err(|_| worker_gone())?;
-        self.submitted += 1;
-        self.write_ready()
-    }
-
-    fn receive_one(&mut self) -> io::Result<()> {
-        let (index, input, output) = self.results.recv().map_err(|_| worker_gone())?;
-        self.ready.insert(index, (input, output));
-        self.write_ready()
-    }
-
-    fn write_ready(&mut self) -> io::Result<()> {
-        while let Some((mut input, output)) = self.ready.remove(&self.written) {
-            let compressed = output?;
-            self.out.write_all(&compressed)?;
-            self.payload_hasher.update(&compressed);
-            self.frames.push(Frame {
-                offset: self.offset,
-                length: compressed.len() as u64,
-                tar_length: input.len() as u64,
-                sha256: Sha256Digest::of(&compressed),
-            });
-            self.offset += compressed.len() as u64;
-            self.tar_length += input.len() as u64;
-            self.written += 1;
-            input.clear();
-            self.spare_buffers.push(input);
-        }
-        Ok(())
-    }
-
-    fn finish(mut self) -> io::Result<(Vec<Frame>, Payload)> {
-        self.close_frame()?;
-        while self.written < self.submitted {
-            self.receive_one()?;
-        }
-        self.jobs = None;
-        for worker in self.workers.drain(..) {
-            worker.join().map_err(|_| worker_gone())?;
-        }
-        self.out.flush()?;
-        let payload = Payload {
-            length: self.offset,
-            sha256: Sha256Digest(std::mem::take(&mut self.payload_hasher).finalize().into()),
-            tar_length: self.tar_length,
-        };
-        Ok((std::mem::take(&mut self.frames), payload))
-    }
-}
-
-impl<W: Write> Write for FrameWriter<W> {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let n = (data.len() as u64).min(self.planner.room()) as usize;
-        self.buffer.extend_from_slice(&data[..n]);
-        if self.planner.wrote(n as u64) {
-            self.close_frame()?;
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-fn worker_gone() -> io::Error {
-    io::Error::other("a compression thread stopped unexpectedly")
-}
-
-fn compress_worker(
-    level: i32,
-    jobs: &Mutex<mpsc::Receiver<(usize, Vec<u8>)>>,
-    results: &mpsc::Sender<CompressResult>,
-) {
-    let mut compressor = zstd::bulk::Compressor::new(level).and_then(|mut c| {
-        // The frame checksum lets stock `zstd -d` users notice a damaged file too.
-        c.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))?;
-        c.set_parameter(zstd::zstd_safe::CParameter::ContentSizeFlag(true))?;
-        Ok(c)
-    });
-    loop {
-        let job = match jobs.lock() {
-            Ok(receiver) => receiver.recv(),
-            Err(_) => return,
-        };
-        let Ok((index, input)) = job else {
-            return;
-        };
-        let output = match &mut compressor {
-            Ok(compressor) => compressor.compress(&input),
-            Err(error) => Err(io::Error::new(error.kind(), error.to_string())),
-        };
-        if results.send((index, input, output)).is_err() {
-            return;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -859,96 +566,6 @@ mod tests {
             assert!(!message.contains(advice), "{message}");
             assert!(!message.contains("tamizdat-publish"), "{message}");
         }
-    }
-
-    #[test]
-    fn pax_record_length_counts_its_own_digits() {
-        for value_len in [1usize, 50, 88, 89, 90, 991, 992, 1024] {
-            let len = pax_record_len(value_len);
-            let record = format!("{len} path={}\n", "x".repeat(value_len));
-            assert_eq!(record.len(), len, "value of {value_len} bytes");
-        }
-    }
-
-    fn source(path: &str, size: u64) -> SourceFile {
-        SourceFile {
-            path: EditionPath::new(path).unwrap(),
-            location: PathBuf::from("/nonexistent"),
-            size,
-        }
-    }
-
-    #[test]
-    fn tar_headers_are_the_bytes_format_md_gives() {
-        // Where the tar crate's ustar writer is exact (a path in `name`, or split into prefix
-        // and name), our header is byte for byte what it writes.
-        let long_folder = "f".repeat(120);
-        for path in ["hello.txt", "a/b/c.md", &format!("{long_folder}/index.md")] {
-            let (ours, pax) = tar_header(&source(path, 14), 1_764_063_000);
-            assert!(pax.is_none(), "{path}");
-            let mut theirs = tar::Header::new_ustar();
-            theirs.set_entry_type(tar::EntryType::Regular);
-            theirs.set_size(14);
-            theirs.set_mode(0o644);
-            theirs.set_uid(0);
-            theirs.set_gid(0);
-            theirs.set_mtime(1_764_063_000);
-            theirs.set_path(path).unwrap();
-            theirs.set_cksum();
-            assert_eq!(&ours[..], theirs.as_bytes(), "{path}");
-        }
-        let (header, _) = tar_header(&source("hello.txt", 14), 1_764_063_000);
-        assert_eq!(&header[100..108], b"0000644\0");
-        assert_eq!(&header[108..124], b"0000000\x000000000\x00");
-        assert_eq!(&header[124..136], b"00000000016\0");
-        assert_eq!(&header[136..148], b"15111273430\0");
-        assert_eq!(&header[148..156], b"0007642\0");
-        assert_eq!(&header[329..345], &[0u8; 16], "device numbers are all NUL");
-        assert_eq!(
-            &header[265..329],
-            &[0u8; 64],
-            "user and group names are all NUL"
-        );
-    }
-
-    #[test]
-    fn long_paths_get_a_pax_header_and_a_clean_ustar_name() {
-        // 150 bytes of folder names, then a 120-byte file name: no split fits.
-        let path = format!(
-            "{}/{}/{}.md",
-            "a".repeat(70),
-            "b".repeat(79),
-            "c".repeat(117)
-        );
-        let (header, pax) = tar_header(&source(&path, 3), 0);
-        let record = pax.unwrap();
-        assert_eq!(
-            record,
-            format!("{} path={path}\n", record.len()).into_bytes()
-        );
-        assert_eq!(&header[..100], &path.as_bytes()[..100]);
-        assert_eq!(
-            &header[345..500],
-            &[0u8; 155],
-            "prefix stays empty beside PAX"
-        );
-        let pax_block = pax_header(record.len(), 0);
-        assert_eq!(&pax_block[..10], b"PaxHeader\0");
-        assert_eq!(pax_block[156], b'x');
-        assert_eq!(&pax_block[108..124], b"0000000\x000000000\x00");
-        // A cut inside a character moves back to its start.
-        let path = format!("{}\u{e9}{}.md", "a".repeat(99), "b".repeat(10));
-        let (header, pax) = tar_header(&source(&path, 3), 0);
-        assert!(pax.is_some());
-        assert_eq!(&header[..100], format!("{}\0", "a".repeat(99)).as_bytes());
-    }
-
-    #[test]
-    fn sizes_of_8_gib_or_more_are_base_256() {
-        let (header, _) = tar_header(&source("big.bin", 8 << 30), 0);
-        assert_eq!(&header[124..136], &[0x80, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0]);
-        let (header, _) = tar_header(&source("big.bin", (8 << 30) - 1), 0);
-        assert_eq!(&header[124..136], b"77777777777\0");
     }
 
     #[test]
