@@ -118,6 +118,69 @@ pub fn pack_edition(
     output: &Path,
     progress: &dyn Progress,
 ) -> Result<PackReport, PackError> {
+    check_options(options, output)?;
+    let threads = match options.threads {
+        0 => thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    // Everything that can make the edition unpackable is found before a single byte is
+    // compressed or written: a refusal costs a listing and a scan of the articles, never a
+    // compression of the edition's data.
+    let edition = list_and_check(source, output, options.allow_remote, threads)?;
+    let output_folder = parent_folder(output).to_path_buf();
+    let write_error = |source| PackError::Write {
+        path: output.to_path_buf(),
+        source,
+    };
+    // Taken after listing the edition, so the lock file is never part of an edition that holds
+    // its own output. Leftovers of a killed pack beside the output are swept under it.
+    let output_name = output
+        .file_name()
+        .ok_or_else(|| PackError::OutputNotAFile(output.to_path_buf()))?;
+    let lock = match DestinationLock::acquire(&output_folder, output_name) {
+        Ok(lock) => lock,
+        Err(LockError::Busy) => return Err(PackError::Busy(output.to_path_buf())),
+        Err(LockError::Io(error)) => return Err(write_error(error)),
+    };
+    let _ = sweep_leftovers(&output_folder, &lock);
+    let (payload_file, entries, frames, payload) = write_payload(
+        &edition.files,
+        options,
+        &output_folder,
+        lock.tag(),
+        threads,
+        progress,
+    )?;
+    let manifest = build_manifest(&edition, secret, options, entries, frames, payload);
+    // What a reader will check, checked here first, so a publisher's mistake (a title with a
+    // tab, too many files) is reported as such and not as a failed self-check.
+    manifest
+        .validate(&secret.public().key_id().to_hex())
+        .map_err(PackError::EditionNotPackable)?;
+    let warnings = edition.warnings;
+    drop(edition.files);
+    let header = signed_header(secret, &manifest)?;
+    let bundle =
+        write_bundle(&header, payload_file, &output_folder, lock.tag()).map_err(write_error)?;
+    // Memory that grows with the number of files is released before the self-check, which
+    // reads the header back and holds its own copy of the manifest.
+    drop(header);
+    let (bundle_len, bundle_sha256) = self_check(bundle.path(), secret)?;
+    persist(bundle, output, options.force)?;
+    sync_folder(&output_folder).map_err(write_error)?;
+    drop(lock);
+    Ok(PackReport {
+        manifest,
+        output: output.to_path_buf(),
+        bundle_len,
+        bundle_sha256,
+        fingerprint: secret.public().fingerprint(),
+        warnings,
+    })
+}
+
+/// Step 1: the options a reader would refuse, and an output that exists without `force`.
+fn check_options(options: &PackOptions, output: &Path) -> Result<(), PackError> {
     check_channel(&options.channel).map_err(PackError::InvalidChannelOrTime)?;
     // The tar mtime is `created`: refused up front if a tar header cannot hold it.
     check_created(&format_created(options.created)).map_err(PackError::InvalidChannelOrTime)?;
@@ -139,16 +202,16 @@ pub fn pack_edition(
     if !options.force && fs::symlink_metadata(output).is_ok() {
         return Err(PackError::OutputExists(output.to_path_buf()));
     }
-    let output_folder = parent_folder(output).to_path_buf();
-    let write_error = |source| PackError::Write {
-        path: output.to_path_buf(),
-        source,
-    };
-    let threads = match options.threads {
-        0 => thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    Ok(())
+}
 
+/// Step 2: lists the edition folder and checks every name, then every article and stylesheet.
+fn list_and_check(
+    source: &Path,
+    output: &Path,
+    allow_remote: bool,
+    threads: usize,
+) -> Result<Edition, PackError> {
     let mut listing = list_files(source)?;
     // An output inside the edition folder (replaced with --force) is not part of the edition.
     if let Ok(existing_output) = fs::canonicalize(output) {
@@ -157,11 +220,8 @@ pub fn pack_edition(
                 || fs::canonicalize(&file.location).ok().as_ref() != Some(&existing_output)
         });
     }
-    // Everything that can make the edition unpackable is found before a single byte is
-    // compressed or written, so a refusal costs a listing (and a scan of the articles), never
-    // a compression of the edition's data. Names come first and alone: a file with a bad name
-    // is left out of the listing, so checking articles now would also report references to it
-    // as missing files, which they are not.
+    // Names come first and alone: a file with a bad name is left out of the listing, so
+    // checking articles now would also report references to it as missing files.
     if !listing.problems.is_empty() {
         return Err(EditionError::Problems {
             folder: source.to_path_buf(),
@@ -171,74 +231,41 @@ pub fn pack_edition(
     }
     // Then the articles and stylesheets, at most 8 MiB each, on every core: parsing HTML is
     // the slowest part of packing after compression, but small beside it.
-    let check = check_articles(&listing.files, options.allow_remote, threads);
-    let edition = listing.into_edition(source, check)?;
-    // Taken after listing the edition, so the lock file is never part of an edition that holds
-    // its own output. Leftovers of a killed pack beside the output are swept under it.
-    let output_name = output
-        .file_name()
-        .ok_or_else(|| PackError::OutputNotAFile(output.to_path_buf()))?;
-    let lock = match DestinationLock::acquire(&output_folder, output_name) {
-        Ok(lock) => lock,
-        Err(LockError::Busy) => return Err(PackError::Busy(output.to_path_buf())),
-        Err(LockError::Io(error)) => return Err(write_error(error)),
-    };
-    let _ = sweep_leftovers(&output_folder, &lock);
-    let (mut payload_file, entries, frames, payload) = write_payload(
-        &edition.files,
-        options,
-        &output_folder,
-        lock.tag(),
-        threads,
-        progress,
-    )?;
+    let check = check_articles(&listing.files, allow_remote, threads);
+    Ok(listing.into_edition(source, check)?)
+}
 
-    let manifest = build_manifest(&edition, secret, options, entries, frames, payload);
-    // What a reader will check, checked here first, so a publisher's mistake (a title with a
-    // tab, too many files) is reported as such and not as a failed self-check.
-    manifest
-        .validate(&secret.public().key_id().to_hex())
-        .map_err(PackError::EditionNotPackable)?;
-    let warnings = edition.warnings;
-    drop(edition.files);
+/// Step 4: the signed header: preamble, compressed manifest and signature.
+fn signed_header(secret: &SecretKey, manifest: &Manifest) -> Result<Vec<u8>, PackError> {
     let (mut header, message) = unsigned_header(secret.public().key_id(), &manifest.to_json())?;
     header.extend_from_slice(&secret.sign(&message));
-    drop(message);
+    Ok(header)
+}
 
-    let prefix = format!(".tamizdat-bundle-{}-", lock.tag());
-    let mut bundle = bundle_builder(&prefix)
-        .tempfile_in(&output_folder)
-        .map_err(write_error)?;
-    {
-        let file = bundle.as_file_mut();
-        file.write_all(&header).map_err(write_error)?;
-        let payload_reader = payload_file.as_file_mut();
-        payload_reader.rewind().map_err(write_error)?;
-        io::copy(payload_reader, file).map_err(write_error)?;
-        file.sync_all().map_err(write_error)?;
-    }
-    // Memory that grows with the number of files is released before the self-check, which
-    // reads the header back and holds its own copy of the manifest.
-    drop((payload_file, header));
-
-    let (bundle_len, bundle_sha256) = self_check(bundle.path(), secret)?;
-    persist(bundle, output, options.force)?;
-    sync_folder(&output_folder).map_err(write_error)?;
-    drop(lock);
-    Ok(PackReport {
-        manifest,
-        output: output.to_path_buf(),
-        bundle_len,
-        bundle_sha256,
-        fingerprint: secret.public().fingerprint(),
-        warnings,
-    })
+/// Step 5: header and payload into one synced temporary file beside the output.
+fn write_bundle(
+    header: &[u8],
+    mut payload_file: tempfile::NamedTempFile,
+    output_folder: &Path,
+    tag: &str,
+) -> io::Result<tempfile::NamedTempFile> {
+    let prefix = format!(".tamizdat-bundle-{tag}-");
+    let mut bundle = bundle_builder(&prefix).tempfile_in(output_folder)?;
+    let file = bundle.as_file_mut();
+    file.write_all(header)?;
+    let payload_reader = payload_file.as_file_mut();
+    payload_reader.rewind()?;
+    io::copy(payload_reader, file)?;
+    file.sync_all()?;
+    Ok(bundle)
 }
 
 /// The compressed payload in a temporary file beside the output, with what the manifest
 /// records about its files and frames.
 type WrittenPayload = (tempfile::NamedTempFile, Vec<FileEntry>, Vec<Frame>, Payload);
 
+/// Step 3: the tar stream, cut into frames and compressed, into a temporary file beside the
+/// output.
 fn write_payload(
     files: &[SourceFile],
     options: &PackOptions,
