@@ -49,11 +49,11 @@ pub enum KeyError {
     },
     #[error("the key file {path} already exists; keys are never overwritten")]
     AlreadyExists { path: PathBuf },
-    #[error("{path} is not a tamizdat {kind} key file: {reason}")]
+    #[error("{path} is not a tamizdat {kind} key file: {problem}")]
     Malformed {
         path: PathBuf,
         kind: &'static str,
-        reason: String,
+        problem: KeyFileProblem,
     },
     #[error("the public key in {path} is a weak (small-order) Ed25519 key and is refused")]
     WeakKey { path: PathBuf },
@@ -98,6 +98,58 @@ pub enum KeyError {
 }
 
 pub use crate::format::KeyId;
+pub use text::GrammarError;
+
+/// What is wrong with a key file's content.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileProblem {
+    /// Its text does not follow the key-file grammar.
+    #[error("{0}")]
+    Grammar(#[from] GrammarError),
+    /// A required field is missing.
+    #[error("it has no `{0}:` line")]
+    MissingField(&'static str),
+    /// A key field does not hold 32 bytes of base64.
+    #[error("the `{0}:` value is not 32 bytes of base64")]
+    NotKeyBytes(&'static str),
+    /// The public key is not a point on the curve.
+    #[error("the key is not a valid Ed25519 point")]
+    NotAPoint,
+    /// `key-id:` or `fingerprint:` says something else than the key.
+    #[error("its `{0}:` does not match its key")]
+    DoesNotMatchKey(&'static str),
+    /// The `name:` breaks the key-name rule.
+    #[error(
+        "its key name must be 1 to {MAX_KEY_NAME_CHARS} characters, with no control or direction-changing characters and no space at either end"
+    )]
+    InvalidName,
+    /// The bytes are not UTF-8.
+    #[error("it is not UTF-8 text")]
+    NotUtf8,
+    /// The decrypted bytes of an encrypted secret key are not UTF-8.
+    #[error("the decrypted key is not UTF-8 text")]
+    DecryptedNotUtf8,
+    /// Neither age's format nor key text.
+    #[error("it is neither an age-encrypted file nor key text")]
+    NeitherEncryptedNorText,
+    /// Larger than any key file.
+    #[error("it is larger than {MAX_KEY_FILE_LEN} bytes")]
+    TooLarge,
+}
+
+/// Why bytes are not a usable public key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PublicKeyError {
+    /// The name breaks the key-name rule.
+    #[error("the key name is not valid")]
+    InvalidName,
+    /// Not a point on the curve.
+    #[error("the key is not a valid Ed25519 point")]
+    NotAPoint,
+    /// A small-order point, with which anyone could forge signatures.
+    #[error("the key is a weak (small-order) Ed25519 key")]
+    Weak,
+}
 
 /// A publisher's public key with the name it was given.
 #[derive(Clone, PartialEq, Eq)]
@@ -150,12 +202,11 @@ const IN_SECRET_FILES: &[(&str, &str)] = &[(
 
 impl PublicKey {
     /// Builds a public key, refusing weak (small-order) points, which would let anyone forge.
-    pub fn new(name: &str, key_bytes: &[u8; 32]) -> Result<PublicKey, String> {
-        check_name(name).map_err(|e| e.to_string())?;
-        let key = VerifyingKey::from_bytes(key_bytes)
-            .map_err(|_| "the key is not a valid Ed25519 point".to_string())?;
+    pub fn new(name: &str, key_bytes: &[u8; 32]) -> Result<PublicKey, PublicKeyError> {
+        check_name(name).map_err(|_| PublicKeyError::InvalidName)?;
+        let key = VerifyingKey::from_bytes(key_bytes).map_err(|_| PublicKeyError::NotAPoint)?;
         if key.is_weak() {
-            return Err("the key is a weak (small-order) Ed25519 key".to_string());
+            return Err(PublicKeyError::Weak);
         }
         Ok(PublicKey {
             name: name.to_string(),
@@ -211,37 +262,35 @@ impl PublicKey {
     /// Parses a public key file's text. `key-id` and `fingerprint` lines are optional, but when
     /// present they must match the key, so a hand-edited file cannot claim another identity.
     pub fn from_file_text(text: &str, path: &Path) -> Result<PublicKey, KeyError> {
-        let malformed = |reason: &str| KeyError::Malformed {
+        let malformed = |problem: KeyFileProblem| KeyError::Malformed {
             path: path.to_path_buf(),
             kind: "public",
-            reason: reason.to_string(),
+            problem,
         };
         let fields =
-            text::parse(text, PUBLIC_FIELDS, IN_SECRET_FILES).map_err(|r| malformed(&r))?;
+            text::parse(text, PUBLIC_FIELDS, IN_SECRET_FILES).map_err(|e| malformed(e.into()))?;
         let (key_id, fingerprint) = (fields.get("key-id"), fields.get("fingerprint"));
         let name = fields.get("name");
         let key = fields.get("ed25519");
-        let name = name.ok_or_else(|| malformed("it has no `name:` line"))?;
-        let key = key.ok_or_else(|| malformed("it has no `ed25519:` line"))?;
+        let name = name.ok_or_else(|| malformed(KeyFileProblem::MissingField("name")))?;
+        let key = key.ok_or_else(|| malformed(KeyFileProblem::MissingField("ed25519")))?;
         let key_bytes: [u8; 32] = data_encoding::BASE64
             .decode(key.as_bytes())
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| malformed("the `ed25519:` value is not 32 bytes of base64"))?;
-        let public = PublicKey::new(name, &key_bytes).map_err(|reason| {
-            if reason.contains("weak") {
-                KeyError::WeakKey {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                malformed(&reason)
-            }
+            .ok_or_else(|| malformed(KeyFileProblem::NotKeyBytes("ed25519")))?;
+        let public = PublicKey::new(name, &key_bytes).map_err(|error| match error {
+            PublicKeyError::Weak => KeyError::WeakKey {
+                path: path.to_path_buf(),
+            },
+            PublicKeyError::NotAPoint => malformed(KeyFileProblem::NotAPoint),
+            PublicKeyError::InvalidName => malformed(KeyFileProblem::InvalidName),
         })?;
         if key_id.is_some_and(|id| id != public.key_id().to_hex()) {
-            return Err(malformed("its `key-id:` does not match its key"));
+            return Err(malformed(KeyFileProblem::DoesNotMatchKey("key-id")));
         }
         if fingerprint.is_some_and(|fp| fp != public.fingerprint()) {
-            return Err(malformed("its `fingerprint:` does not match its key"));
+            return Err(malformed(KeyFileProblem::DoesNotMatchKey("fingerprint")));
         }
         Ok(public)
     }
@@ -252,7 +301,7 @@ impl PublicKey {
         let text = String::from_utf8(bytes).map_err(|_| KeyError::Malformed {
             path: path.to_path_buf(),
             kind: "public",
-            reason: "it is not UTF-8 text".into(),
+            problem: KeyFileProblem::NotUtf8,
         })?;
         PublicKey::from_file_text(&text, path)
     }
@@ -274,7 +323,7 @@ fn read_small_file(path: &Path, kind: &'static str) -> Result<Vec<u8>, KeyError>
         return Err(KeyError::Malformed {
             path: path.to_path_buf(),
             kind,
-            reason: format!("it is larger than {MAX_KEY_FILE_LEN} bytes"),
+            problem: KeyFileProblem::TooLarge,
         });
     }
     Ok(bytes)
@@ -356,18 +405,19 @@ impl SecretKey {
     }
 
     fn from_plaintext(text: &str, path: &Path) -> Result<SecretKey, KeyError> {
-        let malformed = |reason: &str| KeyError::Malformed {
+        let malformed = |problem: KeyFileProblem| KeyError::Malformed {
             path: path.to_path_buf(),
             kind: "secret",
-            reason: reason.to_string(),
+            problem,
         };
         let fields =
-            text::parse(text, SECRET_FIELDS, IN_PUBLIC_FILES).map_err(|r| malformed(&r))?;
+            text::parse(text, SECRET_FIELDS, IN_PUBLIC_FILES).map_err(|e| malformed(e.into()))?;
         let name = fields.get("name");
         let secret = fields.get("ed25519-secret");
-        let name = name.ok_or_else(|| malformed("it has no `name:` line"))?;
-        let secret = secret.ok_or_else(|| malformed("it has no `ed25519-secret:` line"))?;
-        let not_a_seed = || malformed("the `ed25519-secret:` value is not 32 bytes of base64");
+        let name = name.ok_or_else(|| malformed(KeyFileProblem::MissingField("name")))?;
+        let secret =
+            secret.ok_or_else(|| malformed(KeyFileProblem::MissingField("ed25519-secret")))?;
+        let not_a_seed = || malformed(KeyFileProblem::NotKeyBytes("ed25519-secret"));
         let bytes = Zeroizing::new(
             data_encoding::BASE64
                 .decode(secret.as_bytes())
@@ -375,7 +425,10 @@ impl SecretKey {
         );
         let seed: Zeroizing<[u8; 32]> =
             Zeroizing::new(bytes.as_slice().try_into().map_err(|_| not_a_seed())?);
-        SecretKey::from_seed(name, &seed).map_err(|error| malformed(&error.to_string()))
+        SecretKey::from_seed(name, &seed).map_err(|error| match error {
+            KeyError::InvalidName(_) => malformed(KeyFileProblem::InvalidName),
+            other => other,
+        })
     }
 
     /// The armoured age file protecting this key with a passphrase.
@@ -421,14 +474,14 @@ impl SecretKey {
             let text = std::str::from_utf8(&plaintext).map_err(|_| KeyError::Malformed {
                 path: path.to_path_buf(),
                 kind: "secret",
-                reason: "the decrypted key is not UTF-8 text".into(),
+                problem: KeyFileProblem::DecryptedNotUtf8,
             })?;
             return SecretKey::from_plaintext(text, path);
         }
         let text = std::str::from_utf8(&bytes).map_err(|_| KeyError::Malformed {
             path: path.to_path_buf(),
             kind: "secret",
-            reason: "it is neither an age-encrypted file nor key text".into(),
+            problem: KeyFileProblem::NeitherEncryptedNorText,
         })?;
         SecretKey::from_plaintext(text, path)
     }
@@ -906,10 +959,9 @@ mod tests {
         // The identity point (small order) as a public key would accept forged signatures.
         let mut identity = [0u8; 32];
         identity[0] = 1;
-        assert!(
-            PublicKey::new("weak", &identity)
-                .unwrap_err()
-                .contains("weak")
+        assert_eq!(
+            PublicKey::new("weak", &identity).unwrap_err(),
+            PublicKeyError::Weak
         );
     }
 

@@ -6,6 +6,60 @@
 //! what conversions do to text files without asking (CRLF line endings, a missing final
 //! newline, spaces around a value).
 
+/// What is wrong with the text of a key file, by line. It never quotes a value, which may be a
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrammarError {
+    /// The text starts with U+FEFF.
+    #[error("it starts with a byte order mark (U+FEFF), which key files never hold")]
+    ByteOrderMark,
+    /// A CR inside a line.
+    #[error("line {0} holds a carriage return that does not end the line")]
+    StrayCarriageReturn(usize),
+    /// A control character other than tab.
+    #[error("line {line} holds the control character U+{code:04X}")]
+    ControlCharacter {
+        /// The line number, from 1.
+        line: usize,
+        /// The character's code point.
+        code: u32,
+    },
+    /// A line that starts with blanks but is not blank.
+    #[error("line {0} starts with a space or tab, but is not blank")]
+    Indented(usize),
+    /// A line that is not `field: value`, a comment or blank.
+    #[error(
+        "line {0} is neither `field: value` (a lowercase field name, then `:`), a `#` comment nor blank"
+    )]
+    NotAField(usize),
+    /// A field of the other kind of key file.
+    #[error("line {line} has the field `{field}:` of {what}")]
+    OtherKindsField {
+        /// The line number, from 1.
+        line: usize,
+        /// The field's name.
+        field: String,
+        /// What kind of file that field belongs to.
+        what: &'static str,
+    },
+    /// A field no key file has.
+    #[error("line {line} has the unknown field `{field}:`")]
+    UnknownField {
+        /// The line number, from 1.
+        line: usize,
+        /// The field's name, escaped and cut short for showing.
+        field: String,
+    },
+    /// A field given twice.
+    #[error("line {line} repeats the field `{field}:`")]
+    RepeatedField {
+        /// The line number, from 1.
+        line: usize,
+        /// The field's name.
+        field: &'static str,
+    },
+}
+
 /// Every field of one key file, in the order of the file.
 pub(crate) struct Fields<'a> {
     fields: Vec<(&'static str, &'a str)>,
@@ -41,10 +95,10 @@ fn is_field_name(name: &str) -> bool {
 pub(crate) fn parse<'a>(
     text: &'a str,
     known: &[&'static str],
-    other_kind: &[(&str, &str)],
-) -> Result<Fields<'a>, String> {
+    other_kind: &[(&str, &'static str)],
+) -> Result<Fields<'a>, GrammarError> {
     if text.starts_with('\u{feff}') {
-        return Err("it starts with a byte order mark (U+FEFF), which key files never hold".into());
+        return Err(GrammarError::ByteOrderMark);
     }
     let mut fields: Vec<(&'static str, &'a str)> = Vec::new();
     let mut lines = text.split('\n').peekable();
@@ -56,40 +110,43 @@ pub(crate) fn parse<'a>(
         }
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if line.contains('\r') {
-            return Err(format!(
-                "line {number} holds a carriage return that does not end the line"
-            ));
+            return Err(GrammarError::StrayCarriageReturn(number));
         }
         if let Some(c) = line.chars().find(|&c| c.is_control() && c != '\t') {
-            return Err(format!(
-                "line {number} holds the control character U+{:04X}",
-                u32::from(c)
-            ));
+            return Err(GrammarError::ControlCharacter {
+                line: number,
+                code: u32::from(c),
+            });
         }
         if line.chars().all(is_blank) || line.starts_with('#') {
             continue;
         }
         if line.starts_with(is_blank) {
-            return Err(format!(
-                "line {number} starts with a space or tab, but is not blank"
-            ));
+            return Err(GrammarError::Indented(number));
         }
         let Some((name, value)) = line.split_once(':').filter(|(name, _)| is_field_name(name))
         else {
-            return Err(format!(
-                "line {number} is neither `field: value` (a lowercase field name, then `:`), a `#` comment nor blank"
-            ));
+            return Err(GrammarError::NotAField(number));
         };
         let value = value.trim_matches(is_blank);
         let Some(&field) = known.iter().find(|&&known| known == name) else {
             if let Some((_, what)) = other_kind.iter().find(|(field, _)| *field == name) {
-                return Err(format!("line {number} has the field `{name}:` of {what}"));
+                return Err(GrammarError::OtherKindsField {
+                    line: number,
+                    field: name.to_string(),
+                    what,
+                });
             }
-            let shown = crate::format::text::shown(name, 40);
-            return Err(format!("line {number} has the unknown field `{shown}:`"));
+            return Err(GrammarError::UnknownField {
+                line: number,
+                field: crate::format::text::shown(name, 40),
+            });
         };
         if fields.iter().any(|(seen, _)| *seen == field) {
-            return Err(format!("line {number} repeats the field `{field}:`"));
+            return Err(GrammarError::RepeatedField {
+                line: number,
+                field,
+            });
         }
         fields.push((field, value));
     }
@@ -103,7 +160,9 @@ mod tests {
     const KNOWN: &[&str] = &["name", "ed25519"];
 
     fn fields(text: &str) -> Result<Vec<(&'static str, &str)>, String> {
-        parse(text, KNOWN, &[("ed25519-secret", "a secret key")]).map(|f| f.fields)
+        parse(text, KNOWN, &[("ed25519-secret", "a secret key")])
+            .map(|f| f.fields)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
