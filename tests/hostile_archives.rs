@@ -801,34 +801,38 @@ fn hash_differing_from_the_manifest_is_refused_and_the_file_never_appears() {
     );
 }
 
+/// Two frames cut as the frame rule cuts them: a first file whose entry is exactly one frame
+/// (4 MiB), so the rule closes frame 0 right after it, then a small file and the end of the
+/// archive in frame 1.
+fn two_frames_by_the_rule() -> (Vec<Value>, Vec<Vec<u8>>) {
+    let big = vec![0u8; (4 << 20) - 512];
+    let first = tar_entries(&[file("a.bin", &big)]);
+    assert_eq!(first.len(), 4 << 20);
+    let mut second = tar_entries(&[file("b.txt", b"second article")]);
+    second.extend_from_slice(&[0u8; 1024]);
+    let mut b = listed("b.txt", b"second article");
+    b["frame"] = json!(1);
+    (vec![listed("a.bin", &big), b], vec![first, second])
+}
+
 #[test]
 fn payload_cut_exactly_at_an_entry_boundary_is_refused() {
     // Two frames that each end on an entry boundary; the copy stops after the first. What is
     // left is a well-formed tar prefix, so only the signed frame list can tell it is cut short.
     let attack = Hostile::new();
-    let first = tar_entries(&[file("a.txt", b"first article")]);
-    let mut second = tar_entries(&[file("b.txt", b"second article")]);
-    second.extend_from_slice(&[0u8; 1024]);
-    let mut b = listed("b.txt", b"second article");
-    b["frame"] = json!(1);
-    let (bundle, starts) =
-        attack.bundle_frames(vec![listed("a.txt", b"first article"), b], &[first, second]);
+    let (files, parts) = two_frames_by_the_rule();
+    let (bundle, starts) = attack.bundle_frames(files, &parts);
     let bytes = std::fs::read(&bundle).unwrap();
     std::fs::write(&bundle, &bytes[..starts[1] as usize]).unwrap();
     attack.assert_refused(&bundle, "truncated");
 }
 
 #[test]
-fn bundle_whose_frames_end_on_entry_boundaries_unpacks_when_whole() {
+fn bundle_whose_frames_follow_the_rule_unpacks_when_whole() {
     // The control for the test above: the same bundle, uncut, is accepted.
     let attack = Hostile::new();
-    let first = tar_entries(&[file("a.txt", b"first article")]);
-    let mut second = tar_entries(&[file("b.txt", b"second article")]);
-    second.extend_from_slice(&[0u8; 1024]);
-    let mut b = listed("b.txt", b"second article");
-    b["frame"] = json!(1);
-    let (bundle, _) =
-        attack.bundle_frames(vec![listed("a.txt", b"first article"), b], &[first, second]);
+    let (files, parts) = two_frames_by_the_rule();
+    let (bundle, _) = attack.bundle_frames(files, &parts);
     let out = attack.work.path().join("out");
     let status = Command::new(env!("CARGO_BIN_EXE_tamizdat"))
         .arg("unpack")
