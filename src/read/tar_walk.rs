@@ -656,3 +656,146 @@ fn names_file(tar: &[u8], expected: &FileEntry) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: u64 = FRAME_TARGET_TAR_LEN;
+
+    /// The frames a writer cuts for entries of these lengths (the end of archive included), as
+    /// pack does it.
+    fn frames_for(entries: &[u64]) -> Vec<Frame> {
+        let mut planner = FramePlanner::default();
+        let mut lengths = Vec::new();
+        let mut current = 0u64;
+        for &len in entries {
+            if planner.close_before_entry(len) {
+                planner.closed();
+                lengths.push(std::mem::take(&mut current));
+            }
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(planner.room());
+                current += n;
+                left -= n;
+                if planner.wrote(n) {
+                    planner.closed();
+                    lengths.push(std::mem::take(&mut current));
+                }
+            }
+        }
+        if current > 0 {
+            lengths.push(current);
+        }
+        lengths
+            .into_iter()
+            .map(|tar_length| Frame {
+                offset: 0,
+                length: 1,
+                tar_length,
+                sha256: Sha256Digest([0; 32]),
+            })
+            .collect()
+    }
+
+    /// Replays the rule over `entries` against `frames`.
+    fn replay(frames: &[Frame], entries: &[u64]) -> Result<(), ArchiveError> {
+        let mut layout = FrameLayout::at(frames, 0, 0, 0);
+        let mut at = 0;
+        for &len in entries {
+            layout.entry(at, len)?;
+            at += len;
+        }
+        layout.finish(at)
+    }
+
+    #[test]
+    fn the_rule_replayed_on_read_accepts_exactly_the_writers_cuts() {
+        let cases: [&[u64]; 5] = [
+            &[1024, 2048, TAR_END_LEN],
+            &[T, 1024, TAR_END_LEN],
+            &[T - 512, 1024, TAR_END_LEN],
+            &[512, 2 * T + 1536, 1024, T - 1024, TAR_END_LEN],
+            &[3 * T, TAR_END_LEN],
+        ];
+        for entries in cases {
+            let frames = frames_for(entries);
+            assert_eq!(replay(&frames, entries), Ok(()), "{entries:?}");
+            // Move one cut by a block either way (keeping the total): always refused.
+            for cut in 0..frames.len().saturating_sub(1) {
+                for (grow, shrink) in [(cut, cut + 1), (cut + 1, cut)] {
+                    let mut moved = frames.clone();
+                    if moved[shrink].tar_length <= TAR_BLOCK_LEN {
+                        continue;
+                    }
+                    moved[grow].tar_length += TAR_BLOCK_LEN;
+                    moved[shrink].tar_length -= TAR_BLOCK_LEN;
+                    assert!(
+                        replay(&moved, entries).is_err(),
+                        "{entries:?} with cut {cut} moved"
+                    );
+                }
+            }
+            // Splitting a frame in two where the rule does not cut is refused too.
+            let mut split = frames.clone();
+            if split[0].tar_length > TAR_BLOCK_LEN {
+                split[0].tar_length -= TAR_BLOCK_LEN;
+                split.insert(
+                    1,
+                    Frame {
+                        tar_length: TAR_BLOCK_LEN,
+                        ..frames[0].clone()
+                    },
+                );
+                assert!(replay(&split, entries).is_err(), "{entries:?} split");
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_after_a_large_file_starts_right_after_it() {
+        // Frame 0 holds a small file; a file of 4 MiB + 100 bytes starts frame 1 and fills it; its
+        // tail and the next file are in frame 2.
+        let big = T + 100;
+        let big_entry = TAR_BLOCK_LEN + padded_len(big);
+        let tail = big_entry - T;
+        let manifest_files = [(0u32, 10u64), (1, big), (2, 10)];
+        let json = serde_json::json!({
+            "publisher": {"key_id": "0000000000000000", "name": "x"},
+            "channel": "c", "sequence": 1, "created": "2026-11-25T00:00:00Z",
+            "title": "t", "language": "en",
+            "payload": {"length": 3, "sha256": "00".repeat(32), "tar_length": 0},
+            "frames": [
+                {"offset": 0, "length": 1, "tar_length": 1024, "sha256": "00".repeat(32)},
+                {"offset": 1, "length": 1, "tar_length": T, "sha256": "00".repeat(32)},
+                {"offset": 2, "length": 1, "tar_length": tail + 2048, "sha256": "00".repeat(32)},
+            ],
+            "files": manifest_files.iter().enumerate().map(|(i, (frame, size))| serde_json::json!({
+                "path": format!("f{i}"), "size": size, "sha256": "00".repeat(32),
+                "media_type": "text/plain", "frame": frame,
+            })).collect::<Vec<_>>(),
+            "articles": [],
+        });
+        let manifest: Manifest = serde_json::from_value(json).unwrap();
+        let mut header = tar::Header::new_ustar();
+        header.set_path("f2").unwrap();
+        header.set_size(10);
+        header.set_cksum();
+        let mut frame2 = vec![0xAAu8; tail as usize];
+        frame2.extend_from_slice(header.as_bytes());
+        frame2.resize(frame2.len() + 1536, 0);
+        let frame2_start = 1024 + T;
+        assert_eq!(
+            entry_start_in_frame(&manifest, 2, frame2_start, &frame2, 2),
+            Some(tail)
+        );
+        // The same header at the frame's start is not where the rule puts the entry.
+        let mut wrong = header.as_bytes().to_vec();
+        wrong.resize(frame2.len(), 0);
+        assert_eq!(
+            entry_start_in_frame(&manifest, 2, frame2_start, &wrong, 2),
+            None
+        );
+    }
+}
