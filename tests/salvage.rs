@@ -433,19 +433,45 @@ const ARTICLE: &[u8] = b"# The only article\n\nIt is intact.\n";
 /// Signs, with a key the reader trusts, a one-frame bundle of `tar` whose manifest lists the
 /// one file `article.md` holding [`ARTICLE`]; returns the bundle's path and the public key's.
 fn signed_tar(work: &Path, tar: &[u8]) -> (PathBuf, PathBuf) {
+    signed_frames(work, &[("article.md", ARTICLE, 0)], &[tar.to_vec()])
+}
+
+/// Signs, with a key the reader trusts, a bundle whose tar is `parts` concatenated, each
+/// compressed as a frame of its own, and whose manifest lists `files` (path, bytes, frame).
+fn signed_frames(
+    work: &Path,
+    files: &[(&str, &[u8], u32)],
+    parts: &[Vec<u8>],
+) -> (PathBuf, PathBuf) {
     use tamizdat::format::Sha256Digest;
     let key = make_key(work, "End Of Archive Key", 62);
-    let frame = zstd::bulk::compress(tar, 3).expect("compress");
-    let hash = Sha256Digest::of(&frame).to_hex();
+    let mut payload = Vec::new();
+    let mut frames = Vec::new();
+    for part in parts {
+        let frame = zstd::bulk::compress(part, 3).expect("compress");
+        frames.push(
+            serde_json::json!({"offset": payload.len(), "length": frame.len(),
+            "tar_length": part.len(), "sha256": Sha256Digest::of(&frame).to_hex()}),
+        );
+        payload.extend_from_slice(&frame);
+    }
+    let files: Vec<serde_json::Value> = files
+        .iter()
+        .map(|(path, data, frame)| {
+            serde_json::json!({"path": path, "size": data.len(),
+                "sha256": Sha256Digest::of(data).to_hex(),
+                "media_type": "text/markdown; charset=utf-8", "frame": frame})
+        })
+        .collect();
+    let tar_length: usize = parts.iter().map(Vec::len).sum();
     let manifest = serde_json::json!({
         "publisher": {"key_id": key.key_id(), "name": "x"},
         "channel": "salvage", "sequence": 1, "created": "2026-11-25T00:00:00Z",
         "title": "t", "language": "en",
-        "payload": {"length": frame.len(), "sha256": hash, "tar_length": tar.len()},
-        "frames": [{"offset": 0, "length": frame.len(), "tar_length": tar.len(), "sha256": hash}],
-        "files": [{"path": "article.md", "size": ARTICLE.len(),
-                   "sha256": Sha256Digest::of(ARTICLE).to_hex(),
-                   "media_type": "text/markdown; charset=utf-8", "frame": 0}],
+        "payload": {"length": payload.len(), "sha256": Sha256Digest::of(&payload).to_hex(),
+                    "tar_length": tar_length},
+        "frames": frames,
+        "files": files,
         "articles": [],
     });
     let json = serde_json::to_vec(&manifest).expect("serialise");
@@ -453,7 +479,7 @@ fn signed_tar(work: &Path, tar: &[u8]) -> (PathBuf, PathBuf) {
         tamizdat::format::header::unsigned_header(key.secret.public().key_id(), &json)
             .expect("a header");
     bytes.extend_from_slice(&key.secret.sign(&message));
-    bytes.extend_from_slice(&frame);
+    bytes.extend_from_slice(&payload);
     let path = work.join("end-of-archive.tar.zst");
     fs::write(&path, bytes).expect("write the bundle");
     (path, key.public_path)
@@ -575,4 +601,44 @@ fn the_end_of_archive_helpers_make_a_bundle_that_salvages_as_valid() {
         .expect_code(0)
         .expect_text("VALID");
     assert_eq!(fs::read(to.join("article.md")).unwrap(), ARTICLE);
+}
+
+#[test]
+fn salvage_with_every_file_recovered_but_the_frame_of_the_end_of_archive_damaged_is_not_valid() {
+    // A file whose entry fills frame 0 exactly; the frame rule puts the end of the archive
+    // alone in frame 1. With frame 1 damaged every file is still recovered, but the copy is not
+    // what verify accepts.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let big = vec![7u8; (4 << 20) - 512];
+    let first = file_entry("big.md", &big);
+    assert_eq!(first.len(), 4 << 20);
+    let (bundle, public_key) = signed_frames(
+        dir.path(),
+        &[("big.md", &big, 0)],
+        &[first, vec![0u8; 1024]],
+    );
+    verify(&bundle, &public_key).expect_code(0);
+    let mut bytes = fs::read(&bundle).unwrap();
+    let last = bytes.len() - 5;
+    bytes[last] ^= 0x01;
+    fs::write(&bundle, &bytes).unwrap();
+    verify(&bundle, &public_key)
+        .expect_code(1)
+        .expect_text("corrupted: frame 1");
+    let to = dir.path().join("recovered");
+    reader()
+        .args(["unpack", "--salvage"])
+        .arg(&bundle)
+        .arg("--to")
+        .arg(&to)
+        .arg("--public-key")
+        .arg(&public_key)
+        .arg("--quiet")
+        .run()
+        .expect_code(1)
+        .expect_no_line_starting("VALID")
+        .expect_text("DAMAGED")
+        .expect_text("frame 1 of the payload does not match its signature")
+        .expect_no_text("LOST");
+    assert_eq!(fs::read(to.join("big.md")).unwrap(), big);
 }

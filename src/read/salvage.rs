@@ -325,21 +325,7 @@ pub fn salvage_to_sink<R: Read + Seek>(
     damaged.sort_unstable();
     damaged.dedup();
     if !damaged.is_empty() {
-        let list: Vec<String> = damaged.iter().map(usize::to_string).collect();
-        problems.insert(
-            0,
-            if source.truncated {
-                format!(
-                    "the file is cut short: frames {} of the payload are missing or damaged",
-                    list.join(", ")
-                )
-            } else {
-                format!(
-                    "frames {} of the payload do not match their signature or cannot be read",
-                    list.join(", ")
-                )
-            },
-        );
+        problems.insert(0, damaged_frames_problem(&damaged, source.truncated));
     }
     let lost: Vec<String> = manifest
         .files
@@ -358,6 +344,24 @@ pub fn salvage_to_sink<R: Read + Seek>(
         truncated,
         problems,
     })
+}
+
+/// The sentence for frames that could not be used.
+fn damaged_frames_problem(damaged: &[usize], truncated: bool) -> String {
+    let list: Vec<String> = damaged.iter().map(usize::to_string).collect();
+    let (frames, verb) = match damaged {
+        [_] => ("frame", "does"),
+        _ => ("frames", "do"),
+    };
+    let list = list.join(", ");
+    if truncated {
+        format!("the file is cut short: {frames} {list} of the payload cannot be read whole")
+    } else {
+        format!(
+            "{frames} {list} of the payload {verb} not match {} signature or cannot be read",
+            if damaged.len() == 1 { "its" } else { "their" }
+        )
+    }
 }
 
 /// The checks of a full verification that no single frame shows: the signed payload hash
