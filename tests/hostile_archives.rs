@@ -801,34 +801,38 @@ fn hash_differing_from_the_manifest_is_refused_and_the_file_never_appears() {
     );
 }
 
+/// Two frames cut as the frame rule cuts them: a first file whose entry is exactly one frame
+/// (4 MiB), so the rule closes frame 0 right after it, then a small file and the end of the
+/// archive in frame 1.
+fn two_frames_by_the_rule() -> (Vec<Value>, Vec<Vec<u8>>) {
+    let big = vec![0u8; (4 << 20) - 512];
+    let first = tar_entries(&[file("a.bin", &big)]);
+    assert_eq!(first.len(), 4 << 20);
+    let mut second = tar_entries(&[file("b.txt", b"second article")]);
+    second.extend_from_slice(&[0u8; 1024]);
+    let mut b = listed("b.txt", b"second article");
+    b["frame"] = json!(1);
+    (vec![listed("a.bin", &big), b], vec![first, second])
+}
+
 #[test]
 fn payload_cut_exactly_at_an_entry_boundary_is_refused() {
     // Two frames that each end on an entry boundary; the copy stops after the first. What is
     // left is a well-formed tar prefix, so only the signed frame list can tell it is cut short.
     let attack = Hostile::new();
-    let first = tar_entries(&[file("a.txt", b"first article")]);
-    let mut second = tar_entries(&[file("b.txt", b"second article")]);
-    second.extend_from_slice(&[0u8; 1024]);
-    let mut b = listed("b.txt", b"second article");
-    b["frame"] = json!(1);
-    let (bundle, starts) =
-        attack.bundle_frames(vec![listed("a.txt", b"first article"), b], &[first, second]);
+    let (files, parts) = two_frames_by_the_rule();
+    let (bundle, starts) = attack.bundle_frames(files, &parts);
     let bytes = std::fs::read(&bundle).unwrap();
     std::fs::write(&bundle, &bytes[..starts[1] as usize]).unwrap();
     attack.assert_refused(&bundle, "truncated");
 }
 
 #[test]
-fn bundle_whose_frames_end_on_entry_boundaries_unpacks_when_whole() {
+fn bundle_whose_frames_follow_the_rule_unpacks_when_whole() {
     // The control for the test above: the same bundle, uncut, is accepted.
     let attack = Hostile::new();
-    let first = tar_entries(&[file("a.txt", b"first article")]);
-    let mut second = tar_entries(&[file("b.txt", b"second article")]);
-    second.extend_from_slice(&[0u8; 1024]);
-    let mut b = listed("b.txt", b"second article");
-    b["frame"] = json!(1);
-    let (bundle, _) =
-        attack.bundle_frames(vec![listed("a.txt", b"first article"), b], &[first, second]);
+    let (files, parts) = two_frames_by_the_rule();
+    let (bundle, _) = attack.bundle_frames(files, &parts);
     let out = attack.work.path().join("out");
     let status = Command::new(env!("CARGO_BIN_EXE_tamizdat"))
         .arg("unpack")
@@ -870,5 +874,118 @@ fn folders_colliding_under_case_folding_are_refused() {
         &[file("News/a.txt", b"1"), file("news/b.txt", b"2")],
         vec![listed("News/a.txt", b"1"), listed("news/b.txt", b"2")],
         "the same folder on a case-insensitive disk",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The frame rule (FORMAT.md section 4) and `files[].frame`, checked on read: a signer who cuts
+// frames elsewhere, or says a file starts in another frame than it does, is refused.
+
+const FRAME: usize = 4 << 20;
+
+#[test]
+fn file_whose_entry_starts_in_another_frame_than_listed_is_refused() {
+    let attack = Hostile::new();
+    let (mut files, parts) = two_frames_by_the_rule();
+    files[1]["frame"] = json!(0);
+    let (bundle, _) = attack.bundle_frames(files, &parts);
+    attack.assert_refused(
+        &bundle,
+        "the entry of \"b.txt\" starts in frame 1, but the manifest says frame 0",
+    );
+}
+
+#[test]
+fn first_file_listed_in_a_later_frame_than_its_entry_is_refused() {
+    let attack = Hostile::new();
+    let (mut files, parts) = two_frames_by_the_rule();
+    files[0]["frame"] = json!(1);
+    let (bundle, _) = attack.bundle_frames(files, &parts);
+    attack.assert_refused(
+        &bundle,
+        "the entry of \"a.bin\" starts in frame 0, but the manifest says frame 1",
+    );
+}
+
+#[test]
+fn frame_ending_where_the_rule_does_not_close_one_is_refused() {
+    // Two small files in two frames: the rule keeps them in one frame (they fit), so a frame
+    // that ends after the first breaks it.
+    let attack = Hostile::new();
+    let first = tar_entries(&[file("a.txt", b"first article")]);
+    let mut second = tar_entries(&[file("b.txt", b"second article")]);
+    second.extend_from_slice(&[0u8; 1024]);
+    let mut b = listed("b.txt", b"second article");
+    b["frame"] = json!(1);
+    let (bundle, _) =
+        attack.bundle_frames(vec![listed("a.txt", b"first article"), b], &[first, second]);
+    attack.assert_refused(
+        &bundle,
+        "frame 0 ends at byte 1024 of the archive, where the frame rule does not close a frame",
+    );
+}
+
+#[test]
+fn large_file_whose_frame_is_cut_short_of_four_mib_is_refused() {
+    // A file larger than a frame fills whole 4 MiB frames; here its first frame holds 1 MiB.
+    let attack = Hostile::new();
+    let big = vec![0u8; FRAME + 4096];
+    let mut tar = tar_entries(&[file("big.bin", &big)]);
+    tar.extend_from_slice(&[0u8; 1024]);
+    let parts = [tar[..1 << 20].to_vec(), tar[1 << 20..].to_vec()];
+    let (bundle, _) = attack.bundle_frames(vec![listed("big.bin", &big)], &parts);
+    attack.assert_refused(
+        &bundle,
+        "frame 0 ends at byte 1048576 of the archive, where the frame rule does not close a frame",
+    );
+}
+
+#[test]
+fn frame_going_on_past_where_the_rule_closes_it_is_refused() {
+    // The first entry leaves 512 bytes of the frame; the next (1024 bytes) does not fit, so the
+    // rule closes the frame before it. This frame goes on, taking the next entry's header.
+    let attack = Hostile::new();
+    let big = vec![0u8; FRAME - 1024];
+    let mut tar = tar_entries(&[file("a.bin", &big), file("b.txt", b"second article")]);
+    tar.extend_from_slice(&[0u8; 1024]);
+    let parts = [tar[..FRAME].to_vec(), tar[FRAME..].to_vec()];
+    let (bundle, _) = attack.bundle_frames(
+        vec![listed("a.bin", &big), listed("b.txt", b"second article")],
+        &parts,
+    );
+    attack.assert_refused(
+        &bundle,
+        &format!(
+            "frame 0 goes on past byte {} of the archive, where the frame rule closes it",
+            FRAME - 512
+        ),
+    );
+}
+
+#[test]
+fn entry_with_a_gnu_magic_is_refused_as_not_a_ustar_header() {
+    let attack = Hostile::new();
+    let mut tar = tar_bytes(&[file("a.txt", b"1")], &[]);
+    // GNU tar's "ustar  \0" instead of POSIX "ustar\0" "00", with the checksum made right.
+    tar[257..265].copy_from_slice(b"ustar  \0");
+    tar[148..156].fill(b' ');
+    let sum: u32 = tar[..512].iter().map(|&b| u32::from(b)).sum();
+    tar[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let bundle = attack.bundle(vec![listed("a.txt", b"1")], &tar, None);
+    attack.assert_refused(
+        &bundle,
+        "the entry \"a.txt\" is not a ustar header (its magic and version are \"ustar  \\x00\"",
+    );
+}
+
+#[test]
+fn entry_with_a_wrong_checksum_is_refused() {
+    let attack = Hostile::new();
+    let mut tar = tar_bytes(&[file("a.txt", b"1")], &[]);
+    tar[0] = b'b'; // renamed after the checksum was computed
+    let bundle = attack.bundle(vec![listed("a.txt", b"1")], &tar, None);
+    attack.assert_refused(
+        &bundle,
+        "the tar header at byte 0 of the archive has a wrong checksum",
     );
 }

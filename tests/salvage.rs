@@ -384,3 +384,261 @@ fn salvage_of_a_whole_copy_with_bytes_appended_recovers_everything_but_says_dama
         .expect_no_line_starting("VALID");
     assert_same_tree(&snapshot(&f.edition), &snapshot(&to), "appended copy");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The end of the archive: whatever `verify` refuses there, a salvage must not call VALID. Each
+// bundle below is validly signed (by a key the reader trusts) over a tar whose one file is
+// intact but whose end of archive is wrong; a salvage recovers the file and says DAMAGED.
+
+/// A ustar header block for a regular file, as the publisher writes it.
+fn ustar_header(name: &str, size: u64, kind: u8) -> Vec<u8> {
+    let mut header = tar::Header::new_ustar();
+    header.set_path(name).expect("a short name");
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_mtime(0);
+    header.set_entry_type(tar::EntryType::new(kind));
+    header.set_cksum();
+    header.as_bytes().to_vec()
+}
+
+fn pad_to_block(tar: &mut Vec<u8>) {
+    tar.resize(tar.len().div_ceil(512) * 512, 0);
+}
+
+/// The tar entry (header, data, padding) of a regular file.
+fn file_entry(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut tar = ustar_header(name, data.len() as u64, b'0');
+    tar.extend_from_slice(data);
+    pad_to_block(&mut tar);
+    tar
+}
+
+/// A PAX header whose one record sets `path`.
+fn pax_entry(path: &str) -> Vec<u8> {
+    let body = format!(" path={path}\n");
+    let mut len = body.len() + 1;
+    while len.to_string().len() + body.len() != len {
+        len += 1;
+    }
+    let record = format!("{len}{body}");
+    let mut tar = ustar_header("PaxHeader", record.len() as u64, b'x');
+    tar.extend_from_slice(record.as_bytes());
+    pad_to_block(&mut tar);
+    tar
+}
+
+const ARTICLE: &[u8] = b"# The only article\n\nIt is intact.\n";
+
+/// Signs, with a key the reader trusts, a one-frame bundle of `tar` whose manifest lists the
+/// one file `article.md` holding [`ARTICLE`]; returns the bundle's path and the public key's.
+fn signed_tar(work: &Path, tar: &[u8]) -> (PathBuf, PathBuf) {
+    signed_frames(work, &[("article.md", ARTICLE, 0)], &[tar.to_vec()])
+}
+
+/// Signs, with a key the reader trusts, a bundle whose tar is `parts` concatenated, each
+/// compressed as a frame of its own, and whose manifest lists `files` (path, bytes, frame).
+fn signed_frames(
+    work: &Path,
+    files: &[(&str, &[u8], u32)],
+    parts: &[Vec<u8>],
+) -> (PathBuf, PathBuf) {
+    use tamizdat::format::Sha256Digest;
+    let key = make_key(work, "End Of Archive Key", 62);
+    let mut payload = Vec::new();
+    let mut frames = Vec::new();
+    for part in parts {
+        let frame = zstd::bulk::compress(part, 3).expect("compress");
+        frames.push(
+            serde_json::json!({"offset": payload.len(), "length": frame.len(),
+            "tar_length": part.len(), "sha256": Sha256Digest::of(&frame).to_hex()}),
+        );
+        payload.extend_from_slice(&frame);
+    }
+    let files: Vec<serde_json::Value> = files
+        .iter()
+        .map(|(path, data, frame)| {
+            serde_json::json!({"path": path, "size": data.len(),
+                "sha256": Sha256Digest::of(data).to_hex(),
+                "media_type": "text/markdown; charset=utf-8", "frame": frame})
+        })
+        .collect();
+    let tar_length: usize = parts.iter().map(Vec::len).sum();
+    let manifest = serde_json::json!({
+        "publisher": {"key_id": key.key_id(), "name": "x"},
+        "channel": "salvage", "sequence": 1, "created": "2026-11-25T00:00:00Z",
+        "title": "t", "language": "en",
+        "payload": {"length": payload.len(), "sha256": Sha256Digest::of(&payload).to_hex(),
+                    "tar_length": tar_length},
+        "frames": frames,
+        "files": files,
+        "articles": [],
+    });
+    let json = serde_json::to_vec(&manifest).expect("serialise");
+    let (mut bytes, message) =
+        tamizdat::format::header::unsigned_header(key.secret.public().key_id(), &json)
+            .expect("a header");
+    bytes.extend_from_slice(&key.secret.sign(&message));
+    bytes.extend_from_slice(&payload);
+    let path = work.join("end-of-archive.tar.zst");
+    fs::write(&path, bytes).expect("write the bundle");
+    (path, key.public_path)
+}
+
+/// `verify` refuses the bundle of `tar` with `reason`; a salvage recovers the article, exits 1
+/// and says DAMAGED with the same reason, never VALID.
+#[track_caller]
+fn assert_salvage_not_valid(tar: &[u8], reason: &str) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let (bundle, public_key) = signed_tar(dir.path(), tar);
+    verify(&bundle, &public_key)
+        .expect_code(1)
+        .expect_text("INVALID")
+        .expect_text(reason);
+    let to = dir.path().join("recovered");
+    let out = reader()
+        .args(["unpack", "--salvage"])
+        .arg(&bundle)
+        .arg("--to")
+        .arg(&to)
+        .arg("--public-key")
+        .arg(&public_key)
+        .arg("--quiet")
+        .run();
+    out.expect_code(1)
+        .expect_no_line_starting("VALID")
+        .expect_text("DAMAGED")
+        .expect_text(reason)
+        .expect_no_text("LOST");
+    assert_eq!(
+        fs::read(to.join("article.md")).expect("the intact article is recovered"),
+        ARTICLE
+    );
+    assert_no_leftovers(dir.path(), "after the salvage");
+}
+
+#[test]
+fn salvage_of_an_archive_ending_with_one_zero_block_is_not_valid() {
+    let mut tar = file_entry("article.md", ARTICLE);
+    tar.extend_from_slice(&[0; 512]);
+    assert_salvage_not_valid(&tar, "does not end with exactly two zero blocks");
+}
+
+#[test]
+fn salvage_of_an_archive_ending_with_three_zero_blocks_is_not_valid() {
+    let mut tar = file_entry("article.md", ARTICLE);
+    tar.extend_from_slice(&[0; 1536]);
+    assert_salvage_not_valid(&tar, "does not end with exactly two zero blocks");
+}
+
+#[test]
+fn salvage_of_an_archive_with_bytes_after_its_zero_blocks_is_not_valid() {
+    let mut tar = file_entry("article.md", ARTICLE);
+    tar.extend_from_slice(&[0; 1024]);
+    tar.extend_from_slice(b"hidden after the end");
+    pad_to_block(&mut tar);
+    assert_salvage_not_valid(&tar, "data follows the end of the tar archive");
+}
+
+#[test]
+fn salvage_of_an_archive_with_a_non_zero_byte_in_its_second_zero_block_is_not_valid() {
+    let mut tar = file_entry("article.md", ARTICLE);
+    tar.extend_from_slice(&[0; 1024]);
+    let at = tar.len() - 100;
+    tar[at] = 1;
+    assert_salvage_not_valid(&tar, "data follows the end of the tar archive");
+}
+
+#[test]
+fn salvage_of_an_archive_with_a_non_zero_byte_in_its_first_zero_block_is_not_valid() {
+    let mut tar = file_entry("article.md", ARTICLE);
+    tar.extend_from_slice(&[0; 1024]);
+    let at = tar.len() - 1024 + 300;
+    tar[at] = 1;
+    assert_salvage_not_valid(&tar, "wrong checksum");
+}
+
+#[test]
+fn salvage_of_an_archive_ending_with_a_pax_header_and_no_file_is_not_valid() {
+    let mut tar = file_entry("article.md", ARTICLE);
+    tar.extend_from_slice(&pax_entry("next.md"));
+    tar.extend_from_slice(&[0; 1024]);
+    assert_salvage_not_valid(&tar, "ends with a PAX header and no file");
+}
+
+#[test]
+fn salvage_of_an_archive_without_its_zero_blocks_is_not_valid() {
+    let tar = file_entry("article.md", ARTICLE);
+    assert_salvage_not_valid(&tar, "does not end with exactly two zero blocks");
+}
+
+#[test]
+fn salvage_of_an_archive_with_an_entry_the_manifest_does_not_list_is_not_valid() {
+    let mut tar = file_entry("article.md", ARTICLE);
+    tar.extend_from_slice(&file_entry("smuggled.md", b"not signed"));
+    tar.extend_from_slice(&[0; 1024]);
+    assert_salvage_not_valid(&tar, "which the manifest does not list");
+}
+
+#[test]
+fn the_end_of_archive_helpers_make_a_bundle_that_salvages_as_valid() {
+    // The control for the tests above: the same builder, with a correct end, is VALID.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut tar = file_entry("article.md", ARTICLE);
+    tar.extend_from_slice(&[0; 1024]);
+    let (bundle, public_key) = signed_tar(dir.path(), &tar);
+    verify(&bundle, &public_key).expect_code(0);
+    let to = dir.path().join("recovered");
+    reader()
+        .args(["unpack", "--salvage"])
+        .arg(&bundle)
+        .arg("--to")
+        .arg(&to)
+        .arg("--public-key")
+        .arg(&public_key)
+        .arg("--quiet")
+        .run()
+        .expect_code(0)
+        .expect_text("VALID");
+    assert_eq!(fs::read(to.join("article.md")).unwrap(), ARTICLE);
+}
+
+#[test]
+fn salvage_with_every_file_recovered_but_the_frame_of_the_end_of_archive_damaged_is_not_valid() {
+    // A file whose entry fills frame 0 exactly; the frame rule puts the end of the archive
+    // alone in frame 1. With frame 1 damaged every file is still recovered, but the copy is not
+    // what verify accepts.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let big = vec![7u8; (4 << 20) - 512];
+    let first = file_entry("big.md", &big);
+    assert_eq!(first.len(), 4 << 20);
+    let (bundle, public_key) = signed_frames(
+        dir.path(),
+        &[("big.md", &big, 0)],
+        &[first, vec![0u8; 1024]],
+    );
+    verify(&bundle, &public_key).expect_code(0);
+    let mut bytes = fs::read(&bundle).unwrap();
+    let last = bytes.len() - 5;
+    bytes[last] ^= 0x01;
+    fs::write(&bundle, &bytes).unwrap();
+    verify(&bundle, &public_key)
+        .expect_code(1)
+        .expect_text("corrupted: frame 1");
+    let to = dir.path().join("recovered");
+    reader()
+        .args(["unpack", "--salvage"])
+        .arg(&bundle)
+        .arg("--to")
+        .arg(&to)
+        .arg("--public-key")
+        .arg(&public_key)
+        .arg("--quiet")
+        .run()
+        .expect_code(1)
+        .expect_no_line_starting("VALID")
+        .expect_text("DAMAGED")
+        .expect_text("frame 1 of the payload does not match its signature")
+        .expect_no_text("LOST");
+    assert_eq!(fs::read(to.join("big.md")).unwrap(), big);
+}

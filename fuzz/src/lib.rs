@@ -252,8 +252,9 @@ pub fn unpack_and_check(bundle: &[u8]) -> Result<VerifiedHeader, String> {
     let work = root.path().join("work");
     fs::create_dir(&work).expect("create work");
     let out = work.join("out");
-    let result =
-        tamizdat::read::unpack::unpack_into(&file, &out, &trusted_keys(), &tamizdat::fs::NoProgress);
+    let result = tamizdat::read::Bundle::open(&file)
+        .and_then(|bundle| bundle.verify(&trusted_keys()))
+        .and_then(|bundle| tamizdat::read::unpack_into(bundle, &out, &tamizdat::fs::NoProgress));
     let names: Vec<_> = fs::read_dir(&work)
         .expect("list work")
         .map(|e| e.expect("entry").file_name())
@@ -329,12 +330,9 @@ pub fn salvage_and_check(bundle: &[u8]) -> Result<(), String> {
     let work = root.path().join("work");
     fs::create_dir(&work).expect("create work");
     let out = work.join("out");
-    let result = tamizdat::read::salvage::salvage_into(
-        &file,
-        &out,
-        &trusted_keys(),
-        &tamizdat::fs::NoProgress,
-    );
+    let result = tamizdat::read::Bundle::open(&file)
+        .and_then(|bundle| bundle.verify(&trusted_keys()))
+        .and_then(|bundle| tamizdat::read::salvage_into(bundle, &out, &tamizdat::fs::NoProgress));
     let names: Vec<_> = fs::read_dir(&work)
         .expect("list work")
         .map(|e| e.expect("entry").file_name())

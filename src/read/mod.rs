@@ -3,10 +3,13 @@
 
 mod bundle;
 pub mod salvage;
+mod tar_walk;
 pub mod unpack;
 pub mod verify;
 
 pub use bundle::{Bundle, ClaimedManifest, VerifiedBundle};
-pub use salvage::{SalvageReport, salvage_into};
+pub use salvage::{SalvageReport, salvage_into, salvage_to_sink};
 pub use unpack::unpack_into;
-pub use verify::{BundleError, DiscardFiles, FileSink, VerifiedHeader};
+pub use verify::{
+    ArchiveError, BundleError, DestinationError, DiscardFiles, FileSink, VerifiedHeader,
+};

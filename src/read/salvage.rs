@@ -11,12 +11,12 @@ use std::fs;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::format::frames::TAR_BLOCK_LEN;
-use crate::format::{FileEntry, Manifest};
+use crate::format::Manifest;
 use crate::fs::{Progress, StagingFolder, read_fully};
 use crate::read::VerifiedBundle;
+use crate::read::tar_walk::{FrameChecks, Resume, Step, TarWalk, entry_start_in_frame};
 use crate::read::unpack::{StagingSink, check_free_space, commit, lock_destination};
-use crate::read::verify::{BundleError, VerifiedHeader, check_entry, decode_frame, read_pax_path};
+use crate::read::verify::{BundleError, FileSink, VerifiedHeader, decode_frame};
 
 /// What a salvage recovered and what it could not.
 #[derive(Debug)]
@@ -30,8 +30,10 @@ pub struct SalvageReport {
     pub damaged_frames: Vec<usize>,
     /// True when the file ends before its last frame.
     pub truncated: bool,
-    /// What else is wrong with the copy even though no file was lost (bytes after the signed
-    /// payload, entries the manifest does not list, a payload hash that does not match).
+    /// Everything else a full verification refuses in this copy, each a plain sentence:
+    /// damaged frames, bytes after the signed payload, a payload hash that does not match, an
+    /// archive that differs from the manifest (entries it does not list, a bad end of archive,
+    /// frames that break the frame rule).
     pub problems: Vec<String>,
 }
 
@@ -39,7 +41,10 @@ impl SalvageReport {
     /// True when every file was recovered and the copy holds nothing else: exactly what
     /// `unpack` would have accepted.
     pub fn is_complete(&self) -> bool {
-        self.lost.is_empty() && self.problems.is_empty()
+        self.lost.is_empty()
+            && self.problems.is_empty()
+            && self.damaged_frames.is_empty()
+            && !self.truncated
     }
 }
 
@@ -142,87 +147,44 @@ impl<R: Read + Seek> Read for Run<'_, '_, R> {
     }
 }
 
-/// Where, in an intact frame that follows a damaged one, the entry of `expected` (a file known
-/// from the manifest to start in this frame) begins. The frame may open with the tail of a
-/// large file that started in a lost frame, so each 512-byte block is tried as a header; only
-/// a header naming exactly the expected path and size is taken, and even then the file is kept
-/// only if its signed hash verifies.
-fn find_entry_start(tar: &[u8], expected: &FileEntry) -> Option<usize> {
-    let wanted = (expected.path.as_str().as_bytes().to_vec(), expected.size);
-    (0..tar.len())
-        .step_by(TAR_BLOCK_LEN as usize)
-        .find(|&offset| entry_at(&tar[offset..]).as_ref() == Some(&wanted))
-}
-
-/// The path and size of the file entry (with its PAX header, if any) that starts `tar`.
-fn entry_at(tar: &[u8]) -> Option<(Vec<u8>, u64)> {
-    let mut archive = tar::Archive::new(tar);
-    let mut entries = archive.entries().ok()?.raw(true);
-    let mut entry = entries.next()?.ok()?;
-    let mut pax_path = None;
-    if entry.header().entry_type().is_pax_local_extensions() {
-        pax_path = Some(read_pax_path(&mut entry).ok()?);
-        drop(entry);
-        entry = entries.next()?.ok()?;
-    }
-    let path = pax_path.unwrap_or_else(|| entry.path_bytes().into_owned());
-    Some((path, entry.header().entry_size().ok()?))
-}
-
-/// Parses one run, writing each file whose bytes verify. `next_file` is the index in the
-/// manifest of the file whose entry starts the run; returns it for the first file not reached.
-fn salvage_run<R: Read>(
-    run: R,
+/// Walks one run of intact frames from `start`, handing each file whose bytes verify to `sink`
+/// and noting in `problems` what a full verification would refuse (but not what the damaged
+/// frame that ends the run explains).
+fn salvage_run<R: Read + Seek>(
+    run: &mut Run<'_, '_, R>,
     manifest: &Manifest,
-    mut next_file: usize,
+    start: Resume,
     recovered: &mut [bool],
-    unlisted: &mut bool,
-    sink: &mut StagingSink<'_>,
-) -> Result<usize, BundleError> {
-    let mut archive = tar::Archive::new(run);
-    let Ok(entries) = archive.entries() else {
-        return Ok(next_file);
-    };
-    let mut entries = entries.raw(true);
-    let mut buffer = vec![0u8; 256 * 1024];
-    let mut pax_path: Option<Vec<u8>> = None;
-    while let Some(Ok(mut entry)) = entries.next() {
-        if entry.header().entry_type().is_pax_local_extensions() {
-            match read_pax_path(&mut entry) {
-                Ok(path) if pax_path.is_none() => pax_path = Some(path),
-                _ => break,
-            }
-            continue;
-        }
-        let path = pax_path
-            .take()
-            .unwrap_or_else(|| entry.path_bytes().into_owned());
-        let Some(expected) = manifest.files.get(next_file) else {
-            *unlisted = true;
-            break;
-        };
-        match check_entry(&mut entry, &path, expected, &mut buffer, sink) {
-            Ok(()) => recovered[next_file] = true,
-            // Machine faults (a full disk) end the salvage; the staging folder goes with it.
+    sink: &mut dyn FileSink,
+    problems: &mut Vec<String>,
+) -> Result<(), BundleError> {
+    let mut walk = TarWalk::resume(manifest, &mut *run, start, FrameChecks::Lenient);
+    let stopped = loop {
+        match walk.next(sink) {
+            Ok(Step::File(index)) => recovered[index] = true,
+            Ok(Step::End) => break None,
+            // Only a lying signer gets here with intact frames: the sink has dropped the file,
+            // which stays listed as lost, and the walk goes on.
+            Err(BundleError::CorruptedFile { .. }) => {}
+            // Machine faults (a full disk) end the salvage.
             Err(error) if !error.is_invalid_bundle() => return Err(error),
-            // A damaged frame cut the file short, or (only a lying signer can do this) its bytes
-            // do not match its hash: drop what was written of it.
-            Err(BundleError::CorruptedFile { .. }) => {
-                sink.discard_current()?;
-            }
-            Err(_) => {
-                sink.discard_current()?;
-                // Whatever follows is not where the manifest says: stop this run here.
-                if !path.is_empty() && path == expected.path.as_str().as_bytes() {
-                    next_file += 1;
-                }
-                return Ok(next_file);
-            }
+            Err(error) => break Some(error),
         }
-        next_file += 1;
+    };
+    let ended_early = walk.ended_early();
+    problems.extend(
+        walk.take_frame_problems()
+            .into_iter()
+            .map(|problem| BundleError::from(problem).to_string()),
+    );
+    drop(walk);
+    if let Some(error) = stopped {
+        // Bytes that end where a damaged frame begins are the damage, already reported.
+        if !(ended_early && run.stopped_at.is_some()) {
+            problems.push(error.to_string());
+        }
     }
-    sink.discard_current()?;
-    Ok(next_file)
+    Ok(())
 }
 
 /// Salvages `bundle` into `destination` (which must not exist or be empty): every file whose
@@ -234,14 +196,35 @@ pub fn salvage_into<R: Read + Seek>(
     destination: &Path,
     progress: &dyn Progress,
 ) -> Result<SalvageReport, BundleError> {
-    let (file, header) = bundle.seekable();
-    let manifest = header.manifest();
     let locked = lock_destination(destination)?;
-    check_free_space(&locked.target.parent, manifest)?;
+    check_free_space(&locked.target.parent, bundle.manifest())?;
     let staging = StagingFolder::create_in(&locked.target.parent, &locked.lock)
         .map_err(|e| BundleError::write(destination, e))?;
-    progress.set_total(manifest.payload.length);
+    let mut sink = StagingSink::new(staging.path());
+    let report = salvage_to_sink(bundle, &mut sink, progress)?;
+    drop(sink);
+    if report.recovered == 0 {
+        return Err(BundleError::NothingRecovered {
+            files: report.header.manifest().files.len(),
+        });
+    }
+    remove_empty_folders(staging.path()).map_err(|e| BundleError::write(destination, e))?;
+    commit(staging, &locked, destination)?;
+    Ok(report)
+}
 
+/// The core of a salvage: reads every frame that matches its signed hash, walks each run of
+/// intact frames from the first file that starts in it, and hands `sink` every file whose bytes
+/// verify (a file that turns out bad is discarded through [`FileSink::discard_file`]). The
+/// report says what was recovered and what not; `recovered` may be 0.
+pub fn salvage_to_sink<R: Read + Seek>(
+    bundle: VerifiedBundle<R>,
+    sink: &mut dyn FileSink,
+    progress: &dyn Progress,
+) -> Result<SalvageReport, BundleError> {
+    let (file, header) = bundle.seekable();
+    let manifest = header.manifest();
+    progress.set_total(manifest.payload.length);
     let mut source = FrameSource {
         file,
         manifest,
@@ -253,20 +236,30 @@ pub fn salvage_into<R: Read + Seek>(
         progress,
     };
     let mut recovered = vec![false; manifest.files.len()];
-    let mut unlisted = false;
-    let mut sink = StagingSink::new(staging.path());
-    let frame_count = manifest.frames.len();
+    let mut problems = Vec::new();
+    let frames = &manifest.frames;
+    // The frame being looked at, and the tar offset where its bytes start.
     let mut frame = 0;
+    let mut frame_start = 0u64;
     let mut tar = Vec::new();
-    while frame < frame_count {
+    while frame < frames.len() {
+        let next_frame = |frame: &mut usize, frame_start: &mut u64| {
+            *frame_start += frames[*frame].tar_length;
+            *frame += 1;
+        };
         // A run starts at the payload's start, or at the first intact frame after a damaged
         // one, at the entry of the first file that starts in that frame.
-        let (first_file, offset) = if frame == 0 {
+        let start = if frame == 0 {
             if !source.load(0, &mut tar)? {
-                frame = 1;
+                next_frame(&mut frame, &mut frame_start);
                 continue;
             }
-            (0, 0)
+            Resume {
+                frame: 0,
+                frame_start: 0,
+                offset: 0,
+                file: 0,
+            }
         } else {
             // Files are listed in tar order, so their frame indexes never decrease.
             let first_file = manifest
@@ -278,18 +271,23 @@ pub fn salvage_into<R: Read + Seek>(
                 .is_some_and(|file| file.frame as usize == frame);
             if !starts_here {
                 // Only the middle of a lost file, or the archive's end, is in this frame.
-                progress.advance(manifest.frames[frame].length);
-                frame += 1;
+                progress.advance(frames[frame].length);
+                next_frame(&mut frame, &mut frame_start);
                 continue;
             }
             if !source.load(frame, &mut tar)? {
-                frame += 1;
+                next_frame(&mut frame, &mut frame_start);
                 continue;
             }
-            match find_entry_start(&tar, &manifest.files[first_file]) {
-                Some(offset) => (first_file, offset),
+            match entry_start_in_frame(manifest, frame, frame_start, &tar, first_file) {
+                Some(offset) => Resume {
+                    frame,
+                    frame_start,
+                    offset,
+                    file: first_file,
+                },
                 None => {
-                    frame += 1;
+                    next_frame(&mut frame, &mut frame_start);
                     continue;
                 }
             }
@@ -297,34 +295,38 @@ pub fn salvage_into<R: Read + Seek>(
         let mut run = Run {
             source: &mut source,
             current: std::mem::take(&mut tar),
-            position: offset,
+            position: start.offset as usize,
             next_frame: frame + 1,
             stopped_at: None,
             failure: None,
         };
-        salvage_run(
+        let walked = salvage_run(
             &mut run,
             manifest,
-            first_file,
+            start,
             &mut recovered,
-            &mut unlisted,
-            &mut sink,
-        )?;
+            sink,
+            &mut problems,
+        );
         if let Some(failure) = run.failure.take() {
             return Err(failure);
         }
+        walked?;
+        // Frames the walk never asked for (after the end, or after a mismatch) still count as
+        // done.
         let next = run.stopped_at.map_or(run.next_frame, |damaged| damaged + 1);
         tar = std::mem::take(&mut run.current);
-        // Frames the tar parser never asked for (after the end, or after a mismatch) still
-        // count as done.
-        frame = next;
+        while frame < next {
+            next_frame(&mut frame, &mut frame_start);
+        }
     }
-    drop(sink);
-    let problems = whole_copy_problems(&mut source, unlisted)?;
+    problems.extend(whole_copy_problems(&mut source)?);
     let mut damaged = source.damaged;
     damaged.sort_unstable();
     damaged.dedup();
-    let truncated = source.truncated;
+    if !damaged.is_empty() {
+        problems.insert(0, damaged_frames_problem(&damaged, source.truncated));
+    }
     let lost: Vec<String> = manifest
         .files
         .iter()
@@ -333,13 +335,7 @@ pub fn salvage_into<R: Read + Seek>(
         .map(|(file, _)| file.path.as_str().to_string())
         .collect();
     let count = recovered.iter().filter(|ok| **ok).count();
-    if count == 0 {
-        return Err(BundleError::NothingRecovered {
-            files: manifest.files.len(),
-        });
-    }
-    remove_empty_folders(staging.path()).map_err(|e| BundleError::write(destination, e))?;
-    commit(staging, &locked, destination)?;
+    let truncated = source.truncated;
     Ok(SalvageReport {
         header,
         recovered: count,
@@ -350,18 +346,32 @@ pub fn salvage_into<R: Read + Seek>(
     })
 }
 
+/// The sentence for frames that could not be used.
+fn damaged_frames_problem(damaged: &[usize], truncated: bool) -> String {
+    let list: Vec<String> = damaged.iter().map(usize::to_string).collect();
+    let (frames, verb) = match damaged {
+        [_] => ("frame", "does"),
+        _ => ("frames", "do"),
+    };
+    let list = list.join(", ");
+    if truncated {
+        format!("the file is cut short: {frames} {list} of the payload cannot be read whole")
+    } else {
+        format!(
+            "{frames} {list} of the payload {verb} not match {} signature or cannot be read",
+            if damaged.len() == 1 { "its" } else { "their" }
+        )
+    }
+}
+
 /// The checks of a full verification that no single frame shows: the signed payload hash
-/// (when every frame was intact), entries beyond the manifest, and bytes after the payload.
+/// (when every frame was intact) and bytes after the payload.
 fn whole_copy_problems<R: Read + Seek>(
     source: &mut FrameSource<'_, R>,
-    unlisted: bool,
 ) -> Result<Vec<String>, BundleError> {
     use sha2::Digest;
     let manifest = source.manifest;
     let mut problems = Vec::new();
-    if unlisted {
-        problems.push("the archive holds entries the signed manifest does not list".to_string());
-    }
     let end = source.header_len + manifest.payload.length;
     let file_len = source
         .file

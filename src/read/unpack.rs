@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::format::{FileEntry, Manifest};
 use crate::fs::{DestinationLock, LockError, Progress, StagingFolder, free_space, sweep_leftovers};
 use crate::read::VerifiedBundle;
-use crate::read::verify::{BundleError, FileSink, VerifiedHeader};
+use crate::read::verify::{BundleError, DestinationError, FileSink, VerifiedHeader};
 
 /// Writes the files of a verified stream under a staging folder.
 pub(crate) struct StagingSink<'a> {
@@ -64,10 +64,9 @@ impl FileSink for StagingSink<'_> {
             .map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     // Only names that this file system treats as equal can meet here.
-                    BundleError::ArchiveMismatch(format!(
-                        "{:?} has the same name as another file of the bundle on this disk",
-                        entry.path.as_str()
-                    ))
+                    BundleError::NameCollision {
+                        path: entry.path.as_str().to_string(),
+                    }
                 } else {
                     BundleError::write(&path, e)
                 }
@@ -90,6 +89,10 @@ impl FileSink for StagingSink<'_> {
         self.current = None;
         Ok(())
     }
+
+    fn discard_file(&mut self, _: &FileEntry) -> Result<(), BundleError> {
+        self.discard_current()
+    }
 }
 
 /// Where an unpack goes: the destination as an absolute path in a real folder, so that `.`,
@@ -101,13 +104,8 @@ pub(crate) struct Destination {
     existing_permissions: Option<fs::Permissions>,
 }
 
-fn destination_error(message: String) -> BundleError {
-    BundleError::Destination(message)
-}
-
 /// Checks that the destination is absent or an empty folder, and where its parent really is.
 pub(crate) fn check_destination(destination: &Path) -> Result<Destination, BundleError> {
-    let shown = destination.display();
     let write_error = |source| BundleError::Write {
         path: destination.to_path_buf(),
         source,
@@ -119,34 +117,39 @@ pub(crate) fn check_destination(destination: &Path) -> Result<Destination, Bundl
                 .next()
                 .is_some()
             {
-                return Err(destination_error(format!(
-                    "the folder {shown} is not empty; unpack into a new or empty folder"
-                )));
+                return Err(DestinationError::NotEmpty {
+                    folder: destination.to_path_buf(),
+                }
+                .into());
             }
             let path = fs::canonicalize(destination).map_err(write_error)?;
             (path, Some(metadata.permissions()))
         }
         Ok(metadata) if metadata.is_symlink() => {
-            return Err(destination_error(format!(
-                "{shown} is a symbolic link; unpack into a new or empty folder"
-            )));
+            return Err(DestinationError::SymbolicLink {
+                path: destination.to_path_buf(),
+            }
+            .into());
         }
         Ok(_) => {
-            return Err(destination_error(format!(
-                "{shown} exists and is not a folder; unpack into a new or empty folder"
-            )));
+            return Err(DestinationError::NotAFolder {
+                path: destination.to_path_buf(),
+            }
+            .into());
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let name = destination
                 .file_name()
-                .ok_or_else(|| destination_error(format!("{shown} does not name a new folder")))?;
+                .ok_or_else(|| DestinationError::NoFolderName {
+                    path: destination.to_path_buf(),
+                })?;
             let parent = crate::fs::parent_folder(destination);
             let parent = fs::canonicalize(parent).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
-                    destination_error(format!(
-                        "the folder {} does not exist; create it first",
-                        parent.display()
-                    ))
+                    DestinationError::ParentMissing {
+                        parent: parent.to_path_buf(),
+                    }
+                    .into()
                 } else {
                     BundleError::Write {
                         path: parent.to_path_buf(),
@@ -160,7 +163,9 @@ pub(crate) fn check_destination(destination: &Path) -> Result<Destination, Bundl
     };
     let parent = path
         .parent()
-        .ok_or_else(|| destination_error(format!("cannot unpack into {shown}")))?
+        .ok_or_else(|| DestinationError::Unusable {
+            path: destination.to_path_buf(),
+        })?
         .to_path_buf();
     Ok(Destination {
         path,
@@ -178,9 +183,12 @@ pub(crate) struct LockedDestination {
 
 pub(crate) fn lock_destination(destination: &Path) -> Result<LockedDestination, BundleError> {
     let target = check_destination(destination)?;
-    let name = target.path.file_name().ok_or_else(|| {
-        destination_error(format!("cannot unpack into {}", destination.display()))
-    })?;
+    let name = target
+        .path
+        .file_name()
+        .ok_or_else(|| DestinationError::Unusable {
+            path: destination.to_path_buf(),
+        })?;
     let lock = match DestinationLock::acquire(&target.parent, name) {
         Ok(lock) => lock,
         Err(LockError::Busy) => {

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
 
-use crate::format::frames::{MAX_PAX_ENTRY_LEN, MAX_WINDOW_LOG, TAR_BLOCK_LEN, frame_window_size};
+use crate::format::frames::{MAX_WINDOW_LOG, frame_window_size};
 use crate::format::header::{ReadHeaderError, SignedHeader};
 use crate::format::{FileEntry, FormatError, Manifest, Sha256Digest};
 use crate::fs::{Progress, read_fully};
@@ -46,13 +46,15 @@ pub enum BundleError {
     #[error("corrupted: {} unsigned bytes follow the end of the signed payload", if *.at_least { format!("at least {extra}") } else { extra.to_string() })]
     TrailingData { extra: u64, at_least: bool },
     #[error("the archive inside does not match its signed manifest: {0}")]
-    ArchiveMismatch(String),
+    Archive(#[from] ArchiveError),
+    #[error("{path:?} has the same name as another file of the bundle on this disk")]
+    NameCollision { path: String },
     #[error("cannot read the bundle: {0}")]
     Read(io::Error),
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
     #[error("{0}")]
-    Destination(String),
+    Destination(#[from] DestinationError),
     #[error(
         "not enough space: its files need {} but only {} are free in {}; free some space or unpack onto another disk",
         crate::format::text::human_bytes(*.needed),
@@ -78,6 +80,96 @@ pub enum BundleError {
         .destination.display()
     )]
     Busy { destination: PathBuf },
+}
+
+/// How the archive inside a bundle (its frames and its tar stream) differs from what the
+/// signed manifest says it holds. Each reads as the end of the sentence "the archive inside
+/// does not match its signed manifest: ...".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("frame {frame} is not exactly one zstd frame")]
+    NotOneZstdFrame { frame: usize },
+    #[error(
+        "frame {frame} asks for a decompression window of {}, more than the limit of {}",
+        .window.map_or_else(|| "an unknown size".into(), crate::format::text::human_bytes),
+        crate::format::text::human_bytes(1 << MAX_WINDOW_LOG)
+    )]
+    WindowTooLarge { frame: usize, window: Option<u64> },
+    #[error("frame {frame} does not decompress to the {tar_length} bytes it declares")]
+    WrongFrameLength { frame: usize, tar_length: u64 },
+    #[error("the tar header at byte {at} of the archive has a wrong checksum")]
+    BadChecksum { at: u64 },
+    #[error(
+        "the entry {path:?} is not a ustar header (its magic and version are \"{magic}\", not \"ustar\\x0000\")"
+    )]
+    NotUstar { path: String, magic: String },
+    #[error(
+        "the entry {path:?} is not a plain file (type {kind:?}); only regular files are allowed"
+    )]
+    NotAPlainFile { path: String, kind: char },
+    #[error("the size of the entry {path:?} is not a number")]
+    BadSize { path: String },
+    #[error("the tar archive ends inside the entry that starts at byte {at}")]
+    EndsInsideEntry { at: u64 },
+    #[error("two PAX headers in a row")]
+    TwoPaxHeaders,
+    #[error("a PAX header of {size} bytes is larger than the limit of {limit} bytes")]
+    PaxTooLarge { size: u64, limit: u64 },
+    #[error("a PAX header must hold exactly one record")]
+    PaxNotOneRecord,
+    #[error("a PAX header is malformed")]
+    PaxMalformed,
+    #[error("a PAX header sets {key:?}, which tamizdat bundles never use")]
+    PaxKey { key: String },
+    #[error("it ends with a PAX header and no file")]
+    PaxWithoutFile,
+    #[error("it holds {path:?}, which the manifest does not list")]
+    Unlisted { path: String },
+    #[error("it holds {found:?} where the manifest lists {expected:?}")]
+    WrongPath { found: String, expected: String },
+    #[error("{path:?} is {size} bytes but the manifest says {expected}")]
+    WrongSize {
+        path: String,
+        size: u64,
+        expected: u64,
+    },
+    #[error("{path:?} ends early")]
+    FileEndsEarly { path: String },
+    #[error("the file {path:?} listed in the manifest is missing")]
+    Missing { path: String },
+    #[error("data follows the end of the tar archive")]
+    DataAfterEnd,
+    #[error("the tar archive does not end with exactly two zero blocks")]
+    EndBlocks,
+    #[error("the entry of {path:?} starts in frame {frame}, but the manifest says frame {listed}")]
+    WrongFrame {
+        path: String,
+        frame: usize,
+        listed: usize,
+    },
+    #[error("frame {frame} goes on past byte {cut} of the archive, where the frame rule closes it")]
+    FrameGoesOn { frame: usize, cut: u64 },
+    #[error(
+        "frame {frame} ends at byte {end} of the archive, where the frame rule does not close a frame"
+    )]
+    FrameEndsEarly { frame: usize, end: u64 },
+}
+
+/// Why a destination cannot receive an unpacked bundle.
+#[derive(Debug, thiserror::Error)]
+pub enum DestinationError {
+    #[error("the folder {} is not empty; unpack into a new or empty folder", .folder.display())]
+    NotEmpty { folder: PathBuf },
+    #[error("{} is a symbolic link; unpack into a new or empty folder", .path.display())]
+    SymbolicLink { path: PathBuf },
+    #[error("{} exists and is not a folder; unpack into a new or empty folder", .path.display())]
+    NotAFolder { path: PathBuf },
+    #[error("{} does not name a new folder", .path.display())]
+    NoFolderName { path: PathBuf },
+    #[error("the folder {} does not exist; create it first", .parent.display())]
+    ParentMissing { parent: PathBuf },
+    #[error("cannot unpack into {}", .path.display())]
+    Unusable { path: PathBuf },
 }
 
 impl BundleError {
@@ -257,10 +349,16 @@ pub fn check_payload_hash<R: Read>(
 /// Receives the files of a bundle as they stream, in manifest order. A file's bytes are
 /// passed before its hash is known to be right: `finish_file` is where it becomes trustworthy,
 /// so a sink must keep everything out of sight until the whole stream has succeeded.
+///
+/// Every `start_file` is followed by `write`s and then exactly one of `finish_file` (the bytes
+/// matched the signed hash) or `discard_file` (they did not, or the archive broke off inside the
+/// file: the sink must drop what it was given of it). A verification stops at the first such
+/// failure; a salvage goes on with the next file.
 pub trait FileSink {
     fn start_file(&mut self, entry: &FileEntry) -> Result<(), BundleError>;
     fn write(&mut self, data: &[u8]) -> Result<(), BundleError>;
     fn finish_file(&mut self, entry: &FileEntry) -> Result<(), BundleError>;
+    fn discard_file(&mut self, entry: &FileEntry) -> Result<(), BundleError>;
 }
 
 /// A sink that keeps nothing: plain verification.
@@ -274,6 +372,9 @@ impl FileSink for DiscardFiles {
         Ok(())
     }
     fn finish_file(&mut self, _: &FileEntry) -> Result<(), BundleError> {
+        Ok(())
+    }
+    fn discard_file(&mut self, _: &FileEntry) -> Result<(), BundleError> {
         Ok(())
     }
 }
@@ -330,21 +431,16 @@ pub(crate) fn decode_frame(
     let one_frame = zstd::zstd_safe::find_frame_compressed_size(compressed)
         .is_ok_and(|size| size == compressed.len());
     if !one_frame {
-        return Err(BundleError::ArchiveMismatch(format!(
-            "frame {index} is not exactly one zstd frame"
-        )));
+        return Err(ArchiveError::NotOneZstdFrame { frame: index }.into());
     }
     match frame_window_size(compressed) {
         Some(window) if window <= 1 << MAX_WINDOW_LOG => {}
         window => {
-            return Err(BundleError::ArchiveMismatch(format!(
-                "frame {index} asks for a decompression window of {}, more than the limit of {}",
-                window.map_or_else(
-                    || "an unknown size".into(),
-                    crate::format::text::human_bytes
-                ),
-                crate::format::text::human_bytes(1 << MAX_WINDOW_LOG)
-            )));
+            return Err(ArchiveError::WindowTooLarge {
+                frame: index,
+                window,
+            }
+            .into());
         }
     }
     let tar_len = frame.tar_length as usize;
@@ -355,9 +451,11 @@ pub(crate) fn decode_frame(
         .decompress_to_buffer(compressed, &mut tar[..])
         .ok();
     if decoded != Some(tar_len) {
-        return Err(BundleError::ArchiveMismatch(format!(
-            "frame {index} does not decompress to the {tar_len} bytes it declares"
-        )));
+        return Err(ArchiveError::WrongFrameLength {
+            frame: index,
+            tar_length: frame.tar_length,
+        }
+        .into());
     }
     Ok(())
 }
@@ -471,7 +569,7 @@ pub fn stream_files<R: Read + Send>(
             position: 0,
             failure: None,
         };
-        let result = walk_tar(manifest, &mut stream, sink);
+        let result = crate::read::tar_walk::walk_all(manifest, &mut stream, sink);
         let failure = stream.failure.take();
         // Hanging up stops the producer if it is still going.
         drop(stream);
@@ -485,175 +583,4 @@ pub fn stream_files<R: Read + Send>(
             None => result,
         }
     })
-}
-
-pub(crate) fn mismatch(message: String) -> BundleError {
-    BundleError::ArchiveMismatch(message)
-}
-
-fn walk_tar(
-    manifest: &Manifest,
-    frames: &mut FrameStream,
-    sink: &mut dyn FileSink,
-) -> Result<(), BundleError> {
-    walk_entries(manifest, frames, sink)?;
-    // The tar parser stops after reading the first of the two zero blocks that end an archive
-    // (or at the end of the stream); exactly the second must remain.
-    let mut rest = [0u8; 4096];
-    let mut remaining = 0u64;
-    loop {
-        let n = frames.read(&mut rest).map_err(tar_error)?;
-        if n == 0 {
-            break;
-        }
-        if rest[..n].iter().any(|&b| b != 0) {
-            return Err(mismatch("data follows the end of the tar archive".into()));
-        }
-        remaining += n as u64;
-    }
-    if remaining != TAR_BLOCK_LEN {
-        return Err(mismatch(
-            "the tar archive does not end with exactly two zero blocks".into(),
-        ));
-    }
-    Ok(())
-}
-
-pub(crate) fn tar_error(e: io::Error) -> BundleError {
-    mismatch(format!("the tar stream is not valid ({e})"))
-}
-
-fn walk_entries(
-    manifest: &Manifest,
-    frames: &mut FrameStream,
-    sink: &mut dyn FileSink,
-) -> Result<(), BundleError> {
-    let read_error = tar_error;
-    let mut archive = tar::Archive::new(&mut *frames);
-    // Raw mode hands us PAX headers as entries instead of applying them, so their size is
-    // bounded here and no other extension (GNU long names, sparse files) slips through.
-    let mut entries = archive.entries().map_err(read_error)?.raw(true);
-    let mut pax_path: Option<Vec<u8>> = None;
-    let mut buffer = vec![0u8; 256 * 1024];
-    let mut files = manifest.files.iter();
-    for entry in entries.by_ref() {
-        let mut entry = entry.map_err(read_error)?;
-        let kind = entry.header().entry_type();
-        if kind.is_pax_local_extensions() {
-            if pax_path.is_some() {
-                return Err(mismatch("two PAX headers in a row".into()));
-            }
-            pax_path = Some(read_pax_path(&mut entry)?);
-            continue;
-        }
-        let path = pax_path
-            .take()
-            .unwrap_or_else(|| entry.path_bytes().into_owned());
-        let Some(expected) = files.next() else {
-            return Err(mismatch(format!(
-                "it holds {:?}, which the manifest does not list",
-                String::from_utf8_lossy(&path)
-            )));
-        };
-        check_entry(&mut entry, &path, expected, &mut buffer, sink)?;
-    }
-    if pax_path.is_some() {
-        return Err(mismatch("it ends with a PAX header and no file".into()));
-    }
-    if let Some(missing) = files.next() {
-        return Err(mismatch(format!(
-            "the file {:?} listed in the manifest is missing",
-            missing.path.as_str()
-        )));
-    }
-    Ok(())
-}
-
-/// Checks one tar entry (whose path, from a PAX header or its own, is `path`) against the
-/// manifest's `expected` file, streaming its data through `sink` and checking its hash.
-pub(crate) fn check_entry<R: Read>(
-    entry: &mut tar::Entry<'_, R>,
-    path: &[u8],
-    expected: &FileEntry,
-    buffer: &mut [u8],
-    sink: &mut dyn FileSink,
-) -> Result<(), BundleError> {
-    let shown = String::from_utf8_lossy(path);
-    let kind = entry.header().entry_type();
-    if !(kind.is_file() && entry.header().as_ustar().is_some()) {
-        return Err(mismatch(format!(
-            "the entry {shown:?} is not a plain file (type {:?}); only regular files are allowed",
-            kind.as_byte() as char
-        )));
-    }
-    if path != expected.path.as_str().as_bytes() {
-        return Err(mismatch(format!(
-            "it holds {shown:?} where the manifest lists {:?}",
-            expected.path.as_str()
-        )));
-    }
-    let size = entry.header().entry_size().map_err(tar_error)?;
-    if size != expected.size {
-        return Err(mismatch(format!(
-            "{shown:?} is {size} bytes but the manifest says {}",
-            expected.size
-        )));
-    }
-    sink.start_file(expected)?;
-    let mut hasher = Sha256::new();
-    let mut remaining = size;
-    while remaining > 0 {
-        let want = remaining.min(buffer.len() as u64) as usize;
-        let n = entry.read(&mut buffer[..want]).map_err(tar_error)?;
-        if n == 0 {
-            return Err(mismatch(format!("{shown:?} ends early")));
-        }
-        hasher.update(&buffer[..n]);
-        sink.write(&buffer[..n])?;
-        remaining -= n as u64;
-    }
-    if Sha256Digest(hasher.finalize().into()) != expected.sha256 {
-        return Err(BundleError::CorruptedFile {
-            path: expected.path.as_str().to_string(),
-        });
-    }
-    sink.finish_file(expected)
-}
-
-/// Reads a PAX extended header (bounded) and returns its `path`, the only key we honour.
-pub(crate) fn read_pax_path<R: Read>(
-    entry: &mut tar::Entry<'_, R>,
-) -> Result<Vec<u8>, BundleError> {
-    let size = entry.header().entry_size().unwrap_or(u64::MAX);
-    if size > MAX_PAX_ENTRY_LEN - TAR_BLOCK_LEN {
-        return Err(mismatch(format!(
-            "a PAX header of {size} bytes is larger than the limit of {} bytes",
-            MAX_PAX_ENTRY_LEN - TAR_BLOCK_LEN
-        )));
-    }
-    let mut data = Vec::with_capacity(size as usize);
-    entry
-        .read_to_end(&mut data)
-        .map_err(|e| mismatch(format!("a PAX header cannot be read ({e})")))?;
-    // Exactly one record, "<len> path=<value>\n", whose length is the whole header's data.
-    let declared: Option<usize> = data
-        .split(|&b| b == b' ')
-        .next()
-        .and_then(|digits| std::str::from_utf8(digits).ok())
-        .and_then(|digits| digits.parse().ok());
-    if declared != Some(data.len()) {
-        return Err(mismatch("a PAX header must hold exactly one record".into()));
-    }
-    let mut records = tar::PaxExtensions::new(&data);
-    let record = records
-        .next()
-        .and_then(Result::ok)
-        .ok_or_else(|| mismatch("a PAX header is malformed".into()))?;
-    if record.key_bytes() != b"path" {
-        return Err(mismatch(format!(
-            "a PAX header sets {:?}, which tamizdat bundles never use",
-            String::from_utf8_lossy(record.key_bytes())
-        )));
-    }
-    Ok(record.value_bytes().to_vec())
 }
