@@ -2,7 +2,7 @@
 //! pins every byte of the payload. Serialised once by the publisher and signed as exact bytes;
 //! a reader parses it only after the signature verifies (`tamizdat info` aside, which parses an
 //! unverified one under the same limits, to show it marked UNVERIFIED), and never
-//! re-serialises it to verify. Parsing is strict ([`super::json`]): FORMAT.md section 3.
+//! re-serialises it to verify. Parsing is strict (`format::json`): FORMAT.md section 3.
 //!
 //! Unknown fields are ignored so that minor versions can add metadata; anything a reader must
 //! understand to stay safe needs a new major version (see FORMAT.md).

@@ -226,7 +226,7 @@ pub(crate) fn check_free_space(folder: &Path, manifest: &Manifest) -> Result<(),
     enough_space(folder, space_needed(manifest), free_space(folder))
 }
 
-/// The decision of [`check_free_space`], given what the disk reports (None: unknown).
+/// The decision of `check_free_space`, given what the disk reports (None: unknown).
 pub fn enough_space(folder: &Path, needed: u64, available: Option<u64>) -> Result<(), BundleError> {
     match available {
         Some(available) if available < needed => Err(BundleError::NotEnoughSpace {

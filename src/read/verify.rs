@@ -1,10 +1,12 @@
 //! The reader side: check the header's signature before anything else, then check every byte
 //! of the payload against what the header signs as it streams.
 //!
-//! Trust is in the types: [`open_bundle`] is the only way to get a [`VerifiedHeader`], and only a
-//! verified header lets [`stream_files`] hand file contents to a [`FileSink`]. Each compressed
-//! frame is hashed before it reaches the zstd decoder, so the decompressor and the tar parser
-//! only ever see bytes the publisher signed.
+//! Trust is in the types: `verify_header` is the only way to get a [`VerifiedHeader`], and it
+//! is reached only through `Bundle::verify`, which keeps the header with the one reader it came
+//! from in a `VerifiedBundle`; the streaming functions here are crate-private, so no caller can
+//! pair a verified header with another file's payload. Each compressed frame is hashed before
+//! it reaches the zstd decoder, so the decompressor and the tar parser only ever see bytes the
+//! publisher signed.
 
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -250,7 +252,7 @@ fn read_exact_or_truncated<R: Read>(
 }
 
 /// Reads the header from the start of a bundle without verifying it (for `info`).
-pub fn read_header<R: Read>(reader: &mut R) -> Result<SignedHeader, BundleError> {
+pub(crate) fn read_header<R: Read>(reader: &mut R) -> Result<SignedHeader, BundleError> {
     SignedHeader::read(reader).map_err(|error| match error {
         ReadHeaderError::Format(error) => BundleError::Format(error),
         ReadHeaderError::Io(error) => BundleError::Read(error),
@@ -258,7 +260,7 @@ pub fn read_header<R: Read>(reader: &mut R) -> Result<SignedHeader, BundleError>
 }
 
 /// Checks a header's signature against the trusted keys, then parses and validates its manifest.
-pub fn verify_header(
+pub(crate) fn verify_header(
     header: &SignedHeader,
     keys: &TrustedKeys,
 ) -> Result<VerifiedHeader, BundleError> {
@@ -282,15 +284,6 @@ pub fn verify_header(
         signer: signer.clone(),
         header_len: header.preamble.header_len(),
     })
-}
-
-/// Reads and verifies the header at the start of `reader`; the reader is left at the payload.
-pub fn open_bundle<R: Read>(
-    reader: &mut R,
-    keys: &TrustedKeys,
-) -> Result<VerifiedHeader, BundleError> {
-    let header = read_header(reader)?;
-    verify_header(&header, keys)
 }
 
 /// Checks that nothing follows the payload.
@@ -323,7 +316,7 @@ fn expect_end<R: Read>(reader: &mut R) -> Result<(), BundleError> {
 
 /// `verify --quick`: the whole payload's length and SHA-256, without decompressing. At hashing
 /// speed, for mirror operators who pass bundles on without reading them.
-pub fn check_payload_hash<R: Read>(
+pub(crate) fn check_payload_hash<R: Read>(
     header: &VerifiedHeader,
     reader: &mut R,
     progress: &dyn Progress,
@@ -539,7 +532,7 @@ impl Read for FrameStream {
 
 /// Streams the payload that follows a verified header, checking every frame before it is
 /// decompressed and every file's path, size and hash, and hands the files to `sink`.
-pub fn stream_files<R: Read + Send>(
+pub(crate) fn stream_files<R: Read + Send>(
     header: &VerifiedHeader,
     reader: &mut R,
     sink: &mut dyn FileSink,
