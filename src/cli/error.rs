@@ -10,7 +10,7 @@ use crate::library::LibraryError;
 use crate::library::serve::ServeError;
 use crate::publish::edition::EditionError;
 use crate::publish::pack::PackError;
-use crate::read::verify::BundleError;
+use crate::read::verify::{BundleError, DestinationError};
 
 /// Exit code for a valid bundle or a successful command.
 pub const EXIT_OK: u8 = 0;
@@ -146,7 +146,7 @@ impl Error {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             Error::Bundle(error) | Error::InBundle { source: error, .. } => bundle_hint(error),
-            Error::Library(LibraryError::Bundle { source, .. }) => bundle_hint(source),
+            Error::Library(error) => library_hint(error),
             Error::Pack(error) => pack_hint(error),
             Error::Key(error) => key_hint(error),
             Error::Trust(error) => trust_hint(error),
@@ -164,6 +164,29 @@ pub fn bundle_hint(error: &BundleError) -> Option<&'static str> {
         BundleError::UntrustedKey { .. } => Some(
             "if you know this publisher, get their public key from them and run `tamizdat trust add KEY.pub`",
         ),
+        BundleError::NotEnoughSpace { .. } | BundleError::DiskFull { .. } => {
+            Some("free some space or unpack onto another disk")
+        }
+        BundleError::NothingRecovered { .. } => Some("get another copy of the bundle"),
+        BundleError::Busy { .. } => Some("wait for it to finish, then try again"),
+        BundleError::Destination(
+            DestinationError::NotEmpty { .. }
+            | DestinationError::SymbolicLink { .. }
+            | DestinationError::NotAFolder { .. },
+        ) => Some("unpack into a new or empty folder"),
+        BundleError::Destination(DestinationError::ParentMissing { .. }) => Some("create it first"),
+        _ => None,
+    }
+}
+
+/// What to do about a failed library command.
+pub fn library_hint(error: &LibraryError) -> Option<&'static str> {
+    match error {
+        LibraryError::Bundle { source, .. } => bundle_hint(source),
+        LibraryError::Busy(_) => Some("wait for it to finish, then try again"),
+        LibraryError::DamagedRecord { .. } => {
+            Some("delete it and open the bundle again to import it anew")
+        }
         _ => None,
     }
 }

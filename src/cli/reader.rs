@@ -187,7 +187,8 @@ pub fn verify(
             }
             Err(error) => {
                 worst = worst.max(Verdict::Failed);
-                print(format_args!("ERROR   {}: {error}", path.display()))?;
+                let line = with_hint(error.to_string(), bundle_hint(&error));
+                print(format_args!("ERROR   {}: {line}", path.display()))?;
             }
         }
     }

@@ -67,12 +67,12 @@ pub enum LibraryError {
     },
     /// Another process holds the library's lock; holds the library folder.
     #[error(
-        "another tamizdat is updating the library {} right now; wait for it to finish, then try again",
+        "another tamizdat is updating the library {} right now",
         .0.display()
     )]
     Busy(PathBuf),
     /// A record file does not parse, fails validation or does not match its name.
-    #[error("the library record {} is damaged ({reason}); delete it and import the bundle again", .path.display())]
+    #[error("the library record {} is damaged ({reason})", .path.display())]
     DamagedRecord {
         /// The record file.
         path: PathBuf,

@@ -58,7 +58,7 @@ pub enum BundleError {
     #[error("{0}")]
     Destination(#[from] DestinationError),
     #[error(
-        "not enough space: its files need {} but only {} are free in {}; free some space or unpack onto another disk",
+        "not enough space: its files need {} but only {} are free in {}",
         crate::format::text::human_bytes(*.needed),
         crate::format::text::human_bytes(*.available),
         .folder.display()
@@ -69,16 +69,14 @@ pub enum BundleError {
         available: u64,
     },
     #[error(
-        "not enough space to write {}: the disk is full or a file-size limit was reached; nothing was left behind, free some space or unpack onto another disk",
+        "not enough space to write {}: the disk is full or a file-size limit was reached; nothing was left behind",
         .path.display()
     )]
     DiskFull { path: PathBuf },
-    #[error(
-        "nothing could be recovered: none of its {files} files is intact; get another copy of the bundle"
-    )]
+    #[error("nothing could be recovered: none of its {files} files is intact")]
     NothingRecovered { files: usize },
     #[error(
-        "another tamizdat is writing {} right now; wait for it to finish, then try again",
+        "another tamizdat is writing {} right now",
         .destination.display()
     )]
     Busy { destination: PathBuf },
@@ -160,15 +158,15 @@ pub enum ArchiveError {
 /// Why a destination cannot receive an unpacked bundle.
 #[derive(Debug, thiserror::Error)]
 pub enum DestinationError {
-    #[error("the folder {} is not empty; unpack into a new or empty folder", .folder.display())]
+    #[error("the folder {} is not empty", .folder.display())]
     NotEmpty { folder: PathBuf },
-    #[error("{} is a symbolic link; unpack into a new or empty folder", .path.display())]
+    #[error("{} is a symbolic link", .path.display())]
     SymbolicLink { path: PathBuf },
-    #[error("{} exists and is not a folder; unpack into a new or empty folder", .path.display())]
+    #[error("{} exists and is not a folder", .path.display())]
     NotAFolder { path: PathBuf },
     #[error("{} does not name a new folder", .path.display())]
     NoFolderName { path: PathBuf },
-    #[error("the folder {} does not exist; create it first", .parent.display())]
+    #[error("the folder {} does not exist", .parent.display())]
     ParentMissing { parent: PathBuf },
     #[error("cannot unpack into {}", .path.display())]
     Unusable { path: PathBuf },
