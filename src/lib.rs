@@ -62,6 +62,7 @@
 //! `format` (the bytes) is at the bottom; `article`, `keys` and `fs` sit on it; `read` and
 //! `publish` use those; `library` uses `read`; `cli` serves the two binaries.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod article;
 pub mod cli;

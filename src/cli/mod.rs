@@ -25,6 +25,7 @@ pub struct ProgressBar {
 }
 
 impl ProgressBar {
+    /// A bar labelled `message`, hidden when `quiet` or stderr is not a terminal.
     pub fn new(message: &str, quiet: bool) -> ProgressBar {
         let bar = if quiet || !std::io::stderr().is_terminal() {
             indicatif::ProgressBar::hidden()
@@ -42,6 +43,7 @@ impl ProgressBar {
         ProgressBar { bar }
     }
 
+    /// Removes the bar from the terminal.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

@@ -96,6 +96,7 @@ impl FramePlanner {
         self.filled = 0;
     }
 
+    /// Whether nothing was added since the frame was opened or closed.
     pub fn is_empty(&self) -> bool {
         self.filled == 0
     }

@@ -60,7 +60,9 @@ const MANIFEST_WINDOW_LOG: u32 = 24;
 /// The fixed-size start of a bundle, enough to know which key to check and how much to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preamble {
+    /// The minor format version, which readers may ignore.
     pub format_minor: u16,
+    /// The id of the key that signed the bundle.
     pub key_id: KeyId,
     /// Bytes of compressed manifest that follow the preamble.
     pub manifest_len: usize,
@@ -150,10 +152,12 @@ pub enum ReadHeaderError {
 /// A header as read from a bundle, not yet verified.
 #[derive(Debug, Clone)]
 pub struct SignedHeader {
+    /// The preamble at the start of the header.
     pub preamble: Preamble,
     /// SIGNATURE_CONTEXT, then the preamble and the compressed manifest exactly as in the
     /// file: the message the signature covers, kept in one buffer so verifying copies nothing.
     message: Vec<u8>,
+    /// The Ed25519 signature over `message`.
     pub signature: [u8; SIGNATURE_LEN],
 }
 

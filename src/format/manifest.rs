@@ -54,6 +54,7 @@ pub struct Name {
 }
 
 impl Name {
+    /// The name of the whole member `member`, not of one element.
     pub const fn of(member: &'static str) -> Name {
         Name {
             member,
@@ -75,10 +76,15 @@ impl fmt::Display for Name {
 /// The kind of JSON value found where another was required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Found {
+    /// `true` or `false`.
     Bool,
+    /// A number.
     Number,
+    /// A string.
     String,
+    /// An array.
     Array,
+    /// An object.
     Object,
 }
 
@@ -98,127 +104,312 @@ impl fmt::Display for Found {
 /// Each message is one plain sentence (after "the signed manifest is not valid: ").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ManifestError {
+    /// The manifest is not valid JSON.
     #[error("it is not well-formed JSON (the error is at line {line}, column {column})")]
-    Json { line: usize, column: usize },
+    Json {
+        /// The line of the error, from 1.
+        line: usize,
+        /// The column of the error, from 1.
+        column: usize,
+    },
+    /// The JSON holds more values than allowed.
     #[error("it holds more than {MAX_MANIFEST_VALUES} JSON values")]
     TooManyValues,
+    /// Arrays and objects nest deeper than allowed.
     #[error("its arrays and objects nest more than {MAX_JSON_DEPTH} levels deep")]
     TooDeep,
+    /// An object has the same member name twice.
     #[error("the member name {name:?} appears twice in one object")]
-    DuplicateMember { name: String },
+    DuplicateMember {
+        /// The repeated member name.
+        name: String,
+    },
+    /// A member has another JSON type than required.
     #[error("{name} must be {expected}, not {found}")]
     WrongType {
+        /// The member, as messages name it.
         name: Name,
+        /// What it must be, as words.
         expected: &'static str,
+        /// The kind of value found.
         found: Found,
     },
+    /// A member is `null`.
     #[error("{name} is null; a member without a value must be left out")]
-    Null { name: Name },
+    Null {
+        /// The member, as messages name it.
+        name: Name,
+    },
+    /// A member that must be a whole number is not one, or is too large.
     #[error(
         "{name} must be a whole number from 0 to {max} in plain digits (no sign, fraction or exponent), not {value}"
     )]
     NotAnInteger {
+        /// The member, as messages name it.
         name: Name,
+        /// The largest value allowed, as text.
         max: &'static str,
+        /// The value found, as text.
         value: String,
     },
+    /// A required member is absent.
     #[error("the required member {name} is missing")]
-    Missing { name: Name },
+    Missing {
+        /// The member, as messages name it.
+        name: Name,
+    },
+    /// An array holds more elements than allowed.
     #[error("{name} holds more than {max} elements")]
-    TooManyElements { name: Name, max: usize },
+    TooManyElements {
+        /// The member, as messages name it.
+        name: Name,
+        /// The most elements allowed.
+        max: usize,
+    },
+    /// A digest is not 64 lowercase hex digits.
     #[error("{name} must be 64 lowercase hex digits")]
-    Digest { name: Name },
+    Digest {
+        /// The member, as messages name it.
+        name: Name,
+    },
+    /// A path breaks the path rules.
     #[error("{0}")]
     Path(PathError),
 
+    /// The manifest's key id differs from the header's.
     #[error("it names key id {manifest} but the header names {header}")]
-    KeyIdMismatch { manifest: String, header: String },
+    KeyIdMismatch {
+        /// The key id in the manifest.
+        manifest: String,
+        /// The key id in the header, as hex.
+        header: String,
+    },
+    /// The channel name breaks the channel rules.
     #[error(
         "the channel {channel:?} must be 1 to {MAX_CHANNEL_LEN} characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
     )]
-    Channel { channel: String },
+    Channel {
+        /// The channel as given.
+        channel: String,
+    },
+    /// The creation time is not in the required form.
     #[error("the creation time {created:?} is not of the form 2026-11-25T09:30:00Z")]
-    CreatedForm { created: String },
+    CreatedForm {
+        /// The creation time as given.
+        created: String,
+    },
+    /// The creation time cannot be held in a tar header.
     #[error(
         "the creation time {created:?} is outside 1970-01-01T00:00:00Z to 2242-03-16T12:56:31Z, the times a tar header holds"
     )]
-    CreatedRange { created: String },
+    CreatedRange {
+        /// The creation time as given.
+        created: String,
+    },
+    /// A text member is too long or has forbidden characters.
     #[error(
         "the {what} is longer than {MAX_TEXT_LEN} bytes or has control or direction-changing characters"
     )]
-    Text { what: &'static str },
+    Text {
+        /// Which text member, as words.
+        what: &'static str,
+    },
+    /// The edition's language is not a language tag.
     #[error("the language {tag:?} is not a language tag such as en, fa or pt-BR")]
-    Language { tag: String },
+    Language {
+        /// The language as given.
+        tag: String,
+    },
+    /// The frame list is empty.
     #[error("it lists no payload frames")]
     NoFrames,
+    /// The frame list is longer than allowed.
     #[error("it lists {count} frames, more than the limit of {MAX_FRAMES}")]
-    TooManyFrames { count: usize },
+    TooManyFrames {
+        /// How many frames it lists.
+        count: usize,
+    },
+    /// A frame does not start where the frames before it end.
     #[error("frame {index} starts at {offset} but the previous frames end at {expected}")]
     FrameOffset {
+        /// The frame's index, from 0.
         index: usize,
+        /// Its offset in the payload, in bytes.
         offset: u64,
+        /// Where the previous frames end, in bytes.
         expected: u64,
     },
+    /// A frame's compressed length is 0 or too large.
     #[error("frame {index} is {length} bytes; frames must be 1 to {MAX_FRAME_LEN} bytes")]
-    FrameLength { index: usize, length: u64 },
+    FrameLength {
+        /// The frame's index, from 0.
+        index: usize,
+        /// Its compressed length, in bytes.
+        length: u64,
+    },
+    /// A frame's uncompressed length is 0 or too large.
     #[error(
         "frame {index} unpacks to {tar_length} bytes; frames must unpack to 1 to {MAX_FRAME_TAR_LEN} bytes"
     )]
-    FrameTarLength { index: usize, tar_length: u64 },
+    FrameTarLength {
+        /// The frame's index, from 0.
+        index: usize,
+        /// Its uncompressed length, in bytes.
+        tar_length: u64,
+    },
+    /// The frames' lengths do not add up to the payload length.
     #[error("its frames add up to {frames} bytes but the payload is {payload} bytes")]
-    PayloadLength { frames: u64, payload: u64 },
+    PayloadLength {
+        /// The sum of the frames' lengths, in bytes.
+        frames: u64,
+        /// The payload length, in bytes.
+        payload: u64,
+    },
+    /// The frames' tar lengths do not add up to the payload's tar length.
     #[error("its frames unpack to {frames} bytes but the payload claims {payload}")]
-    PayloadTarLength { frames: u64, payload: u64 },
+    PayloadTarLength {
+        /// The sum of the frames' tar lengths, in bytes.
+        frames: u64,
+        /// The payload's tar length, in bytes.
+        payload: u64,
+    },
+    /// The file list is empty.
     #[error("it lists no files: an edition holds at least one")]
     NoFiles,
+    /// The file list is longer than allowed.
     #[error("it lists {count} files, more than the limit of {MAX_FILES}")]
-    TooManyFiles { count: usize },
+    TooManyFiles {
+        /// How many files it lists.
+        count: usize,
+    },
+    /// Files are not in strict byte order of their paths.
     #[error(
         "files must be listed once each in byte order of their paths, but {path:?} comes after {previous:?}"
     )]
-    FileOrder { path: String, previous: String },
+    FileOrder {
+        /// The file's path as the manifest lists it.
+        path: String,
+        /// The path listed before it.
+        previous: String,
+    },
+    /// A file is placed in an earlier frame than the one before it.
     #[error("the file {path:?} is placed in an earlier frame than the file before it")]
-    FileFrameOrder { path: String },
+    FileFrameOrder {
+        /// The file's path as the manifest lists it.
+        path: String,
+    },
+    /// A file is placed in a frame that does not exist.
     #[error("the file {path:?} is placed in frame {frame}, which does not exist")]
-    FileFrameMissing { path: String, frame: u32 },
+    FileFrameMissing {
+        /// The file's path as the manifest lists it.
+        path: String,
+        /// The frame index it gives.
+        frame: u32,
+    },
+    /// A media type is too long or has control characters.
     #[error("the media type of {path:?} is longer than 255 bytes or has control characters")]
-    MediaType { path: String },
+    MediaType {
+        /// The file's path as the manifest lists it.
+        path: String,
+    },
+    /// A file declares more bytes than one file may have.
     #[error(
         "the file {path:?} declares {size} bytes, more than the limit of {MAX_FILE_SIZE} for one file"
     )]
-    FileTooLarge { path: String, size: u64 },
+    FileTooLarge {
+        /// The file's path as the manifest lists it.
+        path: String,
+        /// Its declared size, in bytes.
+        size: u64,
+    },
+    /// The files together declare more bytes than an edition may have.
     #[error("its files declare more than {MAX_TOTAL_SIZE} bytes in all, the limit for one edition")]
     TotalTooLarge,
+    /// Two paths differ only in letter case.
     #[error("the paths {first:?} and {second:?} would be the same file on a case-insensitive disk")]
-    PathCollision { first: String, second: String },
+    PathCollision {
+        /// One of the paths.
+        first: String,
+        /// The other path.
+        second: String,
+    },
+    /// Two paths' folders differ only in letter case.
     #[error(
         "the folders of {first:?} and {second:?} would be the same folder on a case-insensitive disk"
     )]
-    FolderCollision { first: String, second: String },
+    FolderCollision {
+        /// One of the paths.
+        first: String,
+        /// The other path.
+        second: String,
+    },
+    /// A file's path is also a folder of another file.
     #[error("the file {path:?} is also used as a folder by {inside:?}")]
-    FileIsFolder { path: String, inside: String },
+    FileIsFolder {
+        /// The file's path as the manifest lists it.
+        path: String,
+        /// A path inside it.
+        inside: String,
+    },
+    /// The tar stream is longer than its files can need.
     #[error("the payload unpacks to {tar_length} bytes, more than its files can need ({bound})")]
-    TarTooLong { tar_length: u64, bound: u64 },
+    TarTooLong {
+        /// The payload's tar length, in bytes.
+        tar_length: u64,
+        /// The most its files can need, in bytes.
+        bound: u64,
+    },
+    /// There are more articles than files.
     #[error("it lists more articles than files")]
     TooManyArticles,
+    /// Articles are not in strict byte order of their main files.
     #[error("articles must be listed once each in byte order of their paths, but {path:?} is not")]
-    ArticleOrder { path: String },
+    ArticleOrder {
+        /// The article's main file, as the manifest lists it.
+        path: String,
+    },
+    /// An article's main file is not Markdown or HTML.
     #[error("the article {path:?} is not a Markdown or HTML file")]
-    NotAnArticle { path: String },
+    NotAnArticle {
+        /// The article's main file, as the manifest lists it.
+        path: String,
+    },
+    /// An article's text member is too long or has forbidden characters.
     #[error(
         "the article {path:?} has a text field longer than {MAX_TEXT_LEN} bytes or with control or direction-changing characters: {start:?}"
     )]
-    ArticleText { path: String, start: String },
+    ArticleText {
+        /// The article's main file, as the manifest lists it.
+        path: String,
+        /// The start of the bad text.
+        start: String,
+    },
+    /// An article's language is not a language tag.
     #[error(
         "the article {path:?} gives the language {tag:?}, which is not a language tag such as en, fa or pt-BR"
     )]
-    ArticleLanguage { path: String, tag: String },
+    ArticleLanguage {
+        /// The article's main file, as the manifest lists it.
+        path: String,
+        /// The language as given.
+        tag: String,
+    },
+    /// An article's main file is not among the files.
     #[error("the article {path:?} is not one of the bundle's files")]
-    ArticleNotAFile { path: String },
+    ArticleNotAFile {
+        /// The article's main file, as the manifest lists it.
+        path: String,
+    },
+    /// An article's image is not among the files.
     #[error(
         "the article {path:?} shows the image {image:?}, which is not one of the bundle's files"
     )]
-    ImageNotAFile { path: String, image: String },
+    ImageNotAFile {
+        /// The article's main file, as the manifest lists it.
+        path: String,
+        /// The image's path as given.
+        image: String,
+    },
 }
 
 /// A BCP 47 language tag, checked for its shape only (RFC 5646 section 2.1, simplified): subtags
@@ -235,8 +426,10 @@ pub fn is_language_tag(tag: &str) -> bool {
             .all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
+/// The signed manifest: what an edition holds and who published it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Manifest {
+    /// Who signed the edition.
     pub publisher: Publisher,
     /// A publisher's stream of editions, e.g. `news-ru`.
     pub channel: String,
@@ -244,15 +437,21 @@ pub struct Manifest {
     pub sequence: u64,
     /// Creation time, RFC 3339 in UTC with a `Z` and whole seconds.
     pub created: String,
+    /// The edition's title.
     pub title: String,
     /// BCP 47 language tag of the edition, e.g. `ru`, `fa`, `en`.
     pub language: String,
+    /// Length and digest of the compressed payload.
     pub payload: Payload,
+    /// The payload's zstd frames, in order.
     pub frames: Vec<Frame>,
+    /// The edition's files, in byte order of their paths.
     pub files: Vec<FileEntry>,
+    /// The edition's articles, in byte order of their main files.
     pub articles: Vec<Article>,
 }
 
+/// The publisher of an edition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Publisher {
     /// 16 lowercase hex digits; must equal the key id in the header preamble.
@@ -261,6 +460,7 @@ pub struct Publisher {
     pub name: String,
 }
 
+/// The compressed payload that follows the header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Payload {
     /// Bytes of compressed payload after the header: the rest of the file, exactly.
@@ -271,6 +471,7 @@ pub struct Payload {
     pub tar_length: u64,
 }
 
+/// One zstd frame of the payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Frame {
     /// Offset of the frame from the start of the payload.
@@ -283,27 +484,38 @@ pub struct Frame {
     pub sha256: Sha256Digest,
 }
 
+/// One file of the edition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileEntry {
+    /// The file's path inside the edition.
     pub path: EditionPath,
+    /// The file's size, in bytes.
     pub size: u64,
+    /// SHA-256 of the file's contents.
     pub sha256: Sha256Digest,
+    /// The file's media type, e.g. `text/markdown`.
     pub media_type: String,
     /// Index of the frame in which this file's tar entry starts.
     pub frame: u32,
 }
 
+/// One article of the edition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Article {
     /// The file people open to read the article (Markdown or HTML).
     pub main_file: EditionPath,
+    /// The article's title.
     pub title: String,
+    /// The article's date, as the publisher wrote it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// The article's authors.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<String>,
+    /// BCP 47 language tag, when it differs from the edition's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// A short summary of the article.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Images the article shows, all of them files of this bundle.

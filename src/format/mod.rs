@@ -26,29 +26,54 @@ use std::io;
 /// Errors in the bytes of a bundle's header or manifest. Each reads as one plain sentence.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
+    /// The file does not start with the tamizdat magic.
     #[error("it is not a tamizdat bundle (no tamizdat header at the start of the file)")]
     NotABundle,
+    /// The bundle's major format version is newer than this build reads.
     #[error("this bundle needs a newer version of tamizdat (format {major})")]
-    UnsupportedVersion { major: u16 },
+    UnsupportedVersion {
+        /// The major version in the header.
+        major: u16,
+    },
+    /// The header claims major format version 0.
     #[error(
         "the header is damaged: it claims format version 0, which does not exist (versions start at 1)"
     )]
-    UnknownVersion { major: u16 },
+    UnknownVersion {
+        /// The major version in the header.
+        major: u16,
+    },
+    /// The file ends before the header does.
     #[error("the file is truncated: it ends inside the header")]
     Truncated,
+    /// The header frame's length does not fit its manifest length.
     #[error(
         "the header is damaged: its frame length {frame_len} does not match its manifest length {manifest_len}"
     )]
     InconsistentHeaderLength {
+        /// The content length the header frame declares, in bytes.
         frame_len: usize,
+        /// The manifest length the preamble gives, in bytes.
         manifest_len: usize,
     },
+    /// The compressed manifest is larger than allowed.
     #[error("the manifest is {len} bytes, more than the limit of {max} bytes")]
-    ManifestTooLarge { len: usize, max: usize },
+    ManifestTooLarge {
+        /// Its length, in bytes.
+        len: usize,
+        /// The largest length allowed, in bytes.
+        max: usize,
+    },
+    /// The preamble declares an empty manifest.
     #[error("the header is damaged: it declares a manifest of 0 bytes")]
     EmptyManifest,
+    /// The manifest does not decompress to its declared length.
     #[error("the manifest does not decompress to the {expected} bytes its header declares")]
-    ManifestDecompression { expected: usize },
+    ManifestDecompression {
+        /// The declared length, in bytes.
+        expected: usize,
+    },
+    /// Compressing the manifest while packing failed.
     #[error("the manifest could not be compressed: {0}")]
     ManifestCompression(#[source] io::Error),
     /// Reported only once the signature has verified, or (by `tamizdat info`) not at all.
@@ -67,6 +92,7 @@ impl Sha256Digest {
         Sha256Digest(sha2::Sha256::digest(bytes).into())
     }
 
+    /// The digest as 64 lowercase hex digits.
     pub fn to_hex(&self) -> String {
         data_encoding::HEXLOWER.encode(&self.0)
     }

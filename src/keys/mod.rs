@@ -35,64 +35,122 @@ pub const MAX_KEY_NAME_CHARS: usize = 100;
 /// before it is read whole. Passphrase files have the same limit.
 pub const MAX_KEY_FILE_LEN: u64 = 64 * 1024;
 
+/// Why a key file could not be read, written or used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// Reading a key file failed.
     #[error("cannot read the key file {path}: {source}")]
     Read {
+        /// The key file.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// Writing a new key file failed.
     #[error("cannot write the key file {path}: {source}")]
     Write {
+        /// The key file.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// A new key would overwrite an existing file.
     #[error("the key file {path} already exists; keys are never overwritten")]
-    AlreadyExists { path: PathBuf },
+    AlreadyExists {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// A key file's content is not a valid key file.
     #[error("{path} is not a tamizdat {kind} key file: {problem}")]
     Malformed {
+        /// The key file.
         path: PathBuf,
+        /// Which kind of key file it should be: `public` or `secret`.
         kind: &'static str,
+        /// What is wrong with it.
         problem: KeyFileProblem,
     },
+    /// A public key file holds a small-order point.
     #[error("the public key in {path} is a weak (small-order) Ed25519 key and is refused")]
-    WeakKey { path: PathBuf },
+    WeakKey {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// A secret key file's permissions let other users read it.
     #[error(
         "the secret key file {path} can be read by other users (mode {mode:o}); consider the key exposed"
     )]
-    ReadableByOthers { path: PathBuf, mode: u32 },
+    ReadableByOthers {
+        /// The key file.
+        path: PathBuf,
+        /// The file's permission bits.
+        mode: u32,
+    },
+    /// A passphrase file's permissions let other users read it.
     #[error(
         "the passphrase file {path} can be read by other users (mode {mode:o}); consider the passphrase exposed"
     )]
-    PassphraseFileReadableByOthers { path: PathBuf, mode: u32 },
+    PassphraseFileReadableByOthers {
+        /// The passphrase file.
+        path: PathBuf,
+        /// The file's permission bits.
+        mode: u32,
+    },
+    /// Reading a passphrase file failed.
     #[error("cannot read the passphrase file {path}: {source}")]
     ReadPassphraseFile {
+        /// The passphrase file.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// Reading the passphrase from the terminal failed.
     #[error(
         "cannot read the passphrase for the secret key file {path} from the terminal: {source}"
     )]
     Prompt {
+        /// The secret key file the passphrase is for.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// An encrypted secret key was given without a passphrase.
     #[error("the secret key file {path} is encrypted and no passphrase was given")]
-    PassphraseNeeded { path: PathBuf },
+    PassphraseNeeded {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// Decryption with the given passphrase failed.
     #[error("the passphrase for {path} is wrong (or the file is damaged)")]
-    WrongPassphrase { path: PathBuf },
+    WrongPassphrase {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// An encrypted key asks for a scrypt work factor above the limit.
     #[error(
         "the secret key file {path} asks for a key-derivation work factor above the limit of 2^{MAX_SCRYPT_LOG_N}; it was probably tampered with"
     )]
-    ExcessiveWorkFactor { path: PathBuf },
+    ExcessiveWorkFactor {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// Decrypting a secret key failed for another reason.
     #[error("cannot decrypt the secret key file {path}: {reason}")]
-    Decrypt { path: PathBuf, reason: String },
+    Decrypt {
+        /// The key file.
+        path: PathBuf,
+        /// What age reported.
+        reason: String,
+    },
+    /// A key name breaks the key-name rule.
     #[error(
         "the key name {0:?} must be 1 to {MAX_KEY_NAME_CHARS} characters, with no control or direction-changing characters and no space at either end"
     )]
     InvalidName(String),
+    /// The system random number generator failed.
     #[error("the system random number generator failed: {0}")]
     Random(String),
+    /// The passphrase and its confirmation differ.
     #[error("the two passphrases typed differ; nothing was written")]
     PassphrasesDiffer,
 }
@@ -214,10 +272,12 @@ impl PublicKey {
         })
     }
 
+    /// The name the key was given.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The key's short id, as bundle headers give it.
     pub fn key_id(&self) -> KeyId {
         let hash = key_hash(&self.key);
         let mut id = [0u8; 8];
@@ -237,6 +297,7 @@ impl PublicKey {
         groups.join("-")
     }
 
+    /// The key's 32 bytes.
     pub fn to_bytes(&self) -> [u8; 32] {
         self.key.to_bytes()
     }
@@ -366,10 +427,12 @@ impl SecretKey {
         })
     }
 
+    /// The name the key was given.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The matching public key, with the same name.
     pub fn public(&self) -> PublicKey {
         PublicKey {
             name: self.name.clone(),
@@ -377,6 +440,7 @@ impl SecretKey {
         }
     }
 
+    /// The Ed25519 signature of `message`.
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.signing.sign(message).to_bytes()
     }
@@ -514,7 +578,9 @@ fn decrypt_secret(
 /// What a file that must stay private holds, so a refusal names the right file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrivateFile {
+    /// A secret key file.
     SecretKey,
+    /// A passphrase file.
     Passphrase,
 }
 

@@ -9,19 +9,27 @@ use std::path::{Path, PathBuf};
 use crate::keys::TrustedKeys;
 use crate::keys::{KeyError, PublicKey, write_new_file};
 
+/// Why the trust store could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
+    /// A key file in the store could not be used.
     #[error("{0}")]
     Key(#[from] KeyError),
+    /// No data folder could be found for this user.
     #[error("cannot find a home folder for tamizdat's data on this system")]
     NoHome,
+    /// The trust store folder could not be read or written.
     #[error("cannot use the trust store {path}: {source}")]
     Store {
+        /// The store's folder or file.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// No trusted key matches the prefix given.
     #[error("no trusted key has a key id or fingerprint starting with {0:?}")]
     NotFound(String),
+    /// Several trusted keys match the prefix given.
     #[error("{0:?} starts the key id or fingerprint of more than one trusted key")]
     Ambiguous(String),
 }
@@ -47,6 +55,7 @@ impl TrustStore {
         Ok(TrustStore::at(home()?.join("trusted-keys")))
     }
 
+    /// The store in `folder`.
     pub fn at(folder: PathBuf) -> TrustStore {
         TrustStore { folder }
     }
@@ -76,6 +85,7 @@ impl TrustStore {
         Ok(keys)
     }
 
+    /// The trusted keys, loaded for checking bundles.
     pub fn trusted_keys(&self) -> Result<TrustedKeys, TrustError> {
         Ok(TrustedKeys::new(self.list()?))
     }
@@ -129,6 +139,7 @@ impl TrustStore {
         self.folder.join(format!("{}.pub", key.key_id()))
     }
 
+    /// The folder holding the store's key files.
     pub fn folder(&self) -> &Path {
         &self.folder
     }

@@ -18,18 +18,26 @@ use crate::publish::scan::{
 /// packer's memory bounded whatever the edition holds.
 pub const MAX_ARTICLE_LEN: u64 = 8 * 1024 * 1024;
 
+/// Why an edition folder could not be packed.
 #[derive(Debug, thiserror::Error)]
 pub enum EditionError {
+    /// Reading the edition folder failed.
     #[error("cannot read the edition folder {path}: {source}")]
     Read {
+        /// The file or folder being read.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// The edition has files or articles that cannot be packed.
     #[error("the edition folder {folder} cannot be packed:\n{}", list(.problems))]
     Problems {
+        /// The edition folder.
         folder: PathBuf,
+        /// Each problem, one sentence each.
         problems: Vec<String>,
     },
+    /// The edition folder holds no files.
     #[error("the edition folder {0} holds no files")]
     Empty(PathBuf),
 }
@@ -45,8 +53,11 @@ fn list(problems: &[String]) -> String {
 /// A file to pack: its path in the bundle and where it is on disk.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The file's path in the bundle.
     pub path: EditionPath,
+    /// Where the file is on disk.
     pub location: PathBuf,
+    /// The file's size when listed, in bytes.
     pub size: u64,
 }
 
@@ -55,6 +66,7 @@ pub struct SourceFile {
 pub struct Edition {
     /// Sorted by path bytes, the order of the manifest and the tar.
     pub files: Vec<SourceFile>,
+    /// The edition's articles, in the order of their main files.
     pub articles: Vec<Article>,
     /// Problems packed anyway because the publisher asked to (`--allow-remote`).
     pub warnings: Vec<String>,
@@ -87,7 +99,9 @@ impl Edition {
 /// The regular files of an edition folder, sorted, with every name that cannot be packed.
 #[derive(Debug, Clone)]
 pub struct Listing {
+    /// The files that can be packed, sorted by path bytes.
     pub files: Vec<SourceFile>,
+    /// Each name that cannot be packed, one sentence each.
     pub problems: Vec<String>,
 }
 
@@ -225,9 +239,11 @@ pub fn list_files(root: &Path) -> Result<Listing, EditionError> {
 /// What reading the articles and stylesheets found.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleCheck {
+    /// The articles found, in the order of their main files.
     pub articles: Vec<Article>,
     /// Problems packed anyway because the publisher asked to (`--allow-remote`).
     pub warnings: Vec<String>,
+    /// Problems that stop the pack, one sentence each.
     pub problems: Vec<String>,
 }
 

@@ -38,36 +38,64 @@ use crate::read::{Bundle, BundleError};
 /// balance for daily editions. Higher levels shrink text further at a large cost in time.
 pub const DEFAULT_LEVEL: i32 = 3;
 
+/// Why an edition could not be packed.
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
+    /// The edition folder cannot be read or packed.
     #[error("{0}")]
     Edition(#[from] EditionError),
+    /// The channel or creation time breaks the manifest rules.
     #[error("{0}")]
     InvalidChannelOrTime(ManifestError),
+    /// The language given is not a language tag.
     #[error("the language {0:?} is not a language tag such as en, fa or pt-BR")]
     InvalidLanguage(String),
+    /// The compression level is outside 1 to 22.
     #[error("the compression level {0} must be between 1 and 22")]
     InvalidLevel(i32),
+    /// A text option, such as the title, is too long or has forbidden characters.
     #[error(
         "the {0} must be 1 to {MAX_TEXT_LEN} bytes with no control or direction-changing characters"
     )]
     InvalidText(&'static str),
+    /// The output path does not name a file.
     #[error("{} is not a file name", .0.display())]
     OutputNotAFile(PathBuf),
+    /// The edition breaks a format limit.
     #[error("the edition cannot be packed: {0}")]
     EditionNotPackable(FormatError),
+    /// The output exists and `force` is off.
     #[error("the output {0} already exists")]
     OutputExists(PathBuf),
+    /// Reading a source file failed.
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: io::Error },
+    Read {
+        /// The source file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// A source file changed between its hashing and its packing.
     #[error("{path} changed while it was being packed")]
-    ChangedWhilePacking { path: PathBuf },
+    ChangedWhilePacking {
+        /// The source file.
+        path: PathBuf,
+    },
+    /// Writing the bundle failed.
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: io::Error },
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// Another pack holds the lock on the output.
     #[error("another pack is writing {} right now", .0.display())]
     Busy(PathBuf),
+    /// Building the header or manifest failed.
     #[error("{0}")]
     Format(#[from] FormatError),
+    /// The finished bundle did not pass verification.
     #[error(
         "the finished bundle failed its own verification ({0}); nothing was written. This is a bug or a disk fault"
     )]
@@ -77,9 +105,13 @@ pub enum PackError {
 /// What to pack and how.
 #[derive(Debug, Clone)]
 pub struct PackOptions {
+    /// The channel the edition belongs to.
     pub channel: String,
+    /// The edition's sequence number in its channel.
     pub sequence: u64,
+    /// The creation time written to the manifest.
     pub created: time::OffsetDateTime,
+    /// The zstd compression level, 1 to 22.
     pub level: i32,
     /// Edition title; defaults to the front page's title, then the folder's name.
     pub title: Option<String>,
@@ -96,15 +128,22 @@ pub struct PackOptions {
 /// What a pack produced, for the summary the publisher sees.
 #[derive(Debug, Clone)]
 pub struct PackReport {
+    /// The manifest that was signed.
     pub manifest: Manifest,
+    /// Where the bundle was written.
     pub output: PathBuf,
+    /// The bundle's size, in bytes.
     pub bundle_len: u64,
+    /// SHA-256 of the whole bundle file.
     pub bundle_sha256: Sha256Digest,
+    /// The fingerprint of the signing key.
     pub fingerprint: String,
+    /// Problems packed anyway, one sentence each.
     pub warnings: Vec<String>,
 }
 
 impl PackReport {
+    /// The total size of the edition's files, in bytes.
     pub fn bytes_in(&self) -> u64 {
         self.manifest.total_file_size()
     }

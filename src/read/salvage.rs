@@ -21,6 +21,7 @@ use crate::read::verify::{BundleError, FileSink, VerifiedHeader, decode_frame};
 /// What a salvage recovered and what it could not.
 #[derive(Debug)]
 pub struct SalvageReport {
+    /// The bundle's verified header.
     pub header: VerifiedHeader,
     /// Files written to the destination, each verified against its signed hash.
     pub recovered: usize,

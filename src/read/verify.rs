@@ -27,36 +27,82 @@ const READ_CHUNK: usize = 1024 * 1024;
 /// [`BundleError::is_invalid_bundle`] separates a bad bundle from a failure of this machine.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
+    /// The header or manifest is malformed.
     #[error("{0}")]
     Format(#[from] FormatError),
+    /// The header names a key that is not among the trusted keys.
     #[error("it is not signed by a key you trust (it claims key id {key_id})")]
-    UntrustedKey { key_id: KeyId },
+    UntrustedKey {
+        /// The key id the header claims.
+        key_id: KeyId,
+    },
+    /// The signature in the header does not verify with the trusted key it names.
     #[error(
         "its signature does not match the trusted key {fingerprint} ({name}): the header was altered or damaged"
     )]
-    BadSignature { name: String, fingerprint: String },
+    BadSignature {
+        /// The trusted key's name.
+        name: String,
+        /// The trusted key's fingerprint.
+        fingerprint: String,
+    },
+    /// The file is shorter than its signed header says.
     #[error("truncated: the file ends {missing} bytes before the end its signed header declares")]
-    Truncated { missing: u64 },
+    Truncated {
+        /// How many bytes are missing.
+        missing: u64,
+    },
+    /// A file's contents do not match the digest the manifest lists.
     #[error("corrupted: {path:?} does not match its signature")]
-    CorruptedFile { path: String },
+    CorruptedFile {
+        /// The path as the manifest lists it.
+        path: String,
+    },
+    /// A payload frame does not match the digest the manifest lists.
     #[error(
         "corrupted: frame {index} of the payload (holding {files}) does not match its signature"
     )]
-    CorruptedFrame { index: usize, files: String },
+    CorruptedFrame {
+        /// The frame's index, from 0.
+        index: usize,
+        /// The files the frame holds, as text for the message.
+        files: String,
+    },
+    /// The payload as a whole does not match its signed digest.
     #[error("corrupted: the payload does not match its signature")]
     CorruptedPayload,
+    /// Bytes follow the end of the signed payload.
     #[error("corrupted: {} unsigned bytes follow the end of the signed payload", if *.at_least { format!("at least {extra}") } else { extra.to_string() })]
-    TrailingData { extra: u64, at_least: bool },
+    TrailingData {
+        /// How many extra bytes were found.
+        extra: u64,
+        /// Whether `extra` is only a lower bound.
+        at_least: bool,
+    },
+    /// The frames or tar stream differ from what the manifest says.
     #[error("the archive inside does not match its signed manifest: {0}")]
     Archive(#[from] ArchiveError),
+    /// Two paths of the bundle name the same file on this file system.
     #[error("{path:?} has the same name as another file of the bundle on this disk")]
-    NameCollision { path: String },
+    NameCollision {
+        /// The path as the manifest lists it.
+        path: String,
+    },
+    /// Reading the bundle file failed.
     #[error("cannot read the bundle: {0}")]
     Read(io::Error),
+    /// Writing an unpacked file failed.
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: io::Error },
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// The destination folder cannot receive the bundle.
     #[error("{0}")]
     Destination(#[from] DestinationError),
+    /// The destination's disk has less free space than the files need.
     #[error(
         "not enough space: its files need {} but only {} are free in {}",
         crate::format::text::human_bytes(*.needed),
@@ -64,22 +110,37 @@ pub enum BundleError {
         .folder.display()
     )]
     NotEnoughSpace {
+        /// The folder whose free space was checked.
         folder: PathBuf,
+        /// Bytes the files need.
         needed: u64,
+        /// Bytes free on that disk.
         available: u64,
     },
+    /// The disk filled up or a file-size limit was hit while writing.
     #[error(
         "not enough space to write {}: the disk is full or a file-size limit was reached; nothing was left behind",
         .path.display()
     )]
-    DiskFull { path: PathBuf },
+    DiskFull {
+        /// The file being written.
+        path: PathBuf,
+    },
+    /// Salvage found no intact file at all.
     #[error("nothing could be recovered: none of its {files} files is intact")]
-    NothingRecovered { files: usize },
+    NothingRecovered {
+        /// How many files the manifest lists.
+        files: usize,
+    },
+    /// Another tamizdat process holds the lock on the destination.
     #[error(
         "another tamizdat is writing {} right now",
         .destination.display()
     )]
-    Busy { destination: PathBuf },
+    Busy {
+        /// The destination being written.
+        destination: PathBuf,
+    },
 }
 
 /// How the archive inside a bundle (its frames and its tar stream) differs from what the
@@ -87,89 +148,207 @@ pub enum BundleError {
 /// does not match its signed manifest: ...".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArchiveError {
+    /// A payload frame is not exactly one zstd frame.
     #[error("frame {frame} is not exactly one zstd frame")]
-    NotOneZstdFrame { frame: usize },
+    NotOneZstdFrame {
+        /// The frame's index, from 0.
+        frame: usize,
+    },
+    /// A frame asks for a zstd window above the limit.
     #[error(
         "frame {frame} asks for a decompression window of {}, more than the limit of {}",
         .window.map_or_else(|| "an unknown size".into(), crate::format::text::human_bytes),
         crate::format::text::human_bytes(1 << MAX_WINDOW_LOG)
     )]
-    WindowTooLarge { frame: usize, window: Option<u64> },
+    WindowTooLarge {
+        /// The frame's index, from 0.
+        frame: usize,
+        /// The window it asks for, in bytes, if known.
+        window: Option<u64>,
+    },
+    /// A frame decompresses to a different length than the manifest lists.
     #[error("frame {frame} does not decompress to the {tar_length} bytes it declares")]
-    WrongFrameLength { frame: usize, tar_length: u64 },
+    WrongFrameLength {
+        /// The frame's index, from 0.
+        frame: usize,
+        /// The length the manifest lists, in bytes.
+        tar_length: u64,
+    },
+    /// A tar header's checksum is wrong.
     #[error("the tar header at byte {at} of the archive has a wrong checksum")]
-    BadChecksum { at: u64 },
+    BadChecksum {
+        /// The header's offset in the tar stream, in bytes.
+        at: u64,
+    },
+    /// A tar header is not in ustar format.
     #[error(
         "the entry {path:?} is not a ustar header (its magic and version are \"{magic}\", not \"ustar\\x0000\")"
     )]
-    NotUstar { path: String, magic: String },
+    NotUstar {
+        /// The entry's path as the header gives it.
+        path: String,
+        /// The magic and version the header holds.
+        magic: String,
+    },
+    /// A tar entry is not a regular file.
     #[error(
         "the entry {path:?} is not a plain file (type {kind:?}); only regular files are allowed"
     )]
-    NotAPlainFile { path: String, kind: char },
+    NotAPlainFile {
+        /// The entry's path as the header gives it.
+        path: String,
+        /// The entry's type flag.
+        kind: char,
+    },
+    /// A tar header's size field is not a number.
     #[error("the size of the entry {path:?} is not a number")]
-    BadSize { path: String },
+    BadSize {
+        /// The entry's path as the header gives it.
+        path: String,
+    },
+    /// The tar stream ends before an entry's data does.
     #[error("the tar archive ends inside the entry that starts at byte {at}")]
-    EndsInsideEntry { at: u64 },
+    EndsInsideEntry {
+        /// The entry's offset in the tar stream, in bytes.
+        at: u64,
+    },
+    /// A PAX header follows another PAX header.
     #[error("two PAX headers in a row")]
     TwoPaxHeaders,
+    /// A PAX header is larger than allowed.
     #[error("a PAX header of {size} bytes is larger than the limit of {limit} bytes")]
-    PaxTooLarge { size: u64, limit: u64 },
+    PaxTooLarge {
+        /// The header's size, in bytes.
+        size: u64,
+        /// The largest size allowed, in bytes.
+        limit: u64,
+    },
+    /// A PAX header holds zero or several records.
     #[error("a PAX header must hold exactly one record")]
     PaxNotOneRecord,
+    /// A PAX record cannot be parsed.
     #[error("a PAX header is malformed")]
     PaxMalformed,
+    /// A PAX record sets a key other than the path.
     #[error("a PAX header sets {key:?}, which tamizdat bundles never use")]
-    PaxKey { key: String },
+    PaxKey {
+        /// The key it sets.
+        key: String,
+    },
+    /// The tar stream ends right after a PAX header.
     #[error("it ends with a PAX header and no file")]
     PaxWithoutFile,
+    /// The tar stream holds a file the manifest does not list.
     #[error("it holds {path:?}, which the manifest does not list")]
-    Unlisted { path: String },
+    Unlisted {
+        /// The path found in the tar stream.
+        path: String,
+    },
+    /// A tar entry's path differs from the manifest's file at that place.
     #[error("it holds {found:?} where the manifest lists {expected:?}")]
-    WrongPath { found: String, expected: String },
+    WrongPath {
+        /// The path found in the tar stream.
+        found: String,
+        /// The path the manifest lists there.
+        expected: String,
+    },
+    /// A tar entry's size differs from the manifest's.
     #[error("{path:?} is {size} bytes but the manifest says {expected}")]
     WrongSize {
+        /// The path as the manifest lists it.
         path: String,
+        /// The size in the tar header, in bytes.
         size: u64,
+        /// The size the manifest lists, in bytes.
         expected: u64,
     },
+    /// A file's data stops before its declared size.
     #[error("{path:?} ends early")]
-    FileEndsEarly { path: String },
+    FileEndsEarly {
+        /// The path as the manifest lists it.
+        path: String,
+    },
+    /// A file the manifest lists is not in the tar stream.
     #[error("the file {path:?} listed in the manifest is missing")]
-    Missing { path: String },
+    Missing {
+        /// The path as the manifest lists it.
+        path: String,
+    },
+    /// Bytes follow the tar end-of-archive blocks.
     #[error("data follows the end of the tar archive")]
     DataAfterEnd,
+    /// The tar stream does not close with exactly two zero blocks.
     #[error("the tar archive does not end with exactly two zero blocks")]
     EndBlocks,
+    /// A file starts in another frame than the manifest lists.
     #[error("the entry of {path:?} starts in frame {frame}, but the manifest says frame {listed}")]
     WrongFrame {
+        /// The path as the manifest lists it.
         path: String,
+        /// The frame it starts in, from 0.
         frame: usize,
+        /// The frame the manifest lists, from 0.
         listed: usize,
     },
+    /// A frame continues past the point where the frame rule ends it.
     #[error("frame {frame} goes on past byte {cut} of the archive, where the frame rule closes it")]
-    FrameGoesOn { frame: usize, cut: u64 },
+    FrameGoesOn {
+        /// The frame's index, from 0.
+        frame: usize,
+        /// The tar offset where it should end, in bytes.
+        cut: u64,
+    },
+    /// A frame ends where the frame rule does not end one.
     #[error(
         "frame {frame} ends at byte {end} of the archive, where the frame rule does not close a frame"
     )]
-    FrameEndsEarly { frame: usize, end: u64 },
+    FrameEndsEarly {
+        /// The frame's index, from 0.
+        frame: usize,
+        /// The tar offset where it ends, in bytes.
+        end: u64,
+    },
 }
 
 /// Why a destination cannot receive an unpacked bundle.
 #[derive(Debug, thiserror::Error)]
 pub enum DestinationError {
+    /// The destination folder exists and holds something.
     #[error("the folder {} is not empty", .folder.display())]
-    NotEmpty { folder: PathBuf },
+    NotEmpty {
+        /// The destination folder.
+        folder: PathBuf,
+    },
+    /// The destination is a symbolic link.
     #[error("{} is a symbolic link", .path.display())]
-    SymbolicLink { path: PathBuf },
+    SymbolicLink {
+        /// The destination path.
+        path: PathBuf,
+    },
+    /// The destination exists but is not a folder.
     #[error("{} exists and is not a folder", .path.display())]
-    NotAFolder { path: PathBuf },
+    NotAFolder {
+        /// The destination path.
+        path: PathBuf,
+    },
+    /// The destination path has no final folder name (like `/` or `..`).
     #[error("{} does not name a new folder", .path.display())]
-    NoFolderName { path: PathBuf },
+    NoFolderName {
+        /// The destination path.
+        path: PathBuf,
+    },
+    /// The folder that would hold the destination does not exist.
     #[error("the folder {} does not exist", .parent.display())]
-    ParentMissing { parent: PathBuf },
+    ParentMissing {
+        /// That parent folder.
+        parent: PathBuf,
+    },
+    /// The destination cannot be used for another reason.
     #[error("cannot unpack into {}", .path.display())]
-    Unusable { path: PathBuf },
+    Unusable {
+        /// The destination path.
+        path: PathBuf,
+    },
 }
 
 impl BundleError {
@@ -213,6 +392,7 @@ pub struct VerifiedHeader {
 }
 
 impl VerifiedHeader {
+    /// The signed manifest the header holds.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }
@@ -346,9 +526,13 @@ pub(crate) fn check_payload_hash<R: Read>(
 /// file: the sink must drop what it was given of it). A verification stops at the first such
 /// failure; a salvage goes on with the next file.
 pub trait FileSink {
+    /// Begins receiving the file `entry`.
     fn start_file(&mut self, entry: &FileEntry) -> Result<(), BundleError>;
+    /// Receives the next bytes of the current file.
     fn write(&mut self, data: &[u8]) -> Result<(), BundleError>;
+    /// Ends the current file; its bytes matched its digest.
     fn finish_file(&mut self, entry: &FileEntry) -> Result<(), BundleError>;
+    /// Ends the current file and drops what was received; it did not match.
     fn discard_file(&mut self, entry: &FileEntry) -> Result<(), BundleError>;
 }
 
