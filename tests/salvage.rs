@@ -642,3 +642,41 @@ fn salvage_with_every_file_recovered_but_the_frame_of_the_end_of_archive_damaged
         .expect_no_text("LOST");
     assert_eq!(fs::read(to.join("big.md")).unwrap(), big);
 }
+
+#[test]
+fn salvage_of_intact_frames_that_break_the_frame_rule_recovers_every_file_but_is_not_valid() {
+    // Two small files in a frame each: the rule would keep them in one frame. Verify refuses
+    // the bundle; a salvage still recovers both (each frame is intact and each file verifies),
+    // and says DAMAGED.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let second: &[u8] = b"# Second\n";
+    let mut tail = file_entry("second.md", second);
+    tail.extend_from_slice(&[0; 1024]);
+    let (bundle, public_key) = signed_frames(
+        dir.path(),
+        &[("article.md", ARTICLE, 0), ("second.md", second, 1)],
+        &[file_entry("article.md", ARTICLE), tail],
+    );
+    let reason =
+        "frame 0 ends at byte 1024 of the archive, where the frame rule does not close a frame";
+    verify(&bundle, &public_key)
+        .expect_code(1)
+        .expect_text(reason);
+    let to = dir.path().join("recovered");
+    reader()
+        .args(["unpack", "--salvage"])
+        .arg(&bundle)
+        .arg("--to")
+        .arg(&to)
+        .arg("--public-key")
+        .arg(&public_key)
+        .arg("--quiet")
+        .run()
+        .expect_code(1)
+        .expect_no_line_starting("VALID")
+        .expect_text("DAMAGED")
+        .expect_text(reason)
+        .expect_no_text("LOST");
+    assert_eq!(fs::read(to.join("article.md")).unwrap(), ARTICLE);
+    assert_eq!(fs::read(to.join("second.md")).unwrap(), second);
+}

@@ -18,6 +18,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(bundle) = tamizdat_fuzz::build_bundle(data) {
-        let _ = tamizdat_fuzz::unpack_and_check(&bundle);
+        let _ = tamizdat_fuzz::verify_and_check(&bundle);
     }
 });

@@ -1,5 +1,6 @@
 //! Helpers shared by the fuzz targets and by `make_seeds`: the fuzzing key, the
-//! `verify_unpack_signed` input format, and the checks every unpack must pass.
+//! `verify_unpack_signed` input format, and the checks every verification and salvage must
+//! pass, run in memory (a [`CheckingSink`] over bytes in a `Cursor`): no file is written.
 //!
 //! # `verify_unpack_signed` input format
 //!
@@ -27,17 +28,20 @@
 //!
 //! Then the header is built with `unsigned_header` and signed with [`fuzz_key`], so every
 //! input is validly signed and the fuzzer reaches manifest validation, the frame checks, the
-//! zstd decoder, the tar walker and the staging folder.
+//! zstd decoder, and the tar walker.
 
-use std::fs;
+use std::io::Cursor;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use tamizdat::format::FileEntry;
 use tamizdat::format::header::unsigned_header;
+use tamizdat::fs::NoProgress;
 use tamizdat::keys::SecretKey;
 use tamizdat::keys::TrustedKeys;
-use tamizdat::read::verify::VerifiedHeader;
+use tamizdat::read::{Bundle, BundleError, FileSink, VerifiedHeader};
 
 pub const RAW: u8 = 0x01;
 pub const NO_TAR_CHECKSUM_FIXUP: u8 = 0x02;
@@ -47,6 +51,12 @@ pub const NO_FRAME_FIXUP: u8 = 0x08;
 /// The key every fuzzed bundle is signed with and the only key the targets trust.
 pub fn fuzz_key() -> SecretKey {
     SecretKey::from_seed("Fuzz", &[7; 32]).expect("a valid key name")
+}
+
+/// [`fuzz_key`], derived once: deriving it costs as much as a signature.
+fn cached_key() -> &'static SecretKey {
+    static KEY: OnceLock<SecretKey> = OnceLock::new();
+    KEY.get_or_init(fuzz_key)
 }
 
 pub fn trusted_keys() -> TrustedKeys {
@@ -167,7 +177,7 @@ fn cut_frames<'a>(tar: &'a [u8], manifest: Option<&Value>) -> Vec<&'a [u8]> {
 /// Builds a bundle, validly signed by [`fuzz_key`], from a `verify_unpack_signed` input.
 pub fn build_bundle(data: &[u8]) -> Option<Vec<u8>> {
     let (flags, manifest, body) = split_input(data)?;
-    let key = fuzz_key();
+    let key = cached_key();
     let (manifest_json, payload) = if flags & RAW != 0 {
         (manifest.to_vec(), body.to_vec())
     } else {
@@ -239,141 +249,149 @@ pub fn build_bundle(data: &[u8]) -> Option<Vec<u8>> {
     Some(bundle)
 }
 
-/// Writes `bundle` to a fresh temporary folder, unpacks it into `work/out` and checks what an
-/// unpack may leave behind, whatever the bundle held:
-/// - nothing but `out` in `work` (staging folders are cleaned up, nothing escapes);
-/// - on failure, no `out` at all (all or nothing);
-/// - on success, only regular files and folders under `out` (no symlinks or anything else),
-///   exactly the manifest's files, with their sizes.
-pub fn unpack_and_check(bundle: &[u8]) -> Result<VerifiedHeader, String> {
-    let root = tempfile::tempdir().expect("a temporary folder");
-    let file = root.path().join("bundle.tar.zst");
-    fs::write(&file, bundle).expect("write the bundle");
-    let work = root.path().join("work");
-    fs::create_dir(&work).expect("create work");
-    let out = work.join("out");
-    let result = tamizdat::read::Bundle::open(&file)
-        .and_then(|bundle| bundle.verify(&trusted_keys()))
-        .and_then(|bundle| tamizdat::read::unpack_into(bundle, &out, &tamizdat::fs::NoProgress));
-    let names: Vec<_> = fs::read_dir(&work)
-        .expect("list work")
-        .map(|e| e.expect("entry").file_name())
-        .collect();
-    match &result {
-        Ok(_) => assert!(
-            names.len() == 1 && names[0] == "out",
-            "after a successful unpack the folder holds {names:?}"
-        ),
-        Err(error) => assert!(
-            names.is_empty(),
-            "after a failed unpack ({error}) the folder holds {names:?}"
-        ),
+/// A [`FileSink`] that keeps nothing but a running hash of the file being delivered and checks,
+/// at each `finish_file`, what the reader promises of every file it delivers: exactly its
+/// signed size and SHA-256. It records what was finished and what discarded, in order.
+#[derive(Default)]
+pub struct CheckingSink {
+    current: Option<(String, u64, Sha256)>,
+    /// Paths of the files delivered whole, in order.
+    pub finished: Vec<String>,
+    /// Paths of the files started and then discarded, in order.
+    pub discarded: Vec<String>,
+}
+
+impl CheckingSink {
+    /// True when no file is between `start_file` and `finish_file` or `discard_file`.
+    pub fn is_idle(&self) -> bool {
+        self.current.is_none()
     }
-    // Nothing may have appeared beside the work folder either.
-    let mut top: Vec<_> = fs::read_dir(root.path())
-        .expect("list root")
-        .map(|e| e.expect("entry").file_name())
-        .collect();
-    top.sort();
-    assert_eq!(
-        top,
-        ["bundle.tar.zst", "work"],
-        "unexpected files beside the unpack"
-    );
-    let header = result.map_err(|e| e.to_string())?;
-    let mut regular = 0usize;
-    check_tree(&out, &mut regular);
-    let manifest = header.manifest();
-    assert_eq!(regular, manifest.files.len(), "files unpacked vs listed");
-    for entry in &manifest.files {
-        let path = out.join(entry.path.to_relative_path());
-        let metadata = fs::symlink_metadata(&path)
-            .unwrap_or_else(|e| panic!("listed file {:?} missing: {e}", entry.path.as_str()));
-        assert!(metadata.file_type().is_file());
-        assert_eq!(
-            metadata.len(),
-            entry.size,
-            "size of {:?}",
-            entry.path.as_str()
+}
+
+impl FileSink for CheckingSink {
+    fn start_file(&mut self, entry: &FileEntry) -> Result<(), BundleError> {
+        assert!(
+            self.current.is_none(),
+            "{:?} started while {:?} is still open",
+            entry.path.as_str(),
+            self.current.as_ref().map(|c| &c.0)
         );
+        self.current = Some((entry.path.as_str().to_string(), 0, Sha256::new()));
+        Ok(())
     }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), BundleError> {
+        let (_, len, hasher) = self.current.as_mut().expect("bytes outside of a file");
+        *len += data.len() as u64;
+        hasher.update(data);
+        Ok(())
+    }
+
+    fn finish_file(&mut self, entry: &FileEntry) -> Result<(), BundleError> {
+        let (path, len, hasher) = self.current.take().expect("finish_file without a file");
+        assert_eq!(
+            path,
+            entry.path.as_str(),
+            "finished another file than started"
+        );
+        assert_eq!(
+            len, entry.size,
+            "{path:?} delivered with a size other than its signed one"
+        );
+        let digest: [u8; 32] = hasher.finalize().into();
+        assert!(
+            digest == entry.sha256.0,
+            "{path:?} delivered with bytes that do not match its signed hash"
+        );
+        self.finished.push(path);
+        Ok(())
+    }
+
+    fn discard_file(&mut self, entry: &FileEntry) -> Result<(), BundleError> {
+        let (path, _, _) = self.current.take().expect("discard_file without a file");
+        assert_eq!(
+            path,
+            entry.path.as_str(),
+            "discarded another file than started"
+        );
+        self.discarded.push(path);
+        Ok(())
+    }
+}
+
+fn keys() -> &'static TrustedKeys {
+    static KEYS: OnceLock<TrustedKeys> = OnceLock::new();
+    KEYS.get_or_init(trusted_keys)
+}
+
+/// Verifies `bundle` (trusting the fuzz key) and streams it, in memory, through a
+/// [`CheckingSink`]: every delivered file matches its signed hash and, on success, every file
+/// of the manifest was delivered exactly once, in manifest order, none discarded.
+pub fn verify_and_check(bundle: &[u8]) -> Result<VerifiedHeader, String> {
+    let verified = Bundle::from_reader(Path::new("fuzz.tar.zst"), Cursor::new(bundle))
+        .and_then(|bundle| bundle.verify(keys()))
+        .map_err(|e| e.to_string())?;
+    let mut sink = CheckingSink::default();
+    let header = verified
+        .stream_into(&mut sink, &NoProgress)
+        .map_err(|e| e.to_string())?;
+    assert!(sink.is_idle(), "a verified stream left a file open");
+    assert!(
+        sink.discarded.is_empty(),
+        "a verified stream discarded {:?}",
+        sink.discarded
+    );
+    let listed: Vec<&str> = header
+        .manifest()
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(sink.finished, listed, "files delivered vs listed");
     Ok(header)
 }
 
-fn check_tree(folder: &Path, regular: &mut usize) {
-    for entry in fs::read_dir(folder).expect("list out") {
-        let entry = entry.expect("entry");
-        let kind = fs::symlink_metadata(entry.path())
-            .expect("metadata")
-            .file_type();
-        if kind.is_dir() {
-            check_tree(&entry.path(), regular);
-        } else if kind.is_file() {
-            *regular += 1;
-        } else {
-            panic!(
-                "{:?} is neither a regular file nor a folder ({kind:?})",
-                entry.path()
-            );
-        }
-    }
-}
-
-/// Salvages `bundle` (trusting the fuzz key) into a temporary folder and checks what a salvage
-/// promises: nothing beside the destination; on success only regular files and folders, each
-/// file listed in the manifest with exactly its signed size and SHA-256, and every listed file
-/// either present or reported lost.
+/// Salvages `bundle` (trusting the fuzz key), in memory, and checks what a salvage promises:
+/// every delivered file matches its signed hash (the sink checks), files come in manifest
+/// order, each either delivered or reported lost, and the report counts them right. Then the
+/// verdict must agree with a full verification of the same bytes: a salvage calls a copy
+/// complete exactly when `verify` accepts it.
 pub fn salvage_and_check(bundle: &[u8]) -> Result<(), String> {
-    let root = tempfile::tempdir().expect("a temporary folder");
-    let file = root.path().join("bundle.tar.zst");
-    fs::write(&file, bundle).expect("write the bundle");
-    let work = root.path().join("work");
-    fs::create_dir(&work).expect("create work");
-    let out = work.join("out");
-    let result = tamizdat::read::Bundle::open(&file)
-        .and_then(|bundle| bundle.verify(&trusted_keys()))
-        .and_then(|bundle| tamizdat::read::salvage_into(bundle, &out, &tamizdat::fs::NoProgress));
-    let names: Vec<_> = fs::read_dir(&work)
-        .expect("list work")
-        .map(|e| e.expect("entry").file_name())
-        .collect();
-    let report = match result {
-        Ok(report) => report,
-        Err(error) => {
-            assert!(
-                names.is_empty(),
-                "after a failed salvage ({error}) the folder holds {names:?}"
-            );
-            return Err(error.to_string());
-        }
-    };
-    assert!(
-        names.len() == 1 && names[0] == "out",
-        "after a salvage the folder holds {names:?}"
-    );
-    let mut regular = 0usize;
-    check_tree(&out, &mut regular);
+    let verified = Bundle::from_reader(Path::new("fuzz.tar.zst"), Cursor::new(bundle))
+        .and_then(|bundle| bundle.verify(keys()))
+        .map_err(|e| e.to_string())?;
+    let mut sink = CheckingSink::default();
+    let report = tamizdat::read::salvage_to_sink(verified, &mut sink, &NoProgress)
+        .map_err(|e| e.to_string())?;
+    assert!(sink.is_idle(), "a salvage left a file open");
     let manifest = report.header.manifest();
-    let mut present = 0usize;
+    let mut finished = sink.finished.iter().peekable();
     for entry in &manifest.files {
-        let path = out.join(entry.path.to_relative_path());
-        let lost = report.lost.iter().any(|p| p == entry.path.as_str());
-        match fs::read(&path) {
-            Ok(bytes) => {
-                assert!(!lost, "{:?} is both written and lost", entry.path.as_str());
-                assert_eq!(bytes.len() as u64, entry.size, "size of {:?}", entry.path.as_str());
-                assert_eq!(
-                    hex_sha256(&bytes),
-                    entry.sha256.to_hex(),
-                    "a salvaged file that does not match its hash: {:?}",
-                    entry.path.as_str()
-                );
-                present += 1;
-            }
-            Err(_) => assert!(lost, "{:?} neither written nor lost", entry.path.as_str()),
+        let path = entry.path.as_str();
+        let lost = report.lost.iter().any(|p| p == path);
+        if finished.peek().is_some_and(|p| *p == path) {
+            finished.next();
+            assert!(!lost, "{path:?} is both delivered and lost");
+        } else {
+            assert!(lost, "{path:?} neither delivered nor lost");
         }
     }
-    assert_eq!(regular, present, "files on disk that the manifest does not list");
-    assert_eq!(report.recovered, present);
+    assert!(
+        finished.next().is_none(),
+        "files delivered out of manifest order or twice: {:?}",
+        sink.finished
+    );
+    assert_eq!(report.recovered, sink.finished.len());
+    let verdict = verify_and_check(bundle);
+    assert_eq!(
+        report.is_complete(),
+        verdict.is_ok(),
+        "salvage calls the copy complete: {}, verify says {:?}; salvage's problems {:?}, lost {:?}, damaged frames {:?}",
+        report.is_complete(),
+        verdict.as_ref().map(|_| "VALID"),
+        report.problems,
+        report.lost,
+        report.damaged_frames
+    );
     Ok(())
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use tamizdat::format::header::SignedHeader;
 use tamizdat::fs::NoProgress;
 use tamizdat::publish::pack::{PackOptions, pack_edition};
-use tamizdat_fuzz::{RAW, build_bundle, fuzz_key, join_input, unpack_and_check};
+use tamizdat_fuzz::{RAW, build_bundle, fuzz_key, join_input, verify_and_check};
 
 fn generated_edition(root: &Path) {
     let deep = "a-long-folder-name-for-a-pax-header/".repeat(4);
@@ -110,7 +110,7 @@ fn main() {
         pack_edition(&source, &key, &options, &output, &NoProgress)
             .unwrap_or_else(|e| panic!("packing {name}: {e}"));
         let bundle = fs::read(&output).unwrap();
-        assert!(unpack_and_check(&bundle).is_ok(), "{name} unpacks");
+        assert!(verify_and_check(&bundle).is_ok(), "{name} unpacks");
         let seed_name = format!("fuzz-key-{name}.tar.zst");
         write_seed(&corpus.join("header"), &seed_name, &bundle);
         write_seed(&corpus.join("verify_unpack"), &seed_name, &bundle);
@@ -127,7 +127,8 @@ fn main() {
         for file in manifest["files"].as_array().unwrap() {
             paths.push(file["path"].as_str().unwrap().to_string());
         }
-        // One frame per tar entry (the last one also holds the end-of-archive blocks).
+        // One frame per tar entry (the last one also holds the end-of-archive blocks): not where
+        // the frame rule cuts, so readers refuse it; a seed next to the frame-rule checks.
         let starts = entry_starts(&tar);
         let mut cuts: Vec<usize> = starts.iter().skip(1).copied().collect();
         cuts.push(tar.len());
@@ -153,8 +154,13 @@ fn main() {
 
         for (kind, seed) in [("raw", &raw), ("fixup", &fixup), ("frames", &multi)] {
             let bundle = build_bundle(seed).unwrap();
-            if let Err(e) = unpack_and_check(&bundle) {
-                panic!("the {kind} seed of {name} does not unpack: {e}");
+            match (kind, verify_and_check(&bundle)) {
+                ("frames", Ok(_)) if starts.len() > 1 => {
+                    panic!("the {kind} seed of {name} breaks the frame rule but unpacks")
+                }
+                ("frames", _) => {}
+                (_, Err(e)) => panic!("the {kind} seed of {name} does not unpack: {e}"),
+                (_, Ok(_)) => {}
             }
             write_seed(&signed, &format!("{name}-{kind}"), seed);
         }
