@@ -33,7 +33,7 @@ max_len() {
   esac
 }
 
-# Unpacking writes, fsyncs (syncfs) and removes many small files: keep that in memory.
+# The targets run in memory; anything that still needs a temporary file gets one in memory too.
 if [ -z "${TMPDIR:-}" ] && [ -w /dev/shm ]; then
   export TMPDIR=/dev/shm
 fi
