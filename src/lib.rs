@@ -29,33 +29,59 @@
 //! ```
 //!
 //! Trust is in the types. Only [`Bundle::verify`] makes a [`VerifiedBundle`], and everything
-//! that uses a payload takes one, so an unverified bundle cannot be unpacked or imported:
+//! that uses a payload takes one. This compiles:
+//!
+//! ```no_run
+//! # use std::path::Path;
+//! # let trusted = tamizdat::TrustedKeys::default();
+//! let bundle = tamizdat::Bundle::open(Path::new("edition.tar.zst"))?;
+//! if let Some(claimed) = bundle.claimed_manifest() {
+//!     // Claims are shown only through `unverified()`.
+//!     println!("claims to be {}", tamizdat::library::edition_id(claimed.unverified()));
+//! }
+//! let verified = bundle.verify(&trusted)?;
+//! let header = verified.header().clone();
+//! tamizdat::unpack_into(verified, Path::new("out"), &tamizdat::NoProgress)?;
+//! # drop(header);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! and each of the following, which differ from it in one place, does not. An unverified
+//! bundle cannot be unpacked or imported:
 //!
 //! ```compile_fail
 //! # use std::path::Path;
-//! let unverified = tamizdat::Bundle::open(Path::new("edition.tar.zst")).unwrap();
+//! let unverified = tamizdat::Bundle::open(Path::new("edition.tar.zst"))?;
 //! // error: expected `VerifiedBundle<_>`, found `Bundle`
-//! tamizdat::unpack_into(unverified, Path::new("out"), &tamizdat::NoProgress).unwrap();
+//! tamizdat::unpack_into(unverified, Path::new("out"), &tamizdat::NoProgress)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! What an unverified header claims is a [`ClaimedManifest`], never a `Manifest`:
 //!
 //! ```compile_fail
 //! # use std::path::Path;
-//! let bundle = tamizdat::Bundle::open(Path::new("edition.tar.zst")).unwrap();
-//! let claimed = bundle.claimed_manifest().unwrap();
-//! // error: expected `&Manifest`, found `ClaimedManifest`
-//! let id = tamizdat::library::edition_id(claimed);
+//! let bundle = tamizdat::Bundle::open(Path::new("edition.tar.zst"))?;
+//! if let Some(claimed) = bundle.claimed_manifest() {
+//!     // error: expected `&Manifest`, found `ClaimedManifest`
+//!     println!("claims to be {}", tamizdat::library::edition_id(claimed));
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! and a `VerifiedBundle` cannot be built by hand:
+//! and a `VerifiedBundle` cannot be built by hand, even around a verified header:
 //!
 //! ```compile_fail
+//! # use std::path::Path;
+//! # let trusted = tamizdat::TrustedKeys::default();
+//! let verified = tamizdat::Bundle::open(Path::new("edition.tar.zst"))?.verify(&trusted)?;
+//! // error: fields `source`, `reader` and `header` are private
 //! let forged = tamizdat::VerifiedBundle {
 //!     source: std::path::PathBuf::new(),
 //!     reader: std::io::empty(),
-//!     header: todo!(),
+//!     header: verified.header().clone(),
 //! };
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! The modules are floors: each uses only the floors below it (ARCHITECTURE.md).
