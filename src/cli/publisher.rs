@@ -19,14 +19,25 @@ pub struct PackRequest {
     pub secret_key: PathBuf,
     /// A file holding the key's passphrase; it is asked for on the terminal when absent.
     pub passphrase_file: Option<PathBuf>,
-    /// `--time`; SOURCE_DATE_EPOCH, then now, when absent.
-    pub time: Option<String>,
     /// Where the bundle is written.
     pub out: PathBuf,
     /// No progress bar.
     pub quiet: bool,
-    /// Everything else; its `created` is replaced by the time above.
+    /// What to pack and how; `created` comes from [`creation_time`].
     pub options: PackOptions,
+}
+
+/// The edition's creation time: `--time` if given, else SOURCE_DATE_EPOCH, else now, in whole
+/// seconds (the manifest records no fraction, and packs stay reproducible).
+pub fn creation_time(flag: Option<&str>) -> Result<time::OffsetDateTime, Error> {
+    let from_environment = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let created = match flag.or(from_environment.as_deref()) {
+        Some(text) => parse_time(text)?,
+        None => time::OffsetDateTime::now_utc(),
+    };
+    Ok(created
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH))
 }
 
 /// `tamizdat-publish pack`.
@@ -35,19 +46,10 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
         dir,
         secret_key,
         passphrase_file,
-        time,
         out,
         quiet,
-        mut options,
+        options,
     } = request;
-    let created = match time.or_else(|| std::env::var("SOURCE_DATE_EPOCH").ok()) {
-        Some(text) => parse_time(&text)?,
-        None => time::OffsetDateTime::now_utc(),
-    };
-    // Whole seconds: the manifest records no fraction, and packs stay reproducible.
-    options.created = created
-        .replace_nanosecond(0)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let secret = SecretKey::load(&secret_key, &mut || {
         read_passphrase(passphrase_file.as_deref(), &secret_key, false)
     })?;
