@@ -12,10 +12,10 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::format::Manifest;
-use crate::fs::{Progress, StagingFolder, read_fully};
+use crate::fs::{Progress, read_fully};
 use crate::read::VerifiedBundle;
 use crate::read::tar_walk::{FrameChecks, Resume, Step, TarWalk, entry_start_in_frame};
-use crate::read::unpack::{StagingSink, check_free_space, commit, lock_destination};
+use crate::read::unpack::{StagingSink, commit, prepare_destination};
 use crate::read::verify::{BundleError, FileSink, VerifiedHeader, decode_frame};
 
 /// What a salvage recovered and what it could not.
@@ -197,10 +197,7 @@ pub fn salvage_into<R: Read + Seek>(
     destination: &Path,
     progress: &dyn Progress,
 ) -> Result<SalvageReport, BundleError> {
-    let locked = lock_destination(destination)?;
-    check_free_space(&locked.target.parent, bundle.manifest())?;
-    let staging = StagingFolder::create_in(&locked.target.parent, &locked.lock)
-        .map_err(|e| BundleError::write(destination, e))?;
+    let (locked, staging) = prepare_destination(destination, bundle.manifest())?;
     let mut sink = StagingSink::new(staging.path());
     let report = salvage_to_sink(bundle, &mut sink, progress)?;
     drop(sink);

@@ -249,15 +249,25 @@ pub fn unpack_into<R: Read + Send>(
     destination: &Path,
     progress: &dyn Progress,
 ) -> Result<VerifiedHeader, BundleError> {
-    let locked = lock_destination(destination)?;
-    check_free_space(&locked.target.parent, bundle.manifest())?;
-    let staging = StagingFolder::create_in(&locked.target.parent, &locked.lock)
-        .map_err(|e| BundleError::write(destination, e))?;
+    let (locked, staging) = prepare_destination(destination, bundle.manifest())?;
     let mut sink = StagingSink::new(staging.path());
     let header = bundle.stream_into(&mut sink, progress)?;
     drop(sink);
     commit(staging, &locked, destination)?;
     Ok(header)
+}
+
+/// Locks `destination`, checks that the files of `manifest` fit on its disk, and creates the
+/// staging folder beside it that unpack and salvage write into.
+pub(crate) fn prepare_destination(
+    destination: &Path,
+    manifest: &Manifest,
+) -> Result<(LockedDestination, StagingFolder), BundleError> {
+    let locked = lock_destination(destination)?;
+    check_free_space(&locked.target.parent, manifest)?;
+    let staging = StagingFolder::create_in(&locked.target.parent, &locked.lock)
+        .map_err(|e| BundleError::write(destination, e))?;
+    Ok((locked, staging))
 }
 
 /// Renames a fully written staging folder into place.
