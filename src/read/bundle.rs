@@ -11,7 +11,7 @@
 //! that nothing expecting verified data accepts.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::format::header::SignedHeader;
@@ -157,11 +157,5 @@ impl<R: Read + Send> VerifiedBundle<R> {
         let (mut reader, header) = self.into_parts();
         crate::read::verify::stream_files(&header, &mut reader, sink, progress)?;
         Ok(header)
-    }
-}
-
-impl<R: Read + Seek> VerifiedBundle<R> {
-    pub(crate) fn seekable(self) -> (R, VerifiedHeader) {
-        self.into_parts()
     }
 }

@@ -220,7 +220,7 @@ pub fn salvage_to_sink<R: Read + Seek>(
     sink: &mut dyn FileSink,
     progress: &dyn Progress,
 ) -> Result<SalvageReport, BundleError> {
-    let (file, header) = bundle.seekable();
+    let (file, header) = bundle.into_parts();
     let manifest = header.manifest();
     progress.set_total(manifest.payload.length);
     let mut source = FrameSource {
