@@ -10,7 +10,8 @@ use crate::format::article_kind;
 use crate::format::manifest::Article;
 use crate::library::record::Record;
 use crate::library::render::{
-    RenderContext, encode_path, escape, is_right_to_left, render_article,
+    RenderContext, RenderedArticle, Unrenderable, encode_path, escape, is_right_to_left,
+    read_article_source, render_article,
 };
 
 /// Sent as a header by `tamizdat serve` and repeated in every page, so a page opened from disk
@@ -153,13 +154,11 @@ pub fn build(root: &Path, records: &[Record]) -> Pages {
                 .join("editions")
                 .join(&record.id)
                 .join(article.main_file.to_relative_path());
-            let text = std::fs::read(&source)
-                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-                .unwrap_or_default();
+            let text = read_article_source(&source);
             let page: PathBuf = article_page(record, article).split('/').collect();
             read.push((
                 page,
-                article_page_html(record, article, &text, &files, &articles),
+                article_page_html(record, article, text, &files, &articles),
             ));
         }
     }
@@ -305,7 +304,7 @@ fn edition_page(record: &Record) -> String {
 fn article_page_html(
     record: &Record,
     article: &Article,
-    source: &str,
+    source: Result<Vec<u8>, Unrenderable>,
     files: &HashMap<String, String>,
     articles: &HashSet<String>,
 ) -> String {
@@ -323,10 +322,13 @@ fn article_page_html(
         title: &article.title,
         title_dropped: std::cell::Cell::new(false),
     };
-    let body = match article_kind(article.main_file.as_str()) {
-        Some(kind) => render_article(kind, source, &context),
-        None => String::new(),
-    };
+    let rendered = source.and_then(|source| match article_kind(article.main_file.as_str()) {
+        Some(kind) => render_article(kind, &source, &context),
+        None => Ok(RenderedArticle {
+            html: String::new(),
+            notes: Vec::new(),
+        }),
+    });
     let language = article_language(article, record);
     let mut out = String::new();
     head(&mut out, language, &article.title, &root);
@@ -345,9 +347,52 @@ fn article_page_html(
     }
     let _ = writeln!(out, "{}</p>", escape(&record.signer_name));
     verification(&mut out, record);
-    out.push_str("<div class=\"article-body\">\n");
-    out.push_str(&body);
-    out.push_str("\n</div>\n</article>\n</main>\n");
+    match rendered {
+        Ok(rendered) => {
+            for note in &rendered.notes {
+                let _ = writeln!(
+                    out,
+                    "<p class=\"render-note\" lang=\"en\" dir=\"ltr\">{}</p>",
+                    escape(note)
+                );
+            }
+            out.push_str("<div class=\"article-body\">\n");
+            out.push_str(&rendered.html);
+            out.push_str("\n</div>\n");
+        }
+        Err(reason) => unrendered(&mut out, record, article, &reason),
+    }
+    out.push_str("</article>\n</main>\n");
     foot(&mut out);
     out
+}
+
+/// The body of an article page whose article could not be rendered: why, and its files, so the
+/// reader still knows what the edition holds and can open the verified files another way.
+fn unrendered(out: &mut String, record: &Record, article: &Article, reason: &Unrenderable) {
+    let _ = writeln!(
+        out,
+        "<p class=\"render-note\" lang=\"en\" dir=\"ltr\">This article cannot be shown here: {}. Its verified files are in your library:</p>",
+        escape(&reason.to_string())
+    );
+    out.push_str("<ul class=\"article-files\" dir=\"ltr\">\n");
+    let mut paths = vec![&article.main_file];
+    paths.extend(article.images.iter());
+    for path in paths {
+        let size = record
+            .manifest
+            .files
+            .iter()
+            .find(|file| file.path == *path)
+            .map(|file| crate::format::text::human_bytes(file.size))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<li><code>editions/{}/{}</code> {}</li>",
+            escape(&record.id),
+            escape(path.as_str()),
+            escape(&size)
+        );
+    }
+    out.push_str("</ul>\n");
 }

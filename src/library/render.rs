@@ -50,8 +50,76 @@ fn collapsed(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The article's body as sanitised HTML, ready to put inside `<article>`.
-pub fn render_article(kind: ArticleKind, source: &str, context: &RenderContext<'_>) -> String {
+/// The largest article file the library renders; a larger one gets a page saying so. Far above
+/// any written article (a long report with inline pictures is a few megabytes), and low enough
+/// that rendering one stays within a few hundred megabytes of memory on a reader's old laptop.
+pub const MAX_RENDERED_ARTICLE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// An article's body, rendered.
+#[derive(Debug)]
+pub struct RenderedArticle {
+    /// The sanitised body, ready to put inside `<article>`.
+    pub html: String,
+    /// What was left out to stay within the rendering bounds, one sentence each; the page
+    /// shows them above the article, so a reader knows the page is not the whole article.
+    pub notes: Vec<String>,
+}
+
+/// Why an article has no rendered body; its page says so and lists its files instead.
+#[derive(Debug, thiserror::Error)]
+pub enum Unrenderable {
+    /// The article's file is larger than [`MAX_RENDERED_ARTICLE_BYTES`].
+    #[error(
+        "this article is {}, more than the {} the library shows as a page",
+        crate::format::text::human_bytes(*size),
+        crate::format::text::human_bytes(MAX_RENDERED_ARTICLE_BYTES)
+    )]
+    TooLarge {
+        /// The file's size.
+        size: u64,
+    },
+    /// The article's file could not be read from the library.
+    #[error("its file could not be read from the library ({0})")]
+    Unreadable(String),
+}
+
+/// Reads an article's verified file for rendering, refusing one too large to render without
+/// reading it.
+pub fn read_article_source(path: &std::path::Path) -> Result<Vec<u8>, Unrenderable> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| Unrenderable::Unreadable(e.to_string()))?;
+    let size = file
+        .metadata()
+        .map_err(|e| Unrenderable::Unreadable(e.to_string()))?
+        .len();
+    if size > MAX_RENDERED_ARTICLE_BYTES {
+        return Err(Unrenderable::TooLarge { size });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_RENDERED_ARTICLE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Unrenderable::Unreadable(e.to_string()))?;
+    if bytes.len() as u64 > MAX_RENDERED_ARTICLE_BYTES {
+        return Err(Unrenderable::TooLarge {
+            size: bytes.len() as u64,
+        });
+    }
+    Ok(bytes)
+}
+
+/// The article's body as sanitised HTML, within the rendering bounds.
+pub fn render_article(
+    kind: ArticleKind,
+    source: &[u8],
+    context: &RenderContext<'_>,
+) -> Result<RenderedArticle, Unrenderable> {
+    if source.len() as u64 > MAX_RENDERED_ARTICLE_BYTES {
+        return Err(Unrenderable::TooLarge {
+            size: source.len() as u64,
+        });
+    }
+    let source = String::from_utf8_lossy(source);
+    let source = source.as_ref();
     let html = match kind {
         ArticleKind::Markdown => markdown_to_html(strip_front_matter(source)),
         ArticleKind::Html => source.to_string(),
@@ -71,7 +139,10 @@ pub fn render_article(kind: ArticleKind, source: &str, context: &RenderContext<'
     for child in body.children() {
         rewrite_node(child, context, &mut rewritten);
     }
-    sanitiser().clean(&rewritten).to_string()
+    Ok(RenderedArticle {
+        html: sanitiser().clean(&rewritten).to_string(),
+        notes: Vec::new(),
+    })
 }
 
 /// Drops `---` YAML front matter: it is metadata, shown by the page from the manifest.
@@ -496,7 +567,9 @@ mod tests {
             title: "The title",
             title_dropped: std::cell::Cell::new(false),
         };
-        render_article(kind, source, &context)
+        render_article(kind, source.as_bytes(), &context)
+            .map(|rendered| rendered.html)
+            .unwrap_or_else(|error| error.to_string())
     }
 
     #[test]
