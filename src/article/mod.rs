@@ -6,7 +6,41 @@
 //! links to verified copies. If the two sides read a reference differently, one could let
 //! through what the other refused, so both use the definitions here and nothing else.
 
+pub mod bounded;
+
+use std::borrow::Cow;
+
 use pulldown_cmark::Options;
+
+use crate::format::ArticleKind;
+
+/// The largest article file the reader shows as a page; pack warns about larger ones. Far above
+/// any written article (a long report with inline pictures is a few megabytes), and low enough
+/// that showing one stays within a few hundred megabytes of memory on a reader's old laptop.
+pub const MAX_RENDERED_ARTICLE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// An article as HTML: an HTML article as it is, a Markdown one converted without its front
+/// matter (which is metadata, shown from the manifest).
+pub fn article_html(kind: ArticleKind, source: &str) -> Cow<'_, str> {
+    match kind {
+        ArticleKind::Html => Cow::Borrowed(source),
+        ArticleKind::Markdown => {
+            let body = match split_front_matter(source) {
+                FrontMatter::Present { body, .. } => body,
+                FrontMatter::Absent | FrontMatter::NotClosed => source,
+            };
+            // Smart punctuation changes only how text looks, never which text is a link or an
+            // image, so it is not part of MARKDOWN_OPTIONS.
+            let options = MARKDOWN_OPTIONS | Options::ENABLE_SMART_PUNCTUATION;
+            let mut out = String::with_capacity(body.len() * 3 / 2);
+            pulldown_cmark::html::push_html(
+                &mut out,
+                pulldown_cmark::Parser::new_ext(body, options),
+            );
+            Cow::Owned(out)
+        }
+    }
+}
 
 /// The Markdown extensions both sides parse with. They decide the document's structure (which
 /// text is a link, an image or a heading); presentation-only options are the reader's choice.

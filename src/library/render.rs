@@ -3,8 +3,10 @@
 //! Even a validly signed article may be hostile (a stolen key) or careless (a pasted embed),
 //! and reading must never run code or touch the network. Two steps, in this order:
 //!
-//! 1. **Rewrite references.** The article is parsed (pulldown-cmark for Markdown, then
-//!    html5ever through `scraper`) and walked once. A reference to a file of the same edition
+//! 1. **Rewrite references.** The article (converted by pulldown-cmark if it is Markdown) is
+//!    read once as bounded, properly nested pieces ([`crate::article::bounded`]: at most
+//!    100 levels deep, at most 100,000 elements, only the attributes used here), so no
+//!    article can make rendering recurse, stall or crash. A reference to a file of the same edition
 //!    becomes a relative URL of the verified copy in the library (or of the page of an
 //!    article); a link to anywhere else becomes plain text followed by its address, so the
 //!    reader sees where it goes and decides, outside the tool, whether to visit; an image from
@@ -19,12 +21,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use scraper::{ElementRef, Html, Node};
-
-use crate::article::{
-    FrontMatter, MARKDOWN_OPTIONS, ReferenceKind, Resolved, classify_reference, resolve_local,
-    split_front_matter,
-};
+pub use crate::article::MAX_RENDERED_ARTICLE_BYTES;
+use crate::article::bounded::{Piece, walk_bounded_html};
+use crate::article::{ReferenceKind, Resolved, article_html, classify_reference, resolve_local};
 use crate::format::ArticleKind;
 
 /// Where the article being rendered lives, and how to reach other files from its page.
@@ -49,11 +48,6 @@ pub struct RenderContext<'a> {
 fn collapsed(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
-
-/// The largest article file the library renders; a larger one gets a page saying so. Far above
-/// any written article (a long report with inline pictures is a few megabytes), and low enough
-/// that rendering one stays within a few hundred megabytes of memory on a reader's old laptop.
-pub const MAX_RENDERED_ARTICLE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// An article's body, rendered.
 #[derive(Debug)]
@@ -107,7 +101,8 @@ pub fn read_article_source(path: &std::path::Path) -> Result<Vec<u8>, Unrenderab
     Ok(bytes)
 }
 
-/// The article's body as sanitised HTML, within the rendering bounds.
+/// The article's body as sanitised HTML, within the rendering bounds of
+/// [`crate::article::bounded`]; the notes say which bounds cut it.
 pub fn render_article(
     kind: ArticleKind,
     source: &[u8],
@@ -119,47 +114,219 @@ pub fn render_article(
         });
     }
     let source = String::from_utf8_lossy(source);
-    let source = source.as_ref();
-    let html = match kind {
-        ArticleKind::Markdown => markdown_to_html(strip_front_matter(source)),
-        ArticleKind::Html => source.to_string(),
+    let html = article_html(kind, &source);
+    let mut writer = PieceWriter {
+        context,
+        out: String::with_capacity(html.len()),
+        endings: Vec::new(),
+        heading: None,
+        text_run: 0,
     };
-    let document = match kind {
-        ArticleKind::Markdown => Html::parse_fragment(&html),
-        ArticleKind::Html => Html::parse_document(&html),
-    };
-    let mut rewritten = String::with_capacity(html.len());
-    let root = document.root_element();
-    // For a whole HTML document only the body is the article; the head is metadata.
-    let body = root
-        .children()
-        .filter_map(ElementRef::wrap)
-        .find(|element| element.value().name() == "body")
-        .unwrap_or(root);
-    for child in body.children() {
-        rewrite_node(child, context, &mut rewritten);
-    }
+    let exceeded = walk_bounded_html(&html, |piece| writer.piece(piece));
     Ok(RenderedArticle {
-        html: sanitiser().clean(&rewritten).to_string(),
-        notes: Vec::new(),
+        html: sanitiser().clean(&writer.out).to_string(),
+        notes: exceeded.sentences(),
     })
 }
 
-/// Drops `---` YAML front matter: it is metadata, shown by the page from the manifest.
-fn strip_front_matter(text: &str) -> &str {
-    match split_front_matter(text) {
-        FrontMatter::Present { body, .. } => body,
-        FrontMatter::Absent | FrontMatter::NotClosed => text,
-    }
+/// The longest run of text written between two pieces of markup. The sanitiser's serialiser
+/// (html5ever 0.40's `write_escaped`) searches the rest of a text node for the next `<` or `>`
+/// each time it escapes a `&` or a character from U+0080 to U+00BF, so one long text node of
+/// them costs its length squared: 8 MB of `&amp;` took 56 s. An empty comment between runs
+/// keeps them separate text nodes (the sanitiser drops the comment, not the split), and the
+/// browser shows them as one text.
+const MAX_TEXT_RUN_BYTES: usize = 1024;
+
+/// Writes the pieces of an article back as HTML with its references rewritten (step 1).
+struct PieceWriter<'c> {
+    context: &'c RenderContext<'c>,
+    out: String,
+    /// What to write when each open element ends, innermost last.
+    endings: Vec<Ending>,
+    /// An `<h1>` being written that may repeat the page's title.
+    heading: Option<Heading>,
+    /// Bytes of text written since the last markup.
+    text_run: usize,
 }
 
-fn markdown_to_html(markdown: &str) -> String {
-    use pulldown_cmark::{Options, Parser, html};
-    // Smart punctuation changes only how text looks, never which text is a link or an image.
-    let options = MARKDOWN_OPTIONS | Options::ENABLE_SMART_PUNCTUATION;
-    let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, Parser::new_ext(markdown, options));
-    out
+enum Ending {
+    /// `</NAME>`.
+    Tag(String),
+    /// The address of an outside link, after its text.
+    Address(String),
+    /// Nothing: the element's tags were left out, its content kept.
+    Nothing,
+}
+
+struct Heading {
+    /// How many elements were open outside it.
+    depth: usize,
+    /// Where it starts in the output.
+    start: usize,
+    text: String,
+}
+
+fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    attributes
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+impl PieceWriter<'_> {
+    fn piece(&mut self, piece: Piece<'_>) {
+        match piece {
+            Piece::Start {
+                name,
+                attributes,
+                void,
+            } => {
+                self.text_run = 0;
+                let ending = self.start(name, attributes, void);
+                if !void {
+                    self.endings.push(ending);
+                }
+            }
+            Piece::End { name } => {
+                self.text_run = 0;
+                match self.endings.pop() {
+                    Some(Ending::Tag(tag)) => {
+                        self.out.push_str("</");
+                        self.out.push_str(&tag);
+                        self.out.push('>');
+                    }
+                    Some(Ending::Address(address)) => {
+                        self.out.push_str(&format!(
+                            " <span class=\"address\" dir=\"ltr\">({})</span></span>",
+                            escape(&address)
+                        ));
+                    }
+                    Some(Ending::Nothing) | None => {}
+                }
+                if name == "h1"
+                    && let Some(heading) = self
+                        .heading
+                        .take_if(|heading| heading.depth == self.endings.len())
+                    && collapsed(&heading.text) == collapsed(self.context.title)
+                {
+                    self.out.truncate(heading.start);
+                    self.context.title_dropped.set(true);
+                }
+            }
+            Piece::Text(text) => {
+                if let Some(heading) = &mut self.heading {
+                    heading.text.push_str(text);
+                }
+                self.text(text);
+            }
+        }
+    }
+
+    /// Writes the start of an element; returns what its end writes.
+    fn start(&mut self, name: &str, attributes: &[(String, String)], void: bool) -> Ending {
+        let context = self.context;
+        match name {
+            "a" => {
+                if let Some(href) = attribute(attributes, "href") {
+                    return match classify(href, context) {
+                        // Script or inline data: nothing a reader could visit.
+                        Target::Remote if !names_a_place(href) => Ending::Nothing,
+                        Target::Remote => {
+                            // Text, not a link: a tap on a phone cannot reach the site.
+                            self.out.push_str("<span class=\"external-link\">");
+                            Ending::Address(href.trim().to_string())
+                        }
+                        Target::Missing => Ending::Nothing,
+                        target => {
+                            let url = local_url(target, context, false);
+                            if url.is_empty() {
+                                Ending::Nothing
+                            } else {
+                                self.out.push_str(&format!("<a href=\"{}\">", escape(&url)));
+                                Ending::Tag("a".into())
+                            }
+                        }
+                    };
+                }
+            }
+            "h1" if !context.title_dropped.get() && self.heading.is_none() => {
+                self.heading = Some(Heading {
+                    depth: self.endings.len(),
+                    start: self.out.len(),
+                    text: String::new(),
+                });
+            }
+            "img" => {
+                let alt = attribute(attributes, "alt").unwrap_or("").trim();
+                let src = attribute(attributes, "src").unwrap_or("");
+                let url = if is_data_image(src) {
+                    Some(src.trim().to_string())
+                } else {
+                    match classify(src, context) {
+                        target @ Target::Local { .. } => Some(local_url(target, context, true)),
+                        _ => None,
+                    }
+                };
+                match url {
+                    Some(url) => {
+                        self.out.push_str(&format!("<img src=\"{}\"", escape(&url)));
+                        for kept in ["alt", "title", "width", "height"] {
+                            if let Some(value) = attribute(attributes, kept) {
+                                self.out.push_str(&format!(" {kept}=\"{}\"", escape(value)));
+                            }
+                        }
+                        self.out.push('>');
+                    }
+                    None => {
+                        let shown = if alt.is_empty() { "an image" } else { alt };
+                        self.out.push_str(&format!(
+                            "<span class=\"missing-image\">[{}: not shown, it is not part of this edition]</span>",
+                            escape(shown)
+                        ));
+                    }
+                }
+                return Ending::Nothing;
+            }
+            _ => {}
+        }
+        self.out.push('<');
+        self.out.push_str(name);
+        for (key, value) in attributes {
+            // Everything but these is dropped by the sanitiser anyway; URL attributes of
+            // other elements are not kept.
+            if matches!(
+                key.as_str(),
+                "alt" | "title" | "lang" | "dir" | "colspan" | "rowspan" | "id" | "start"
+            ) {
+                self.out.push_str(&format!(" {key}=\"{}\"", escape(value)));
+            }
+        }
+        self.out.push('>');
+        if void {
+            Ending::Nothing
+        } else {
+            Ending::Tag(name.to_string())
+        }
+    }
+
+    /// Writes text, escaped, in runs of at most [`MAX_TEXT_RUN_BYTES`].
+    fn text(&mut self, mut text: &str) {
+        while !text.is_empty() {
+            let room = MAX_TEXT_RUN_BYTES.saturating_sub(self.text_run);
+            let mut cut = room.min(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            if cut == 0 {
+                self.out.push_str("<!---->");
+                self.text_run = 0;
+                continue;
+            }
+            escape_into(&text[..cut], &mut self.out);
+            self.text_run += cut;
+            text = &text[cut..];
+        }
+    }
 }
 
 /// What a reference in an article points at.
@@ -243,6 +410,12 @@ fn with_fragment(url: String, fragment: &str) -> String {
 /// Escapes text for an HTML text node or a double-quoted attribute value.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(text, &mut out);
+    out
+}
+
+/// [`escape`], appending to `out`.
+pub fn escape_into(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -251,141 +424,6 @@ pub fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Elements that never have content or an end tag.
-const VOID_ELEMENTS: [&str; 14] = [
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr",
-];
-
-/// Writes `node` back out as HTML with its references rewritten (step 1).
-fn rewrite_node(node: ego_tree::NodeRef<'_, Node>, context: &RenderContext<'_>, out: &mut String) {
-    match node.value() {
-        Node::Text(text) => out.push_str(&escape(text)),
-        Node::Element(element) => {
-            let name = element.name();
-            match name {
-                // Their content is script, styling, or markup meant for when scripts do not run
-                // (parsed as text here, so shown as raw tags): none of it is the article.
-                "script" | "style" | "noscript" | "template" | "head" | "title" => return,
-                "a" => {
-                    if let Some(href) = element.attr("href") {
-                        match classify(href, context) {
-                            Target::Remote if !names_a_place(href) => {
-                                // Script or inline data: nothing a reader could visit.
-                                for child in node.children() {
-                                    rewrite_node(child, context, out);
-                                }
-                                return;
-                            }
-                            Target::Remote => {
-                                // Text, not a link: a tap on a phone cannot reach the site.
-                                out.push_str("<span class=\"external-link\">");
-                                for child in node.children() {
-                                    rewrite_node(child, context, out);
-                                }
-                                out.push_str(&format!(
-                                    " <span class=\"address\" dir=\"ltr\">({})</span></span>",
-                                    escape(href.trim())
-                                ));
-                                return;
-                            }
-                            Target::Missing => {
-                                for child in node.children() {
-                                    rewrite_node(child, context, out);
-                                }
-                                return;
-                            }
-                            target => {
-                                let url = local_url(target, context, false);
-                                if url.is_empty() {
-                                    for child in node.children() {
-                                        rewrite_node(child, context, out);
-                                    }
-                                    return;
-                                }
-                                out.push_str(&format!("<a href=\"{}\">", escape(&url)));
-                                for child in node.children() {
-                                    rewrite_node(child, context, out);
-                                }
-                                out.push_str("</a>");
-                                return;
-                            }
-                        }
-                    }
-                }
-                "h1" if !context.title_dropped.get() => {
-                    let text: String = ElementRef::wrap(node)
-                        .map(|e| e.text().collect())
-                        .unwrap_or_default();
-                    if collapsed(&text) == collapsed(context.title) {
-                        context.title_dropped.set(true);
-                        return;
-                    }
-                }
-                "img" => {
-                    let alt = element.attr("alt").unwrap_or("").trim();
-                    let src = element.attr("src").unwrap_or("");
-                    let url = if is_data_image(src) {
-                        Some(src.trim().to_string())
-                    } else {
-                        match classify(src, context) {
-                            target @ Target::Local { .. } => Some(local_url(target, context, true)),
-                            _ => None,
-                        }
-                    };
-                    match url {
-                        Some(url) => {
-                            out.push_str(&format!("<img src=\"{}\"", escape(&url)));
-                            for attribute in ["alt", "title", "width", "height"] {
-                                if let Some(value) = element.attr(attribute) {
-                                    out.push_str(&format!(" {attribute}=\"{}\"", escape(value)));
-                                }
-                            }
-                            out.push('>');
-                        }
-                        None => {
-                            let shown = if alt.is_empty() { "an image" } else { alt };
-                            out.push_str(&format!(
-                                "<span class=\"missing-image\">[{}: not shown, it is not part of this edition]</span>",
-                                escape(shown)
-                            ));
-                        }
-                    }
-                    return;
-                }
-                _ => {}
-            }
-            out.push('<');
-            out.push_str(name);
-            for (attribute, value) in element.attrs() {
-                // Everything but these is dropped by the sanitiser anyway; URL attributes of
-                // other elements are not kept.
-                if matches!(
-                    attribute,
-                    "alt" | "title" | "lang" | "dir" | "colspan" | "rowspan" | "id" | "start"
-                ) {
-                    out.push_str(&format!(" {attribute}=\"{}\"", escape(value)));
-                }
-            }
-            out.push('>');
-            if VOID_ELEMENTS.contains(&name) {
-                return;
-            }
-            for child in node.children() {
-                rewrite_node(child, context, out);
-            }
-            out.push_str(&format!("</{name}>"));
-        }
-        // Comments, doctypes and processing instructions are dropped.
-        _ => {
-            for child in node.children() {
-                rewrite_node(child, context, out);
-            }
         }
     }
 }
