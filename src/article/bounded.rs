@@ -37,6 +37,11 @@ pub const MAX_NESTING: usize = 100;
 /// rest of the text is still shown, without its markup.
 pub const MAX_ELEMENTS: usize = 100_000;
 
+/// The most attributes one element may have before pack refuses the article and the library
+/// notes it. No written article comes near; the HTML parser pack checks articles with compares
+/// each attribute with the earlier ones of its element, so 200,000 of them take it minutes.
+pub const MAX_ATTRIBUTES_PER_ELEMENT: usize = 1_000;
+
 /// The attributes any later step uses; every other is dropped here, so no element carries more
 /// than this many (the tokenizer keeps only the first of duplicates).
 pub const KEPT_ATTRIBUTES: [&str; 12] = [
@@ -100,12 +105,14 @@ pub struct BoundsExceeded {
     pub nesting: bool,
     /// Elements after the first [`MAX_ELEMENTS`] were left out, their text kept.
     pub elements: bool,
+    /// An element had more than [`MAX_ATTRIBUTES_PER_ELEMENT`] attributes.
+    pub attributes: bool,
 }
 
 impl BoundsExceeded {
     /// True when the article was shown whole.
     pub fn none(&self) -> bool {
-        !self.nesting && !self.elements
+        !self.nesting && !self.elements && !self.attributes
     }
 
     /// One sentence for each bound that cut the article.
@@ -120,6 +127,12 @@ impl BoundsExceeded {
             sentences.push(format!(
                 "This article has more than {} elements; after those its text is shown without formatting.",
                 thousands(MAX_ELEMENTS)
+            ));
+        }
+        if self.attributes {
+            sentences.push(format!(
+                "An element of this article has more than {} attributes; only the few the library uses are kept.",
+                thousands(MAX_ATTRIBUTES_PER_ELEMENT)
             ));
         }
         sentences
@@ -193,8 +206,103 @@ const TABLE_PARTS: [&str; 9] = [
     "table", "caption", "colgroup", "tbody", "thead", "tfoot", "tr", "td", "th",
 ];
 
+/// The most ASCII double quotes an article may hold to be shown. html5gum 0.9's tokenizer
+/// calls its attribute states directly one inside the other, so each `name="value"` of one
+/// tag takes about 600 bytes of stack until the tag ends (200,000 of them overflow any default
+/// stack). Each such attribute has two quotes, so the quotes bound the depth; tokenising runs on
+/// a thread with stack for that many. Markdown's own quotes become `&quot;`, and prose mostly
+/// uses typographic ones, so a real article stays far below.
+pub const MAX_DOUBLE_QUOTES: usize = 200_000;
+
+/// Stack for tokenising an article: a base for everything else, plus this much per double
+/// quote in it (twice what each quoted attribute was measured to take, per quote).
+const TOKENIZER_STACK_BASE: usize = 16 * 1024 * 1024;
+const TOKENIZER_STACK_PER_QUOTE: usize = 640;
+
+/// Why an article cannot be walked at all.
+#[derive(Debug, thiserror::Error)]
+pub enum Unwalkable {
+    /// More than [`MAX_DOUBLE_QUOTES`] double quotes.
+    #[error(
+        "it holds {found} double quotes, more than the {limit} the reader's HTML tokenizer can take",
+        found = thousands(*.0),
+        limit = thousands(MAX_DOUBLE_QUOTES)
+    )]
+    TooManyDoubleQuotes(usize),
+    /// The thread to tokenise on could not be started (no memory for its stack).
+    #[error("there was no memory to read it ({0})")]
+    NoThread(String),
+}
+
+/// A [`Piece`] that owns its text, as the tokenising thread hands it back.
+enum OwnedPiece {
+    Start {
+        name: String,
+        attributes: Vec<(String, String)>,
+        void: bool,
+    },
+    End(String),
+    Text(String),
+}
+
 /// Turns `html` into bounded, properly nested pieces, handing each to `visit`.
-pub fn walk_bounded_html(html: &str, mut visit: impl FnMut(Piece<'_>)) -> BoundsExceeded {
+pub fn walk_bounded_html(
+    html: &str,
+    mut visit: impl FnMut(Piece<'_>),
+) -> Result<BoundsExceeded, Unwalkable> {
+    let quotes = memchr_count(b'"', html.as_bytes());
+    if quotes > MAX_DOUBLE_QUOTES {
+        return Err(Unwalkable::TooManyDoubleQuotes(quotes));
+    }
+    let stack = TOKENIZER_STACK_BASE + quotes * TOKENIZER_STACK_PER_QUOTE;
+    let (pieces, exceeded) = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("article tokenizer".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, || tokenize(html))
+            .map_err(|error| Unwalkable::NoThread(error.to_string()))?
+            .join()
+            .map_err(|_| Unwalkable::NoThread("the tokenizer failed".into()))
+    })?;
+    for piece in &pieces {
+        visit(match piece {
+            OwnedPiece::Start {
+                name,
+                attributes,
+                void,
+            } => Piece::Start {
+                name,
+                attributes,
+                void: *void,
+            },
+            OwnedPiece::End(name) => Piece::End { name },
+            OwnedPiece::Text(text) => Piece::Text(text),
+        });
+    }
+    Ok(exceeded)
+}
+
+fn memchr_count(needle: u8, haystack: &[u8]) -> usize {
+    haystack.iter().filter(|&&byte| byte == needle).count()
+}
+
+fn tokenize(html: &str) -> (Vec<OwnedPiece>, BoundsExceeded) {
+    let mut pieces = Vec::new();
+    let mut visit = |piece: Piece<'_>| {
+        pieces.push(match piece {
+            Piece::Start {
+                name,
+                attributes,
+                void,
+            } => OwnedPiece::Start {
+                name: name.to_string(),
+                attributes: attributes.to_vec(),
+                void,
+            },
+            Piece::End { name } => OwnedPiece::End(name.to_string()),
+            Piece::Text(text) => OwnedPiece::Text(text.to_string()),
+        })
+    };
     let mut emitter = DefaultEmitter::default();
     // Switch into raw text for script, style and the like, as a browser's tree builder would,
     // so their content is one piece of text to leave out rather than markup.
@@ -220,11 +328,11 @@ pub fn walk_bounded_html(html: &str, mut visit: impl FnMut(Piece<'_>)) -> Bounds
         }
     }
     walk.pop_to(0, &mut visit);
-    walk.exceeded
+    (pieces, walk.exceeded)
 }
 
 /// Runs the walk for its verdict only: which bounds `html` exceeds.
-pub fn bounds_exceeded(html: &str) -> BoundsExceeded {
+pub fn bounds_exceeded(html: &str) -> Result<BoundsExceeded, Unwalkable> {
     walk_bounded_html(html, |_| {})
 }
 
@@ -264,6 +372,9 @@ impl Walk {
                 self.left_out = Some((name.to_string(), 1));
             }
             return;
+        }
+        if attributes.len() > MAX_ATTRIBUTES_PER_ELEMENT {
+            self.exceeded.attributes = true;
         }
         self.close_implied_by(name, visit);
         if self.elements >= MAX_ELEMENTS {
@@ -420,7 +531,8 @@ mod tests {
             }
             Piece::End { name } => out.push_str(&format!("</{name}>")),
             Piece::Text(text) => out.push_str(text),
-        });
+        })
+        .unwrap();
         (out, exceeded)
     }
 
@@ -478,6 +590,22 @@ mod tests {
     }
 
     #[test]
+    fn many_quoted_attributes_are_tokenised_on_a_stack_big_enough() {
+        let attributes: Vec<String> = (0..MAX_DOUBLE_QUOTES / 2)
+            .map(|i| format!("data-{i}=\"{i}\""))
+            .collect();
+        let html = format!("<p {}>text</p>", attributes.join(" "));
+        let (out, exceeded) = shape(&html);
+        assert!(exceeded.attributes);
+        assert_eq!(out, "<p>text</p>");
+        let over = html.replace("text", "\"");
+        assert!(matches!(
+            bounds_exceeded(&over),
+            Err(Unwalkable::TooManyDoubleQuotes(found)) if found == MAX_DOUBLE_QUOTES + 1
+        ));
+    }
+
+    #[test]
     fn stray_end_tags_end_nothing_beyond_a_table() {
         let (out, _) = shape("<div><table><tr><td></div>x</td></tr></table></div>");
         assert_eq!(out, "<div><table><tr><td>x</td></tr></table></div>");
@@ -499,7 +627,8 @@ mod tests {
                 } => open.push(name.to_string()),
                 Piece::End { name } => assert_eq!(open.pop().as_deref(), Some(name), "{html}"),
                 _ => {}
-            });
+            })
+            .unwrap();
             assert!(open.is_empty(), "{html}");
         }
     }

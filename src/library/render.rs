@@ -75,6 +75,9 @@ pub enum Unrenderable {
     /// The article's file could not be read from the library.
     #[error("its file could not be read from the library ({0})")]
     Unreadable(String),
+    /// The article cannot be read as HTML within the reader's bounds.
+    #[error("{0}")]
+    Unwalkable(#[from] crate::article::bounded::Unwalkable),
 }
 
 /// Reads an article's verified file for rendering, refusing one too large to render without
@@ -122,7 +125,7 @@ pub fn render_article(
         heading: None,
         text_run: 0,
     };
-    let exceeded = walk_bounded_html(&html, |piece| writer.piece(piece));
+    let exceeded = walk_bounded_html(&html, |piece| writer.piece(piece))?;
     Ok(RenderedArticle {
         html: sanitiser().clean(&writer.out).to_string(),
         notes: exceeded.sentences(),

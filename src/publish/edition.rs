@@ -6,6 +6,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::article::article_html;
+use crate::article::bounded::{
+    MAX_ATTRIBUTES_PER_ELEMENT, MAX_ELEMENTS, MAX_NESTING, bounds_exceeded,
+};
 use crate::format::Article;
 use crate::format::manifest::{MAX_FILE_SIZE, MAX_FILES, MAX_TOTAL_SIZE};
 use crate::format::path::{EditionPath, find_collisions};
@@ -354,6 +358,30 @@ fn read_article(
 ) -> Result<Article, Vec<String>> {
     let name = file.path.as_str();
     let bytes = read_small(file)?;
+    if let Ok(text) = std::str::from_utf8(&bytes) {
+        // Checked first, in linear time: the scan below parses with a tree builder that slows
+        // to minutes on an element with hundreds of thousands of attributes.
+        let exceeded = bounds_exceeded(&article_html(kind, text)).map_err(|reason| {
+            vec![format!(
+                "the article {name:?} cannot be shown by readers: {reason}"
+            )]
+        })?;
+        if exceeded.attributes {
+            return Err(vec![format!(
+                "the article {name:?} has an element with more than {MAX_ATTRIBUTES_PER_ELEMENT} attributes, too many to check"
+            )]);
+        }
+        if exceeded.nesting {
+            warnings.push(format!(
+                "the article {name:?} nests elements more than {MAX_NESTING} levels deep; readers will see the deeper levels flattened"
+            ));
+        }
+        if exceeded.elements {
+            warnings.push(format!(
+                "the article {name:?} has more than {MAX_ELEMENTS} elements; readers will see the text after those without formatting"
+            ));
+        }
+    }
     let scan = scan_article(name, kind, &bytes).map_err(|error| vec![error.to_string()])?;
     let mut problems = Vec::new();
     for remote in &scan.remote_resources {
