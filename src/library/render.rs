@@ -75,6 +75,9 @@ pub enum Unrenderable {
     /// The article's file could not be read from the library.
     #[error("its file could not be read from the library ({0})")]
     Unreadable(String),
+    /// Rendering it failed (a bug, reported on the page rather than stopping the library).
+    #[error("the reader failed while rendering it")]
+    Failed,
     /// The article cannot be read as HTML within the reader's bounds.
     #[error("{0}")]
     Unwalkable(#[from] crate::article::bounded::Unwalkable),
@@ -116,20 +119,25 @@ pub fn render_article(
             size: source.len() as u64,
         });
     }
-    let source = String::from_utf8_lossy(source);
-    let html = article_html(kind, &source);
-    let mut writer = PieceWriter {
-        context,
-        out: String::with_capacity(html.len()),
-        endings: Vec::new(),
-        heading: None,
-        text_run: 0,
-    };
-    let exceeded = walk_bounded_html(&html, |piece| writer.piece(piece))?;
-    Ok(RenderedArticle {
-        html: sanitiser().clean(&writer.out).to_string(),
-        notes: exceeded.sentences(),
-    })
+    // A bug in a parser this depends on must cost one article its page, not the library its
+    // rebuild: a panic becomes a page saying the article could not be shown.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let source = String::from_utf8_lossy(source);
+        let html = article_html(kind, &source);
+        let mut writer = PieceWriter {
+            context,
+            out: String::with_capacity(html.len()),
+            endings: Vec::new(),
+            heading: None,
+            text_run: 0,
+        };
+        let exceeded = walk_bounded_html(&html, |piece| writer.piece(piece))?;
+        Ok(RenderedArticle {
+            html: sanitiser().clean(&writer.out).to_string(),
+            notes: exceeded.sentences(),
+        })
+    }))
+    .unwrap_or(Err(Unrenderable::Failed))
 }
 
 /// The longest run of text written between two pieces of markup. The sanitiser's serialiser
