@@ -112,12 +112,12 @@ pub fn render(kind: ArticleKind, source: &[u8]) -> Option<String> {
 /// The sanitised output has no script, no event handler and loads nothing from elsewhere.
 pub fn check_rendered(html: &str) {
     let lower = html.to_ascii_lowercase();
-    for forbidden in ["<script", "href=\"http", "src=\"http", "href=\"//", "src=\"//"] {
-        assert!(
-            !lower.contains(forbidden),
-            "render_article wrote {forbidden:?}: {html}"
-        );
-    }
+    // Text's `<` is escaped, so this is a tag; `href="http` may well be text (a quoted
+    // address), so attributes are checked on the tags themselves below.
+    assert!(
+        !lower.contains("<script"),
+        "render_article wrote a script: {html}"
+    );
     for (name, attributes) in tags(html) {
         for (key, value) in attributes {
             assert!(
