@@ -18,7 +18,7 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(header path verify_unpack verify_unpack_signed salvage_signed)
+  targets=(header path verify_unpack verify_unpack_signed salvage_signed render_article)
 fi
 jobs=${JOBS:-2}
 rss=${RSS_LIMIT_MB:-256}
