@@ -388,7 +388,8 @@ fn library_at(library: Option<PathBuf>) -> Result<Library, Error> {
 }
 
 /// `tamizdat open`: imports bundles (the given files and folders, or those nearby) into the
-/// library, regenerates its pages and opens the front page, or the article `read`.
+/// library (each with its pages and a new front page) and opens the front page, or the article
+/// `read`.
 pub fn open_library(
     paths: &[PathBuf],
     library: Option<PathBuf>,
@@ -398,7 +399,9 @@ pub fn open_library(
     quiet: bool,
 ) -> Result<Verdict, Error> {
     let library = library_at(library)?;
-    let _lock = library.lock()?;
+    let lock = library.lock()?;
+    // What a killed or failed run left is put right first; a library in order is only read.
+    let mut page = library.tidy(&lock)?;
     let mut opened: Vec<Record> = Vec::new();
     let bundles: Vec<PathBuf> = if paths.is_empty() {
         crate::library::bundles_nearby()
@@ -423,7 +426,7 @@ pub fn open_library(
                 bundle: bundle.clone(),
                 source,
             })
-            .and_then(|verified| library.import(verified, &progress));
+            .and_then(|verified| library.import(verified, &lock, &progress));
         progress.finish();
         match result {
             Ok(Imported::Added(record)) => {
@@ -458,7 +461,6 @@ pub fn open_library(
             }
         }
     }
-    let mut page = library.regenerate()?;
     if let Some(article) = read {
         // The article in the bundles just opened (the last one that has it).
         match opened.iter().rev().find_map(|record| {
@@ -506,8 +508,8 @@ pub fn serve(
 ) -> Result<Verdict, Error> {
     let library = library_at(library)?;
     {
-        let _lock = library.lock()?;
-        library.regenerate()?;
+        let lock = library.lock()?;
+        library.tidy(&lock)?;
     }
     let address = listen.unwrap_or_else(crate::library::serve::default_address);
     if !address.ip().is_loopback() {

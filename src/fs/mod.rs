@@ -206,6 +206,22 @@ fn same_file(_file: &fs::File, _path: &Path) -> io::Result<bool> {
 /// caller holds (`held`: its own run has not created any yet). Work files of a destination
 /// locked by another run in progress are left alone. Returns how many were removed.
 pub fn sweep_leftovers(folder: &Path, held: &DestinationLock) -> io::Result<usize> {
+    sweep(folder, Some(held), std::time::Duration::from_secs(60))
+}
+
+/// Removes every work file and lock file in `folder` whose lock nobody holds, however young:
+/// for a folder that is only ever written under an outer lock the caller holds (the library's
+/// `editions/`), where no run can be about to take one of these locks. Returns how many were
+/// removed.
+pub fn sweep_abandoned(folder: &Path) -> io::Result<usize> {
+    sweep(folder, None, std::time::Duration::ZERO)
+}
+
+fn sweep(
+    folder: &Path,
+    held: Option<&DestinationLock>,
+    lock_file_age: std::time::Duration,
+) -> io::Result<usize> {
     let mut tags = std::collections::BTreeSet::new();
     for entry in fs::read_dir(folder)? {
         let entry = entry?;
@@ -226,12 +242,13 @@ pub fn sweep_leftovers(folder: &Path, held: &DestinationLock) -> io::Result<usiz
         } else if let Some(tag) = name.strip_prefix(LOCK_PREFIX).and_then(tag_of) {
             // A lock file alone is tiny: leave a fresh one to the run that may be about to
             // lock it, so a sweep never makes that run wait; remove it once it is old.
-            let old = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|modified| modified.elapsed().ok())
-                .is_some_and(|age| age > std::time::Duration::from_secs(60));
+            let old = lock_file_age.is_zero()
+                || entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|modified| modified.elapsed().ok())
+                    .is_some_and(|age| age >= lock_file_age);
             if old {
                 tags.insert(tag);
             }
@@ -239,7 +256,7 @@ pub fn sweep_leftovers(folder: &Path, held: &DestinationLock) -> io::Result<usiz
     }
     let mut removed = 0;
     for tag in tags {
-        if tag == held.tag {
+        if held.is_some_and(|held| held.tag == tag) {
             // A second lock on our own file would conflict with the one we hold.
             removed += remove_work_files(folder, &tag)?;
             continue;

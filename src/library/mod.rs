@@ -11,11 +11,17 @@
 //! read/ID/PATH.html          one page per article (PATH is the article's file)
 //! ```
 //!
-//! `ID` is `KEYID-CHANNEL-SEQUENCE`. An edition is imported through the same verified, staged,
-//! all-or-nothing unpack as `tamizdat unpack`; its record is written after it, so an edition
-//! folder without a record is an interrupted import: never shown, and redone when that bundle
-//! is opened again. Pages are built only from those verified files and records, and rebuilt
-//! whole on every import.
+//! `ID` is `KEYID-CHANNEL-SEQUENCE`. Importing an edition goes, each step complete before the
+//! next: its files through the same verified, staged, all-or-nothing unpack as `tamizdat
+//! unpack`; its pages, built in a staging folder in `read/` and renamed to `read/ID` in one
+//! step; its record; then the front page, replaced whole. A kill at any point leaves the old
+//! state or the new one: the front page lists only editions with a record and pages, and a
+//! record exists only once its pages do. An edition folder or `read/ID` without a record is an
+//! interrupted import, removed by the next run, which also sweeps every work file a killed run
+//! left, and rebuilds the pages of a recorded edition whose `read/ID` is missing.
+//!
+//! Pages are incremental: an import renders the new edition's pages and the front page,
+//! nothing else, and opening an edition already there writes nothing.
 
 pub mod pages;
 mod record;
@@ -29,7 +35,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::format::Sha256Digest;
-use crate::fs::{DestinationLock, LockError, Progress, random_suffix};
+use crate::fs::{DestinationLock, LockError, Progress, StagingFolder, WORK_PREFIX};
 use crate::read::{BundleError, VerifiedBundle};
 
 /// Why a bundle could not be imported, or the library could not be opened or rebuilt.
@@ -64,6 +70,15 @@ pub enum LibraryError {
         path: PathBuf,
         /// The underlying failure.
         source: std::io::Error,
+    },
+    /// The disk filled up or a file-size limit was hit while writing the library's pages.
+    #[error(
+        "not enough space to write {}: the disk is full or a file-size limit was reached; nothing was left behind",
+        .path.display()
+    )]
+    DiskFull {
+        /// The file being written.
+        path: PathBuf,
     },
     /// Another process holds the library's lock; holds the library folder.
     #[error(
@@ -115,7 +130,7 @@ impl Library {
 
     /// Opens (creating if needed) the library at `root`.
     pub fn open(root: &Path) -> Result<Library, LibraryError> {
-        for folder in ["", "editions", "records"] {
+        for folder in ["", "editions", "records", "read"] {
             let path = root.join(folder);
             fs::create_dir_all(&path).map_err(|source| LibraryError::Io { path, source })?;
         }
@@ -158,10 +173,16 @@ impl Library {
 
     /// Adds a verified bundle to the library, or says it is there. The payload is checked as
     /// it is unpacked, from the same open file the header was verified from; nothing of a
-    /// bundle that fails is kept.
+    /// bundle that fails is kept. `lock` is the library's, from [`Library::lock`].
+    ///
+    /// A new edition is unpacked, its pages built in a staging folder and renamed to `read/ID`,
+    /// its record written, and the front page replaced, in that order. Any failure (a full
+    /// disk included) undoes the steps done, so the library is as it was; a kill leaves at
+    /// most an interrupted import, which [`Library::tidy`] removes.
     pub fn import<R: std::io::Read + Send>(
         &self,
         bundle: VerifiedBundle<R>,
+        lock: &DestinationLock,
         progress: &dyn Progress,
     ) -> Result<Imported, LibraryError> {
         let source = bundle.source().to_path_buf();
@@ -172,8 +193,9 @@ impl Library {
         let manifest = bundle.manifest();
         let id = edition_id(manifest);
         let manifest_sha256 = Sha256Digest::of(&manifest.to_json()).to_hex();
-        let record_path = self.root.join("records").join(format!("{id}.json"));
+        let record_path = self.record_path(&id);
         let edition_folder = self.root.join("editions").join(&id);
+        let pages_folder = self.root.join("read").join(&id);
         if !edition_folder.is_dir() && record_path.exists() {
             // Its files were removed by hand: import it again.
             fs::remove_file(&record_path).map_err(self.io_error(&record_path))?;
@@ -192,10 +214,13 @@ impl Library {
                 })
             };
         }
-        if edition_folder.exists() {
-            // An import killed after its unpack and before its record: redo it.
-            fs::remove_dir_all(&edition_folder).map_err(self.io_error(&edition_folder))?;
+        // An import killed after its unpack or its pages and before its record: redo it.
+        for folder in [&pages_folder, &edition_folder] {
+            if fs::symlink_metadata(folder).is_ok() {
+                fs::remove_dir_all(folder).map_err(self.io_error(folder))?;
+            }
         }
+        self.check_free_space(manifest).map_err(in_bundle)?;
         let header =
             crate::read::unpack_into(bundle, &edition_folder, progress).map_err(in_bundle)?;
         let record = Record {
@@ -206,9 +231,58 @@ impl Library {
             manifest_sha256,
             manifest: header.manifest().clone(),
         };
-        let json = serde_json::to_vec_pretty(&record).unwrap_or_default();
-        write_atomically(&record_path, &json).map_err(self.io_error(&record_path))?;
+        let result = (|| {
+            self.build_edition_pages(&record, lock)?;
+            let json = serde_json::to_vec_pretty(&record).unwrap_or_default();
+            write_atomically(&record_path, &json).map_err(|e| Failure::at(&record_path, e))?;
+            self.write_front_page(true)
+        })();
+        if let Err(failure) = result {
+            // Undo, newest step first, so that a kill half way leaves at most an interrupted
+            // import; the front page was not replaced, so it never linked to this edition.
+            let _ = fs::remove_file(&record_path);
+            let _ = fs::remove_dir_all(&pages_folder);
+            let _ = fs::remove_dir_all(&edition_folder);
+            return Err(failure.into_error(Some(&source)));
+        }
         Ok(Imported::Added(record))
+    }
+
+    fn record_path(&self, id: &str) -> PathBuf {
+        self.root.join("records").join(format!("{id}.json"))
+    }
+
+    /// Refuses, before anything is written, an edition whose files, pages, record and new front
+    /// page cannot fit on the library's disk.
+    fn check_free_space(&self, manifest: &crate::format::Manifest) -> Result<(), BundleError> {
+        const BLOCK: u64 = 4096;
+        let front_page = fs::metadata(self.front_page()).map_or(0, |m| m.len());
+        let needed = crate::read::unpack::space_needed(manifest)
+            .saturating_add(pages::pages_space_needed(manifest))
+            // The record holds the manifest, pretty-printed.
+            .saturating_add((manifest.to_json().len() as u64).saturating_mul(2))
+            .saturating_add(BLOCK)
+            // The new front page is written beside the old one before replacing it.
+            .saturating_add(front_page.saturating_add(64 * 1024));
+        crate::read::unpack::enough_space(&self.root, needed, crate::fs::free_space(&self.root))
+    }
+
+    /// Writes the pages of `record`'s edition into a staging folder in `read/`, then renames it
+    /// to `read/ID` in one step. The edition's files must be in place.
+    fn build_edition_pages(&self, record: &Record, lock: &DestinationLock) -> Result<(), Failure> {
+        let read = self.root.join("read");
+        let staging = StagingFolder::create_in(&read, lock).map_err(|e| Failure::at(&read, e))?;
+        for (relative, html) in pages::edition_pages(&self.root, record) {
+            let path = staging.path().join(&relative);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(|e| Failure::at(parent, e))?;
+            }
+            fs::write(&path, html).map_err(|e| Failure::at(&path, e))?;
+        }
+        let destination = read.join(&record.id);
+        staging
+            .commit(&destination)
+            .map_err(|e| Failure::at(&destination, e))
     }
 
     fn read_record(&self, path: &Path) -> Result<Option<Record>, LibraryError> {
@@ -234,25 +308,38 @@ impl Library {
         Ok(Some(record))
     }
 
-    /// Every edition in the library with a complete import, newest first.
-    pub fn records(&self) -> Result<Vec<Record>, LibraryError> {
+    /// The ids of the editions the front page lists: those with a record, their files and
+    /// their pages, found from the names of the folders alone, sorted.
+    fn listed_ids(&self) -> Result<Vec<String>, LibraryError> {
         let folder = self.root.join("records");
-        let mut records = Vec::new();
+        let mut ids = Vec::new();
         for entry in fs::read_dir(&folder).map_err(self.io_error(&folder))? {
-            let path = entry.map_err(self.io_error(&folder))?.path();
-            let is_record = path.extension().is_some_and(|e| e == "json")
-                && !path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.'));
-            if !is_record {
+            let entry = entry.map_err(self.io_error(&folder))?;
+            let name = entry.file_name();
+            let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+                continue;
+            };
+            if id.is_empty()
+                || id.starts_with('.')
+                || !self.root.join("editions").join(id).is_dir()
+                || !self.root.join("read").join(id).is_dir()
+            {
                 continue;
             }
+            ids.push(id.to_string());
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Every edition the front page lists (with a record, its files and its pages), newest
+    /// first.
+    pub fn records(&self) -> Result<Vec<Record>, LibraryError> {
+        let mut records = Vec::new();
+        for id in self.listed_ids()? {
             // A damaged record hides its edition from the pages, not the whole library; the
             // next import of that bundle reports it.
-            if let Ok(Some(record)) = self.read_record(&path)
-                && self.root.join("editions").join(&record.id).is_dir()
-            {
+            if let Ok(Some(record)) = self.read_record(&self.record_path(&id)) {
                 records.push(record);
             }
         }
@@ -266,58 +353,105 @@ impl Library {
         Ok(records)
     }
 
-    /// Rebuilds every page from the records and verified files; returns the front page.
-    pub fn regenerate(&self) -> Result<PathBuf, LibraryError> {
-        let records = self.records()?;
-        let pages = crate::library::pages::build(&self.root, &records);
-        // The article pages are built in a staging folder and swapped in whole.
-        let staging = self
-            .root
-            .join(format!(".tamizdat-staging-read-{}", random_suffix()));
-        let result = (|| -> std::io::Result<()> {
-            for (relative, html) in &pages.read {
-                let path = staging.join(relative);
-                if let Some(parent) = path.parent() {
-                    fs::create_dir_all(parent)?;
-                }
-                fs::write(&path, html)?;
+    /// Replaces the front page (and the stylesheet) when they differ from what the library
+    /// holds. Without `changed`, the front page is first compared by the editions it says it
+    /// lists, without reading a record, so a run that changed nothing reads and writes nothing.
+    fn write_front_page(&self, changed: bool) -> Result<(), Failure> {
+        let ids = self.listed_ids().map_err(Failure::Library)?;
+        let marker = pages::front_page_marker(&ids);
+        let path = self.front_page();
+        let existing = fs::read(&path).unwrap_or_default();
+        if changed || !contains(&existing, marker.as_bytes()) {
+            let records = self.records().map_err(Failure::Library)?;
+            let html = pages::front_page(&records, &marker);
+            if existing != html.as_bytes() {
+                write_atomically(&path, html.as_bytes()).map_err(|e| Failure::at(&path, e))?;
             }
-            fs::create_dir_all(&staging)?;
-            let read = self.root.join("read");
-            let old = self
-                .root
-                .join(format!(".tamizdat-old-read-{}", random_suffix()));
-            if read.exists() {
-                fs::rename(&read, &old)?;
-            }
-            fs::rename(&staging, &read)?;
-            if old.exists() {
-                fs::remove_dir_all(&old)?;
-            }
-            write_atomically(
-                &self.root.join("library.css"),
-                crate::library::pages::STYLESHEET.as_bytes(),
-            )?;
-            write_atomically(&self.front_page(), pages.front_page.as_bytes())?;
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = fs::remove_dir_all(&staging);
         }
-        result.map_err(self.io_error(&self.root))?;
-        // Leftovers of a rebuild that was killed half way.
-        if let Ok(entries) = fs::read_dir(&self.root) {
-            for entry in entries.flatten() {
+        let css = self.root.join("library.css");
+        if fs::read(&css).ok().as_deref() != Some(pages::STYLESHEET.as_bytes()) {
+            write_atomically(&css, pages::STYLESHEET.as_bytes())
+                .map_err(|e| Failure::at(&css, e))?;
+        }
+        Ok(())
+    }
+
+    /// Puts the library right after a killed or failed run, under its `lock`: sweeps every work
+    /// file left behind (staging folders, temporary files, the old whole-`read/` swap's
+    /// folders), removes interrupted imports (an edition folder or pages without a record),
+    /// rebuilds the pages of a recorded edition whose `read/ID` is missing, and brings the
+    /// front page up to date. A library that needs none of this is only read. Returns the
+    /// front page.
+    pub fn tidy(&self, lock: &DestinationLock) -> Result<PathBuf, LibraryError> {
+        self.sweep(lock).map_err(self.io_error(&self.root))?;
+        let mut recorded = std::collections::BTreeSet::new();
+        let records = self.root.join("records");
+        for entry in fs::read_dir(&records).map_err(self.io_error(&records))? {
+            let name = entry.map_err(self.io_error(&records))?.file_name();
+            if let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json"))
+                && !id.starts_with('.')
+            {
+                recorded.insert(id.to_string());
+            }
+        }
+        for folder in ["editions", "read"] {
+            let folder = self.root.join(folder);
+            for entry in fs::read_dir(&folder).map_err(self.io_error(&folder))? {
+                let entry = entry.map_err(self.io_error(&folder))?;
                 let name = entry.file_name();
-                let name = name.to_string_lossy();
-                if name.starts_with(".tamizdat-staging-read-")
-                    || name.starts_with(".tamizdat-old-read-")
-                {
-                    let _ = fs::remove_dir_all(entry.path());
+                let Some(name) = name.to_str() else { continue };
+                if !name.starts_with('.') && !recorded.contains(name) {
+                    let path = entry.path();
+                    remove_entry(&path).map_err(self.io_error(&path))?;
                 }
             }
         }
+        for id in &recorded {
+            if self.root.join("editions").join(id).is_dir()
+                && !self.root.join("read").join(id).is_dir()
+                && let Ok(Some(record)) = self.read_record(&self.record_path(id))
+            {
+                self.build_edition_pages(&record, lock)
+                    .map_err(|failure| failure.into_error(None))?;
+            }
+        }
+        self.write_front_page(false)
+            .map_err(|failure| failure.into_error(None))?;
         Ok(self.front_page())
+    }
+
+    /// Removes what killed runs left: temporary files of atomic writes in the library folder
+    /// and `records/`, staging folders in `read/` and `editions/`, and the folders of the
+    /// whole-`read/` swap earlier versions made. Every writer of the library holds its lock,
+    /// which the caller holds, so all of these are abandoned.
+    fn sweep(&self, _lock: &DestinationLock) -> std::io::Result<()> {
+        let write_prefix = format!("{WORK_PREFIX}write-");
+        for (folder, prefixes) in [
+            (
+                self.root.clone(),
+                vec![
+                    write_prefix.clone(),
+                    format!("{WORK_PREFIX}staging-read-"),
+                    format!("{WORK_PREFIX}old-read-"),
+                ],
+            ),
+            (self.root.join("records"), vec![write_prefix]),
+            (self.root.join("read"), vec![WORK_PREFIX.to_string()]),
+        ] {
+            for entry in fs::read_dir(&folder)? {
+                let entry = entry?;
+                let name = entry.file_name();
+                let Some(name) = name.to_str() else { continue };
+                if prefixes
+                    .iter()
+                    .any(|prefix| name.starts_with(prefix.as_str()))
+                {
+                    remove_entry(&entry.path())?;
+                }
+            }
+        }
+        crate::fs::sweep_abandoned(&self.root.join("editions"))?;
+        Ok(())
     }
 
     /// The signed media types of the verified files of edition `id`, by path, for the local
@@ -334,6 +468,54 @@ impl Library {
                 .map(|file| (file.path.as_str().to_string(), file.media_type))
                 .collect(),
         )
+    }
+}
+
+/// Why writing pages or a record failed, before it is known whether a bundle was being imported.
+enum Failure {
+    /// Writing this file or folder failed.
+    Write(PathBuf, std::io::Error),
+    /// Listing or reading the library failed.
+    Library(LibraryError),
+}
+
+impl Failure {
+    fn at(path: &Path, error: std::io::Error) -> Failure {
+        Failure::Write(path.to_path_buf(), error)
+    }
+
+    /// The error to report; a full disk says "not enough space", as `unpack` does.
+    fn into_error(self, bundle: Option<&Path>) -> LibraryError {
+        match self {
+            Failure::Library(error) => error,
+            Failure::Write(path, source) => match bundle {
+                Some(bundle) if crate::fs::is_out_of_space(&source) => LibraryError::Bundle {
+                    bundle: bundle.to_path_buf(),
+                    source: BundleError::DiskFull { path },
+                },
+                None if crate::fs::is_out_of_space(&source) => LibraryError::DiskFull { path },
+                _ => LibraryError::Io { path, source },
+            },
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// Removes a file or a folder with everything in it.
+fn remove_entry(path: &Path) -> std::io::Result<()> {
+    let result = match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(error) => Err(error),
+    };
+    match result {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
     }
 }
 

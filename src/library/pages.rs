@@ -22,14 +22,6 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src 'self' da
 /// The stylesheet of every page.
 pub const STYLESHEET: &str = include_str!("library.css");
 
-/// Every page of a library, by path.
-pub struct Pages {
-    /// `index.html` at the library's root.
-    pub front_page: String,
-    /// Pages under `read/`, by path relative to it.
-    pub read: Vec<(PathBuf, String)>,
-}
-
 /// How many of the latest articles the front page lists.
 const LATEST_ARTICLES: usize = 30;
 
@@ -129,46 +121,93 @@ pub fn article_page_in(root: &Path, record: &Record, main_file: &str) -> Option<
     Some(path)
 }
 
-/// Builds every page. Articles are read from the verified files under `root/editions`.
-pub fn build(root: &Path, records: &[Record]) -> Pages {
-    let mut read = Vec::new();
-    for record in records {
-        read.push((
-            Path::new(&record.id).join("index.html"),
-            edition_page(record),
-        ));
-        let files: HashMap<String, String> = record
-            .manifest
-            .files
-            .iter()
-            .map(|f| (f.path.as_str().to_string(), f.media_type.clone()))
-            .collect();
-        let articles: HashSet<String> = record
-            .manifest
-            .articles
-            .iter()
-            .map(|a| a.main_file.as_str().to_string())
-            .collect();
-        for article in &record.manifest.articles {
-            let source = root
-                .join("editions")
-                .join(&record.id)
-                .join(article.main_file.to_relative_path());
-            let text = read_article_source(&source);
-            let page: PathBuf = article_page(record, article).split('/').collect();
-            read.push((
-                page,
-                article_page_html(record, article, text, &files, &articles),
-            ));
-        }
-    }
-    Pages {
-        front_page: front_page(records),
-        read,
-    }
+/// The pages of one edition, by path relative to its folder `read/ID/`: the edition's page,
+/// then one page per article, each rendered only when the iterator reaches it, so an edition's
+/// pages are never all in memory at once. Articles are read from the verified files under
+/// `root/editions/ID`. An article that cannot be rendered (too large, unreadable, or one the
+/// renderer fails on) gets a page saying so with its files listed; it never stops the others.
+pub fn edition_pages<'a>(
+    root: &'a Path,
+    record: &'a Record,
+) -> impl Iterator<Item = (PathBuf, String)> + 'a {
+    let files: HashMap<String, String> = record
+        .manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str().to_string(), f.media_type.clone()))
+        .collect();
+    let articles: HashSet<String> = record
+        .manifest
+        .articles
+        .iter()
+        .map(|a| a.main_file.as_str().to_string())
+        .collect();
+    let edition = root.join("editions").join(&record.id);
+    std::iter::once((PathBuf::from("index.html"), edition_page(record))).chain(
+        record.manifest.articles.iter().map(move |article| {
+            let source = read_article_source(&edition.join(article.main_file.to_relative_path()));
+            let page: PathBuf = article.main_file.as_str().split('/').collect();
+            let mut page = page.into_os_string();
+            page.push(".html");
+            (
+                PathBuf::from(page),
+                article_page_html(record, article, source, &files, &articles),
+            )
+        }),
+    )
 }
 
-fn front_page(records: &[Record]) -> String {
+/// A generous estimate of the disk the pages of an edition take, in bytes: an article's page
+/// is its rendered body (at most about three times its file, with every reference rewritten
+/// and escaped) plus a fixed head, navigation and verification box, each in whole 4 KiB
+/// blocks; plus the edition's page, one card per article.
+pub fn pages_space_needed(manifest: &crate::format::Manifest) -> u64 {
+    const BLOCK: u64 = 4096;
+    const PAGE_FIXED: u64 = 16 * 1024;
+    const CARD: u64 = 2048;
+    let sizes: HashMap<&str, u64> = manifest
+        .files
+        .iter()
+        .map(|file| (file.path.as_str(), file.size))
+        .collect();
+    let size_of =
+        |path: &crate::format::EditionPath| sizes.get(path.as_str()).copied().unwrap_or(0);
+    let articles = manifest
+        .articles
+        .iter()
+        .map(|article| {
+            size_of(&article.main_file)
+                .saturating_mul(3)
+                .saturating_add(PAGE_FIXED)
+                .div_ceil(BLOCK)
+                .saturating_add(1)
+                .saturating_mul(BLOCK)
+        })
+        .fold(0u64, u64::saturating_add);
+    let edition_page = (manifest.articles.len() as u64)
+        .saturating_mul(CARD)
+        .saturating_add(PAGE_FIXED);
+    articles.saturating_add(edition_page)
+}
+
+/// The comment in the front page that names the editions it lists, so a run can tell, without
+/// reading a record, whether the front page is current: the SHA-256 of their sorted ids.
+pub fn front_page_marker(ids: &[String]) -> String {
+    let mut sorted: Vec<&str> = ids.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let digest = crate::format::Sha256Digest::of(sorted.join("\n").as_bytes()).to_hex();
+    format!("<!-- tamizdat front page of editions {digest} -->")
+}
+
+/// The front page listing `records` (newest first), carrying `marker`.
+pub fn front_page(records: &[Record], marker: &str) -> String {
+    let mut out = front_page_body(records);
+    out.push_str(marker);
+    out.push('\n');
+    out
+}
+
+fn front_page_body(records: &[Record]) -> String {
     let mut out = String::new();
     head(&mut out, "en", "Your tamizdat library", "./");
     out.push_str("<header class=\"site-header\"><p class=\"site-name\">tamizdat library</p></header>\n<main>\n<h1>Your library</h1>\n");
@@ -322,13 +361,20 @@ fn article_page_html(
         title: &article.title,
         title_dropped: std::cell::Cell::new(false),
     };
-    let rendered = source.and_then(|source| match article_kind(article.main_file.as_str()) {
-        Some(kind) => render_article(kind, &source, &context),
-        None => Ok(RenderedArticle {
-            html: String::new(),
-            notes: Vec::new(),
-        }),
-    });
+    // A renderer that fails on some article (a bug, not a bound) costs that article its body,
+    // never the other pages or the import: its page says so, as for an article too large.
+    let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        source
+            .and_then(|source| match article_kind(article.main_file.as_str()) {
+                Some(kind) => render_article(kind, &source, &context),
+                None => Ok(RenderedArticle {
+                    html: String::new(),
+                    notes: Vec::new(),
+                }),
+            })
+            .map_err(|reason| reason.to_string())
+    }))
+    .unwrap_or_else(|_| Err("the reader failed while rendering it".to_string()));
     let language = article_language(article, record);
     let mut out = String::new();
     head(&mut out, language, &article.title, &root);
@@ -369,11 +415,11 @@ fn article_page_html(
 
 /// The body of an article page whose article could not be rendered: why, and its files, so the
 /// reader still knows what the edition holds and can open the verified files another way.
-fn unrendered(out: &mut String, record: &Record, article: &Article, reason: &Unrenderable) {
+fn unrendered(out: &mut String, record: &Record, article: &Article, reason: &str) {
     let _ = writeln!(
         out,
         "<p class=\"render-note\" lang=\"en\" dir=\"ltr\">This article cannot be shown here: {}. Its verified files are in your library:</p>",
-        escape(&reason.to_string())
+        escape(reason)
     );
     out.push_str("<ul class=\"article-files\" dir=\"ltr\">\n");
     let mut paths = vec![&article.main_file];
