@@ -17,6 +17,7 @@
 //! is opened again. Pages are built only from those verified files and records, and rebuilt
 //! whole on every import.
 
+pub mod address;
 pub mod pages;
 mod record;
 pub mod render;

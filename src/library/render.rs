@@ -219,7 +219,7 @@ fn rewrite_node(node: ego_tree::NodeRef<'_, Node>, context: &RenderContext<'_>, 
                                 }
                                 out.push_str(&format!(
                                     " <span class=\"address\" dir=\"ltr\">({})</span></span>",
-                                    escape(href.trim())
+                                    escape(&crate::library::address::shown_address(href))
                                 ));
                                 return;
                             }
