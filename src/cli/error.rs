@@ -228,6 +228,9 @@ pub fn trust_hint(error: &TrustError) -> Option<&'static str> {
         TrustError::NoHome => Some("set the TAMIZDAT_HOME environment variable to a folder"),
         TrustError::NotFound(_) => Some("`tamizdat trust list` shows the trusted keys"),
         TrustError::Ambiguous(_) => Some("give more of the key id or fingerprint"),
+        TrustError::InTheWay { .. } => {
+            Some("move that file out of the trust folder, then add the key again")
+        }
         TrustError::Store { .. } => None,
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::error::{Error, Verdict, bundle_hint, with_hint};
 use crate::cli::{ProgressBar, human_bytes, shown};
+use crate::keys::store::SkippedFile;
 use crate::keys::{PublicKey, TrustStore, TrustedKeys};
 use crate::library::{Imported, Library, LibraryError, Record};
 use crate::read::{Bundle, BundleError, VerifiedHeader};
@@ -37,11 +38,24 @@ pub(crate) fn print(text: std::fmt::Arguments<'_>) -> Result<(), Error> {
 /// The keys a command trusts: the trust store's, plus the public key files given with the
 /// command for this run only.
 pub fn trusted_keys(extra: &[PathBuf]) -> Result<TrustedKeys, Error> {
-    let mut keys = TrustStore::open_default()?.trusted_keys()?;
+    let (mut keys, skipped) = TrustStore::open_default()?.trusted_keys()?;
+    warn_skipped(&skipped);
     for path in extra {
         keys.add(PublicKey::load(path)?);
     }
     Ok(keys)
+}
+
+/// Names each trust store file that was not used, one warning line each on stderr: the
+/// command goes on with the other keys, but the reader must learn that a key is missing.
+fn warn_skipped(skipped: &[SkippedFile]) {
+    for file in skipped {
+        eprintln!(
+            "tamizdat: warning: skipped trusted key file {}: {}",
+            shown(&file.path.display().to_string(), 300),
+            file.reason
+        );
+    }
 }
 
 /// `tamizdat unpack`: verifies a bundle and writes its files into `to`; with `salvage`,
@@ -326,7 +340,9 @@ pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
             }
         }
         TrustAction::List => {
-            let keys = store.list()?;
+            let listing = store.list()?;
+            warn_skipped(&listing.skipped);
+            let keys = listing.keys;
             if keys.is_empty() {
                 print(format_args!(
                     "no trusted keys in {}; add one with `tamizdat trust add KEY.pub`",
@@ -343,12 +359,20 @@ pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
             }
         }
         TrustAction::Remove { id } => {
-            let key = store.remove(&id)?;
+            let removed = store.remove(&id)?;
+            warn_skipped(&removed.skipped);
+            let key = &removed.key;
             print(format_args!(
                 "no longer trusted: {}  {}",
                 key.fingerprint(),
                 key.name()
             ))?;
+            if removed.files.len() > 1 {
+                print(format_args!(
+                    "removed the {} files that held it",
+                    removed.files.len()
+                ))?;
+            }
         }
     }
     Ok(Verdict::Ok)

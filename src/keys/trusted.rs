@@ -9,14 +9,22 @@ pub struct TrustedKeys {
 }
 
 impl TrustedKeys {
-    /// Trusts exactly `keys`.
+    /// Trusts exactly `keys`; the same key given twice (even under two names) is one key.
     pub fn new(keys: Vec<PublicKey>) -> TrustedKeys {
-        TrustedKeys { keys }
+        let mut trusted = TrustedKeys::default();
+        for key in keys {
+            trusted.add(key);
+        }
+        trusted
     }
 
-    /// Trusts `key` too; a key already trusted is not added twice.
+    /// Trusts `key` too; a key already trusted (whatever its name) is not added twice.
     pub fn add(&mut self, key: PublicKey) {
-        if !self.keys.contains(&key) {
+        if !self
+            .keys
+            .iter()
+            .any(|known| known.to_bytes() == key.to_bytes())
+        {
             self.keys.push(key);
         }
     }

@@ -23,6 +23,7 @@
 //! Pages are incremental: an import renders the new edition's pages and the front page,
 //! nothing else, and opening an edition already there writes nothing.
 
+pub mod address;
 pub mod pages;
 mod record;
 pub mod render;

@@ -209,7 +209,7 @@ impl PieceWriter<'_> {
                     Some(Ending::Address(address)) => {
                         self.out.push_str(&format!(
                             " <span class=\"address\" dir=\"ltr\">({})</span></span>",
-                            escape(&address)
+                            escape(&crate::library::address::shown_address(&address))
                         ));
                     }
                     Some(Ending::Nothing) | None => {}
