@@ -546,6 +546,6 @@ pub fn serve(
     print(format_args!(
         "serving your library at http://{shown_address}/ (read-only; press Ctrl-C to stop)"
     ))?;
-    server.run();
+    server.run()?;
     Ok(Verdict::Ok)
 }

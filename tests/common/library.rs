@@ -92,6 +92,13 @@ pub struct Served {
     pub address: SocketAddr,
 }
 
+impl Served {
+    /// The server's process id, to read its threads and memory from `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
