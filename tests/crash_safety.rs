@@ -254,7 +254,7 @@ fn unpack_onto_a_disk_too_small_is_refused_before_writing_anything() {
          enable unprivileged user namespaces. {stderr}"
     );
     assert!(
-        stdout.contains("not enough space: its files need"),
+        stdout.contains("not enough space: it needs"),
         "{stdout}{stderr}"
     );
     assert!(stdout.contains("exit=2"), "{stdout}{stderr}");

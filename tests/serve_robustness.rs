@@ -245,14 +245,14 @@ fn five_hundred_idle_connections_do_not_stop_a_new_client_or_add_threads() {
     for _ in 0..500 {
         idle.push(TcpStream::connect_timeout(&address, PROMPT).expect("connect"));
     }
-    // A few (the newest: older idle ones may already have been closed to make room) send a
-    // whole request and keep the connection open afterwards.
+    // A few (the newest) send a whole request and keep the connection open afterwards. Any of
+    // them may already have been closed to make room for the others, so a refused write is
+    // expected, not a failure.
     for stream in idle.iter_mut().rev().take(20) {
-        write!(
+        let _ = write!(
             stream,
             "GET /library.css HTTP/1.1\r\nHost: {address}\r\n\r\n"
-        )
-        .unwrap();
+        );
     }
     for _ in 0..5 {
         front_page_is_prompt(address);

@@ -165,7 +165,7 @@ pub fn bundle_hint(error: &BundleError) -> Option<&'static str> {
             "if you know this publisher, get their public key from them and run `tamizdat trust add KEY.pub`",
         ),
         BundleError::NotEnoughSpace { .. } | BundleError::DiskFull { .. } => {
-            Some("free some space or unpack onto another disk")
+            Some("free some space, or choose a folder on another disk")
         }
         BundleError::NothingRecovered { .. } => Some("get another copy of the bundle"),
         BundleError::Busy { .. } => Some("wait for it to finish, then try again"),

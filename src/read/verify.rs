@@ -104,7 +104,7 @@ pub enum BundleError {
     Destination(#[from] DestinationError),
     /// The destination's disk has less free space than the files need.
     #[error(
-        "not enough space: its files need {} but only {} are free in {}",
+        "not enough space: it needs {} but only {} are free in {}",
         crate::format::text::human_bytes(*.needed),
         crate::format::text::human_bytes(*.available),
         .folder.display()
