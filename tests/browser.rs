@@ -85,3 +85,88 @@ fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
     }
     eprintln!("{}", stdout.lines().last().unwrap_or(""));
 }
+
+/// 20 distinct pictures of about 60 kB each, so that a page of them takes several connections.
+fn gallery_edition(root: &Path) {
+    let mut article =
+        String::from("---\ntitle: Twenty pictures\nlang: en\n---\n\n# Twenty pictures\n\n");
+    for index in 0..20 {
+        let padding = format!("<!-- {} -->", "picture ".repeat(7_500));
+        write_file(
+            root,
+            &format!("images/picture-{index:02}.svg"),
+            format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"160\" height=\"90\" viewBox=\"0 0 160 90\">{padding}<rect width=\"160\" height=\"90\" fill=\"#{:02x}6080\"/></svg>\n",
+                index * 12
+            )
+            .as_bytes(),
+        );
+        article.push_str(&format!(
+            "![Picture {index}](images/picture-{index:02}.svg)\n\n"
+        ));
+    }
+    write_file(root, "gallery.md", article.as_bytes());
+    write_file(root, "index.md", b"---\ntitle: Gallery edition\nlang: en\n---\n\n# Gallery\n\n[Twenty pictures](gallery.md)\n");
+}
+
+#[test]
+fn a_page_of_twenty_images_loads_twenty_times_from_a_fresh_serve_and_nothing_leaves() {
+    let browser_folder = repo().join("tests/browser");
+    if let Some(missing) = prerequisites_missing(&browser_folder) {
+        assert!(
+            std::env::var("CI").is_err(),
+            "the browser test cannot run under CI: {missing}"
+        );
+        eprintln!("SKIPPED: {missing}");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let key = demo_key(work.path());
+    let edition = work.path().join("edition");
+    gallery_edition(&edition);
+    let bundle = work.path().join("gallery.tar.zst");
+    pack(&edition, &key, &bundle, &[]).expect_code(0);
+    let home = work.path().join("home");
+    let library = work.path().join("library");
+    reader()
+        .arg("open")
+        .arg(&bundle)
+        .arg("--library")
+        .arg(&library)
+        .arg("--public-key")
+        .arg(&key.public_path)
+        .args(["--no-browser", "--quiet"])
+        .home(&home)
+        .run()
+        .expect_code(0);
+    let page = pages_of(&library)
+        .into_iter()
+        .find(|page| page.ends_with("gallery.md.html"))
+        .expect("the gallery's page");
+    let relative = page
+        .strip_prefix(&library)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let served = serve(&library, &home);
+    let output = Command::new("node")
+        .arg(browser_folder.join("many_images.mjs"))
+        .arg(format!("http://{}/{relative}", served.address))
+        .args(["20", "20"])
+        .current_dir(&browser_folder)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && !stdout.contains("FAIL"),
+        "browser checks failed:\n{stdout}\n{stderr}"
+    );
+    assert_eq!(
+        stdout.matches("20 of 20 images rendered").count(),
+        20,
+        "{stdout}"
+    );
+    assert!(stdout.contains("no request outside"), "{stdout}");
+    eprintln!("{}", stdout.lines().last().unwrap_or(""));
+}

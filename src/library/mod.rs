@@ -234,7 +234,8 @@ impl Library {
         };
         let result = (|| {
             self.build_edition_pages(&record, lock)?;
-            let json = serde_json::to_vec_pretty(&record).unwrap_or_default();
+            let json = serde_json::to_vec_pretty(&record)
+                .map_err(|e| Failure::at(&record_path, std::io::Error::other(e)))?;
             write_atomically(&record_path, &json).map_err(|e| Failure::at(&record_path, e))?;
             self.write_front_page(true)
         })();

@@ -196,7 +196,10 @@ pub fn front_page_marker(ids: &[String]) -> String {
     let mut sorted: Vec<&str> = ids.iter().map(String::as_str).collect();
     sorted.sort_unstable();
     let digest = crate::format::Sha256Digest::of(sorted.join("\n").as_bytes()).to_hex();
-    format!("<!-- tamizdat front page of editions {digest} -->")
+    format!(
+        "<!-- tamizdat {} front page of editions {digest} -->",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// The front page listing `records` (newest first), carrying `marker`.
