@@ -706,3 +706,72 @@ fn a_running_serve_never_answers_404_for_a_page_while_editions_are_imported() {
         assert_eq!(reply.status, 200, "{path}");
     }
 }
+
+#[test]
+fn a_library_whose_pages_cannot_be_rebuilt_still_opens_and_serves_with_a_warning() {
+    let shelf = shelf(1, 3);
+    shelf.open(&[&shelf.bundles[0]]);
+    let [id] = listed_editions(&shelf.library)
+        .into_iter()
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
+    // The edition's pages are gone (a reader tidying up by hand), and no page fits under a
+    // 1 KiB file-size limit: the next run cannot rebuild them.
+    fs::remove_dir_all(shelf.library.join("read").join(&id)).unwrap();
+    let output = with_file_size_limit(&shelf.open_command(&shelf.library, &[]), 1)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("warning: not enough space to write"),
+        "{stdout}{stderr}"
+    );
+    assert!(stdout.contains("to read: open"), "{stdout}");
+    assert_eq!(work_files(&shelf.library), Vec::<String>::new());
+
+    // serve starts all the same, and serves what there is.
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_tamizdat"));
+    serve
+        .arg("serve")
+        .arg("--library")
+        .arg(&shelf.library)
+        .current_dir(shelf.work.join("empty"))
+        .env("TAMIZDAT_HOME", &shelf.home);
+    let mut child = with_file_size_limit(&serve, 1)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let address: std::net::SocketAddr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|address| address.parse().ok())
+        .unwrap_or_else(|| panic!("serve printed no address: {line:?}"));
+    let reply = library_fixtures::request(address, "GET", "/library.css", &address.to_string());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(reply.status, 200);
+
+    // With room again, the next run rebuilds the pages.
+    shelf.open(&[]);
+    assert!(
+        shelf
+            .library
+            .join("read")
+            .join(&id)
+            .join("index.html")
+            .is_file()
+    );
+    assert_every_link_resolves(&shelf.library, "after the pages were rebuilt");
+}

@@ -425,7 +425,7 @@ pub fn open_library(
     let library = library_at(library)?;
     let lock = library.lock()?;
     // What a killed or failed run left is put right first; a library in order is only read.
-    let mut page = library.tidy(&lock)?;
+    let mut page = tidy_or_warn(&library, &lock);
     let mut opened: Vec<Record> = Vec::new();
     let bundles: Vec<PathBuf> = if paths.is_empty() {
         crate::library::bundles_nearby()
@@ -511,6 +511,18 @@ pub fn open_library(
     Ok(worst)
 }
 
+/// Tidies the library; a failure (a full disk, most likely) is a warning, not the end of the
+/// command: the library as it stands is consistent, and still readable and servable.
+fn tidy_or_warn(library: &Library, lock: &crate::fs::DestinationLock) -> PathBuf {
+    library.tidy(lock).unwrap_or_else(|error| {
+        eprintln!(
+            "tamizdat: warning: {}",
+            crate::cli::error::error_line(&Error::Library(error))
+        );
+        library.front_page()
+    })
+}
+
 fn summary(record: &Record) -> String {
     let manifest = &record.manifest;
     format!(
@@ -533,7 +545,7 @@ pub fn serve(
     let library = library_at(library)?;
     {
         let lock = library.lock()?;
-        library.tidy(&lock)?;
+        tidy_or_warn(&library, &lock);
     }
     let address = listen.unwrap_or_else(crate::library::serve::default_address);
     if !address.ip().is_loopback() {
