@@ -28,8 +28,9 @@ fn prerequisites_missing(browser_folder: &Path) -> Option<String> {
     None
 }
 
-#[test]
-fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
+/// `tests/browser`, or None (the test is skipped, saying why) when a prerequisite is missing
+/// outside CI; under CI a missing prerequisite fails the test.
+fn browser_folder() -> Option<std::path::PathBuf> {
     let browser_folder = repo().join("tests/browser");
     if let Some(missing) = prerequisites_missing(&browser_folder) {
         assert!(
@@ -37,8 +38,16 @@ fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
             "the browser test cannot run under CI: {missing}"
         );
         eprintln!("SKIPPED: {missing}");
-        return;
+        return None;
     }
+    Some(browser_folder)
+}
+
+#[test]
+fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
+    let Some(browser_folder) = browser_folder() else {
+        return;
+    };
     let work = tempfile::tempdir().unwrap();
     let key = demo_key(work.path());
     let edition = work.path().join("edition");
@@ -47,17 +56,7 @@ fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
     pack_demo(&edition, &key, &bundle);
     let home = work.path().join("home");
     let library = work.path().join("library");
-    reader()
-        .arg("open")
-        .arg(&bundle)
-        .arg("--library")
-        .arg(&library)
-        .arg("--public-key")
-        .arg(&key.public_path)
-        .args(["--no-browser", "--quiet"])
-        .home(&home)
-        .run()
-        .expect_code(0);
+    import_into(&library, &bundle, &key, &home);
     let served = serve(&library, &home);
     let artifacts = repo().join("target/browser-artifacts");
     let output = Command::new("node")
@@ -111,15 +110,9 @@ fn gallery_edition(root: &Path) {
 
 #[test]
 fn a_page_of_twenty_images_loads_twenty_times_from_a_fresh_serve_and_nothing_leaves() {
-    let browser_folder = repo().join("tests/browser");
-    if let Some(missing) = prerequisites_missing(&browser_folder) {
-        assert!(
-            std::env::var("CI").is_err(),
-            "the browser test cannot run under CI: {missing}"
-        );
-        eprintln!("SKIPPED: {missing}");
+    let Some(browser_folder) = browser_folder() else {
         return;
-    }
+    };
     let work = tempfile::tempdir().unwrap();
     let key = demo_key(work.path());
     let edition = work.path().join("edition");
@@ -128,17 +121,7 @@ fn a_page_of_twenty_images_loads_twenty_times_from_a_fresh_serve_and_nothing_lea
     pack(&edition, &key, &bundle, &[]).expect_code(0);
     let home = work.path().join("home");
     let library = work.path().join("library");
-    reader()
-        .arg("open")
-        .arg(&bundle)
-        .arg("--library")
-        .arg(&library)
-        .arg("--public-key")
-        .arg(&key.public_path)
-        .args(["--no-browser", "--quiet"])
-        .home(&home)
-        .run()
-        .expect_code(0);
+    import_into(&library, &bundle, &key, &home);
     let page = pages_of(&library)
         .into_iter()
         .find(|page| page.ends_with("gallery.md.html"))

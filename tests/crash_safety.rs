@@ -191,24 +191,6 @@ fn staging_folder_left_by_a_killed_unpack_is_swept_at_the_next_run() {
     assert_eq!(names, ["other"], "leftovers of the killed run were swept");
 }
 
-/// `sh -c 'trap "" XFSZ; ulimit -f BLOCKS; exec "$@"'` around `command`: writes past the limit
-/// fail with EFBIG, as on a full FAT32 stick, instead of killing the process.
-fn with_file_size_limit(command: &Command, kib: u64) -> Command {
-    let mut limited = Command::new("sh");
-    limited
-        .arg("-c")
-        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$@\""))
-        .arg("sh")
-        .arg(command.get_program())
-        .args(command.get_args());
-    for (key, value) in command.get_envs() {
-        if let Some(value) = value {
-            limited.env(key, value);
-        }
-    }
-    limited
-}
-
 #[test]
 fn unpack_hitting_a_file_size_limit_says_not_enough_space_and_leaves_nothing() {
     let fixture = fixture(edition_with_one_large_file);

@@ -578,25 +578,6 @@ fn pages_that_do_not_fit_on_a_small_disk_are_refused_and_the_library_stays_as_it
     assert_eq!(before, after, "the library changed: {stdout}");
 }
 
-/// `sh -c 'trap "" XFSZ; ulimit -f KIB; exec "$@"'`: a write past the limit fails with EFBIG,
-/// as on a full FAT32 stick, instead of killing the process.
-fn with_file_size_limit(command: &Command, kib: u64) -> Command {
-    let mut limited = Command::new("sh");
-    limited
-        .arg("-c")
-        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$@\""))
-        .arg("sh")
-        .arg(command.get_program())
-        .args(command.get_args())
-        .current_dir(command.get_current_dir().unwrap());
-    for (key, value) in command.get_envs() {
-        if let Some(value) = value {
-            limited.env(key, value);
-        }
-    }
-    limited
-}
-
 #[test]
 fn a_page_too_big_to_write_undoes_the_import_with_not_enough_space() {
     let shelf = shelf(1, 3);
@@ -740,27 +721,13 @@ fn a_library_whose_pages_cannot_be_rebuilt_still_opens_and_serves_with_a_warning
         .arg(&shelf.library)
         .current_dir(shelf.work.join("empty"))
         .env("TAMIZDAT_HOME", &shelf.home);
-    let mut child = with_file_size_limit(&serve, 1)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let address: std::net::SocketAddr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|address| address.parse().ok())
-        .unwrap_or_else(|| panic!("serve printed no address: {line:?}"));
-    let reply = library_fixtures::request(address, "GET", "/library.css", &address.to_string());
-    let _ = child.kill();
-    let _ = child.wait();
+    let served = library_fixtures::serve_with(with_file_size_limit(&serve, 1));
+    let reply = library_fixtures::request(
+        served.address,
+        "GET",
+        "/library.css",
+        &served.address.to_string(),
+    );
     assert_eq!(reply.status, 200);
 
     // With room again, the next run rebuilds the pages.

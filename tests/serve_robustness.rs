@@ -43,17 +43,7 @@ fn scene(extra: &[(&str, &[u8])]) -> Scene {
     pack(&edition, &key, &bundle, &[]).expect_code(0);
     let home = work.join("home");
     let library = work.join("library");
-    reader()
-        .arg("open")
-        .arg(&bundle)
-        .arg("--library")
-        .arg(&library)
-        .arg("--public-key")
-        .arg(&key.public_path)
-        .args(["--no-browser", "--quiet"])
-        .home(&home)
-        .run()
-        .expect_code(0);
+    import_into(&library, &bundle, &key, &home);
     let edition_id = only_edition(&library);
     let served = serve(&library, &home);
     Scene {

@@ -106,12 +106,36 @@ impl Drop for Served {
     }
 }
 
+/// `tamizdat open BUNDLE --library LIBRARY --public-key KEY --no-browser --quiet`, which must
+/// succeed.
+#[track_caller]
+pub fn import_into(library: &Path, bundle: &Path, key: &Key, home: &Path) {
+    reader()
+        .arg("open")
+        .arg(bundle)
+        .arg("--library")
+        .arg(library)
+        .arg("--public-key")
+        .arg(&key.public_path)
+        .args(["--no-browser", "--quiet"])
+        .home(home)
+        .run()
+        .expect_code(0);
+}
+
 pub fn serve(library: &Path, home: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tamizdat"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tamizdat"));
+    command
         .arg("serve")
         .arg("--library")
         .arg(library)
-        .env("TAMIZDAT_HOME", home)
+        .env("TAMIZDAT_HOME", home);
+    serve_with(command)
+}
+
+/// Starts `command` (a `tamizdat serve`, perhaps wrapped) and waits for the address it prints.
+pub fn serve_with(mut command: Command) -> Served {
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

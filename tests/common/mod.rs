@@ -757,3 +757,24 @@ pub fn large_edition(root: &Path, files: usize) {
         &rng.text(777),
     );
 }
+
+/// `sh -c 'trap "" XFSZ; ulimit -f KIB; exec "$@"'` around `command`: a write past the limit
+/// fails with EFBIG, as on a full FAT32 stick, instead of killing the process.
+pub fn with_file_size_limit(command: &std::process::Command, kib: u64) -> std::process::Command {
+    let mut limited = std::process::Command::new("sh");
+    limited
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$@\""))
+        .arg("sh")
+        .arg(command.get_program())
+        .args(command.get_args());
+    if let Some(folder) = command.get_current_dir() {
+        limited.current_dir(folder);
+    }
+    for (key, value) in command.get_envs() {
+        if let Some(value) = value {
+            limited.env(key, value);
+        }
+    }
+    limited
+}
