@@ -335,24 +335,25 @@ impl Library {
     }
 
     /// Every edition the front page lists (with a record, its files and its pages), newest
-    /// first.
-    pub fn records(&self) -> Result<Vec<Record>, LibraryError> {
-        let mut records = Vec::new();
+    /// first, each trimmed to what the front page shows as soon as it is read.
+    fn front_page_entries(&self) -> Result<Vec<pages::FrontPageEntry>, LibraryError> {
+        let mut entries = Vec::new();
         for id in self.listed_ids()? {
             // A damaged record hides its edition from the pages, not the whole library; the
             // next import of that bundle reports it.
             if let Ok(Some(record)) = self.read_record(&self.record_path(&id)) {
-                records.push(record);
+                entries.push(pages::FrontPageEntry::new(record));
             }
         }
-        records.sort_by(|a, b| {
+        entries.sort_by(|a, b| {
+            let (a, b) = (a.record(), b.record());
             (b.manifest.created.as_str(), b.manifest.sequence, &b.id).cmp(&(
                 a.manifest.created.as_str(),
                 a.manifest.sequence,
                 &a.id,
             ))
         });
-        Ok(records)
+        Ok(entries)
     }
 
     /// Replaces the front page (and the stylesheet) when they differ from what the library
@@ -364,8 +365,8 @@ impl Library {
         let path = self.front_page();
         let existing = fs::read(&path).unwrap_or_default();
         if changed || !contains(&existing, marker.as_bytes()) {
-            let records = self.records().map_err(Failure::Library)?;
-            let html = pages::front_page(&records, &marker);
+            let entries = self.front_page_entries().map_err(Failure::Library)?;
+            let html = pages::front_page(&entries, &marker);
             if existing != html.as_bytes() {
                 write_atomically(&path, html.as_bytes()).map_err(|e| Failure::at(&path, e))?;
             }

@@ -202,15 +202,51 @@ pub fn front_page_marker(ids: &[String]) -> String {
     )
 }
 
-/// The front page listing `records` (newest first), carrying `marker`.
-pub fn front_page(records: &[Record], marker: &str) -> String {
-    let mut out = front_page_body(records);
+/// What the front page needs of one edition: its record without the list of files and with
+/// only its [`LATEST_ARTICLES`] newest articles, and how many articles it has. The front page
+/// lists every edition, so this keeps its memory to a few kilobytes an edition however large
+/// each edition is.
+pub struct FrontPageEntry {
+    record: Record,
+    article_count: usize,
+}
+
+impl FrontPageEntry {
+    /// Trims `record` to what the front page shows.
+    pub fn new(mut record: Record) -> FrontPageEntry {
+        let article_count = record.manifest.articles.len();
+        record.manifest.files = Vec::new();
+        // The same order the front page's latest articles use (stable, so ties keep the
+        // manifest's order): the newest articles of all editions are among those kept.
+        let created = date_of(&record.manifest.created).to_string();
+        record.manifest.articles.sort_by(|a, b| {
+            let date_a = a.date.as_deref().unwrap_or(&created);
+            let date_b = b.date.as_deref().unwrap_or(&created);
+            date_b.cmp(date_a)
+        });
+        record.manifest.articles.truncate(LATEST_ARTICLES);
+        FrontPageEntry {
+            record,
+            article_count,
+        }
+    }
+
+    /// The edition's record, trimmed.
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+}
+
+/// The front page listing `entries` (newest first), carrying `marker`.
+pub fn front_page(entries: &[FrontPageEntry], marker: &str) -> String {
+    let mut out = front_page_body(entries);
     out.push_str(marker);
     out.push('\n');
     out
 }
 
-fn front_page_body(records: &[Record]) -> String {
+fn front_page_body(entries: &[FrontPageEntry]) -> String {
+    let records: Vec<&Record> = entries.iter().map(FrontPageEntry::record).collect();
     let mut out = String::new();
     head(&mut out, "en", "Your tamizdat library", "./");
     out.push_str("<header class=\"site-header\"><p class=\"site-name\">tamizdat library</p></header>\n<main>\n<h1>Your library</h1>\n");
@@ -240,7 +276,8 @@ fn front_page_body(records: &[Record]) -> String {
 
     if !records.is_empty() {
         out.push_str("<section class=\"editions\">\n<h2>Editions</h2>\n<ul class=\"cards\">\n");
-        for record in records {
+        for entry in entries {
+            let record = &entry.record;
             let manifest = &record.manifest;
             let language = language_tag(Some(&manifest.language));
             let _ = writeln!(
@@ -254,7 +291,7 @@ fn front_page_body(records: &[Record]) -> String {
                 date = escape(date_of(&manifest.created)),
                 channel = escape(&manifest.channel),
                 sequence = manifest.sequence,
-                count = manifest.articles.len(),
+                count = entry.article_count,
                 publisher = escape(&record.signer_name),
             );
         }
@@ -263,7 +300,7 @@ fn front_page_body(records: &[Record]) -> String {
 
     let mut latest: Vec<(&Record, &Article)> = records
         .iter()
-        .flat_map(|r| r.manifest.articles.iter().map(move |a| (r, a)))
+        .flat_map(|r| r.manifest.articles.iter().map(move |a| (*r, a)))
         .collect();
     latest.sort_by(|(ra, a), (rb, b)| {
         let date_a = a.date.as_deref().unwrap_or(date_of(&ra.manifest.created));
