@@ -102,7 +102,7 @@ pub fn render(kind: ArticleKind, source: &[u8]) -> Option<String> {
         files_url: "../../editions/e/",
         pages_url: "../",
         title: "The title",
-        title_dropped: std::cell::Cell::new(false),
+        title_dropped: std::sync::atomic::AtomicBool::new(false),
     };
     render_article(kind, source, &context)
         .ok()

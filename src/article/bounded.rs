@@ -234,75 +234,34 @@ pub enum Unwalkable {
     NoThread(String),
 }
 
-/// A [`Piece`] that owns its text, as the tokenising thread hands it back.
-enum OwnedPiece {
-    Start {
-        name: String,
-        attributes: Vec<(String, String)>,
-        void: bool,
-    },
-    End(String),
-    Text(String),
-}
-
-/// Turns `html` into bounded, properly nested pieces, handing each to `visit`.
+/// Turns `html` into bounded, properly nested pieces, handing each to `visit` as it is made
+/// (on the tokenizer's own thread, whose stack is sized for `html`), so no more than one piece
+/// is held at a time.
 pub fn walk_bounded_html(
     html: &str,
-    mut visit: impl FnMut(Piece<'_>),
+    mut visit: impl FnMut(Piece<'_>) + Send,
 ) -> Result<BoundsExceeded, Unwalkable> {
     let quotes = memchr_count(b'"', html.as_bytes());
     if quotes > MAX_DOUBLE_QUOTES {
         return Err(Unwalkable::TooManyDoubleQuotes(quotes));
     }
     let stack = TOKENIZER_STACK_BASE + quotes * TOKENIZER_STACK_PER_QUOTE;
-    let (pieces, exceeded) = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("article tokenizer".into())
             .stack_size(stack)
-            .spawn_scoped(scope, || tokenize(html))
+            .spawn_scoped(scope, || tokenize(html, &mut visit))
             .map_err(|error| Unwalkable::NoThread(error.to_string()))?
             .join()
             .map_err(|_| Unwalkable::NoThread("the tokenizer failed".into()))
-    })?;
-    for piece in &pieces {
-        visit(match piece {
-            OwnedPiece::Start {
-                name,
-                attributes,
-                void,
-            } => Piece::Start {
-                name,
-                attributes,
-                void: *void,
-            },
-            OwnedPiece::End(name) => Piece::End { name },
-            OwnedPiece::Text(text) => Piece::Text(text),
-        });
-    }
-    Ok(exceeded)
+    })
 }
 
 fn memchr_count(needle: u8, haystack: &[u8]) -> usize {
     haystack.iter().filter(|&&byte| byte == needle).count()
 }
 
-fn tokenize(html: &str) -> (Vec<OwnedPiece>, BoundsExceeded) {
-    let mut pieces = Vec::new();
-    let mut visit = |piece: Piece<'_>| {
-        pieces.push(match piece {
-            Piece::Start {
-                name,
-                attributes,
-                void,
-            } => OwnedPiece::Start {
-                name: name.to_string(),
-                attributes: attributes.to_vec(),
-                void,
-            },
-            Piece::End { name } => OwnedPiece::End(name.to_string()),
-            Piece::Text(text) => OwnedPiece::Text(text.to_string()),
-        })
-    };
+fn tokenize(html: &str, visit: &mut impl FnMut(Piece<'_>)) -> BoundsExceeded {
     let mut emitter = DefaultEmitter::default();
     // Switch into raw text for script, style and the like, as a browser's tree builder would,
     // so their content is one piece of text to leave out rather than markup.
@@ -317,9 +276,9 @@ fn tokenize(html: &str) -> (Vec<OwnedPiece>, BoundsExceeded) {
         match token {
             Token::StartTag(tag) => {
                 let name = String::from_utf8_lossy(&tag.name).into_owned();
-                walk.start(&name, &tag.attributes, tag.self_closing, &mut visit);
+                walk.start(&name, &tag.attributes, tag.self_closing, visit);
             }
-            Token::EndTag(tag) => walk.end(&String::from_utf8_lossy(&tag.name), &mut visit),
+            Token::EndTag(tag) => walk.end(&String::from_utf8_lossy(&tag.name), visit),
             Token::String(text) if walk.left_out.is_none() => {
                 visit(Piece::Text(&String::from_utf8_lossy(&text.value)));
             }
@@ -327,8 +286,8 @@ fn tokenize(html: &str) -> (Vec<OwnedPiece>, BoundsExceeded) {
             _ => {}
         }
     }
-    walk.pop_to(0, &mut visit);
-    (pieces, walk.exceeded)
+    walk.pop_to(0, visit);
+    walk.exceeded
 }
 
 /// Runs the walk for its verdict only: which bounds `html` exceeds.

@@ -399,7 +399,7 @@ fn article_page_html(
         files_url: &files_url,
         pages_url: &pages_url,
         title: &article.title,
-        title_dropped: std::cell::Cell::new(false),
+        title_dropped: std::sync::atomic::AtomicBool::new(false),
     };
     // A renderer that fails on some article (a bug, not a bound) costs that article its body,
     // never the other pages or the import: its page says so, as for an article too large.

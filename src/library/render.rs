@@ -42,7 +42,7 @@ pub struct RenderContext<'a> {
     /// The title the page already shows: a first `<h1>` saying the same is left out.
     pub title: &'a str,
     /// Set once that heading was left out.
-    pub title_dropped: std::cell::Cell<bool>,
+    pub title_dropped: std::sync::atomic::AtomicBool,
 }
 
 fn collapsed(text: &str) -> String {
@@ -221,7 +221,9 @@ impl PieceWriter<'_> {
                     && collapsed(&heading.text) == collapsed(self.context.title)
                 {
                     self.out.truncate(heading.start);
-                    self.context.title_dropped.set(true);
+                    self.context
+                        .title_dropped
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             }
             Piece::Text(text) => {
@@ -260,7 +262,11 @@ impl PieceWriter<'_> {
                     };
                 }
             }
-            "h1" if !context.title_dropped.get() && self.heading.is_none() => {
+            "h1" if !context
+                .title_dropped
+                .load(std::sync::atomic::Ordering::Relaxed)
+                && self.heading.is_none() =>
+            {
                 self.heading = Some(Heading {
                     depth: self.endings.len(),
                     start: self.out.len(),
@@ -614,7 +620,7 @@ mod tests {
             files_url: "../../editions/e/",
             pages_url: "../",
             title: "The title",
-            title_dropped: std::cell::Cell::new(false),
+            title_dropped: std::sync::atomic::AtomicBool::new(false),
         };
         render_article(kind, source.as_bytes(), &context)
             .map(|rendered| rendered.html)
