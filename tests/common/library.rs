@@ -138,7 +138,6 @@ pub fn serve_with(mut command: Command) -> Served {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
         .spawn()
         .expect("start tamizdat serve");
     let mut line = String::new();
