@@ -256,7 +256,7 @@ pub fn finish(program: &str, result: Result<Verdict, Error>) -> std::process::Ex
         Ok(verdict) => verdict.exit_code(),
         Err(error) if error.is_closed_output() => EXIT_OK,
         Err(error) => {
-            eprintln!("{program}: {}", error_line(&error));
+            crate::cli::to_stderr(format_args!("{program}: {}", error_line(&error)));
             error.exit_code()
         }
     };

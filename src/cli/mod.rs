@@ -110,6 +110,13 @@ pub fn parse_time(text: &str) -> Result<time::OffsetDateTime, error::TimeError> 
         .map_err(|_| error::TimeError::NotATime(text.to_string()))
 }
 
+/// Writes one line to stderr. A warning that cannot be written (stderr closed, or a file past a
+/// size limit) is lost, not the end of the command, as `eprintln!` would make it.
+pub fn to_stderr(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Asks the desktop to open `path` in the default browser. False when no browser could be
 /// started (no desktop, a server, a terminal over SSH): the caller prints the path instead.
 pub fn open_in_browser(path: &std::path::Path) -> bool {

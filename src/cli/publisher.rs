@@ -57,7 +57,7 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
     let report = pack_edition(&dir, &secret, &options, &out, &progress)?;
     progress.finish();
     for warning in &report.warnings {
-        eprintln!("tamizdat-publish: warning: {warning}");
+        crate::cli::to_stderr(format_args!("tamizdat-publish: warning: {warning}"));
     }
     let manifest = &report.manifest;
     let ratio = report.bytes_in() as f64 / report.bundle_len.max(1) as f64;

@@ -50,11 +50,11 @@ pub fn trusted_keys(extra: &[PathBuf]) -> Result<TrustedKeys, Error> {
 /// command goes on with the other keys, but the reader must learn that a key is missing.
 fn warn_skipped(skipped: &[SkippedFile]) {
     for file in skipped {
-        eprintln!(
+        crate::cli::to_stderr(format_args!(
             "tamizdat: warning: skipped trusted key file {}: {}",
             shown(&file.path.display().to_string(), 300),
             file.reason
-        );
+        ));
     }
 }
 
@@ -515,10 +515,10 @@ pub fn open_library(
 /// command: the library as it stands is consistent, and still readable and servable.
 fn tidy_or_warn(library: &Library, lock: &crate::fs::DestinationLock) -> PathBuf {
     library.tidy(lock).unwrap_or_else(|error| {
-        eprintln!(
+        crate::cli::to_stderr(format_args!(
             "tamizdat: warning: {}",
             crate::cli::error::error_line(&Error::Library(error))
-        );
+        ));
         library.front_page()
     })
 }
@@ -549,9 +549,9 @@ pub fn serve(
     }
     let address = listen.unwrap_or_else(crate::library::serve::default_address);
     if !address.ip().is_loopback() {
-        eprintln!(
+        crate::cli::to_stderr(format_args!(
             "tamizdat: warning: serving on {address}: anyone who can reach this address can read your library"
-        );
+        ));
     }
     let server = crate::library::serve::Server::bind(library, address)?;
     let shown_address = server.address();
