@@ -456,7 +456,7 @@ fn articles_metadata_and_images_are_signed_in_the_manifest() {
     let bundle = work.path().join("b.tzst");
     pack(&example_edition(), &key, &bundle, &[]).expect_code(0);
     let info = info_json(&bundle, &key.public_path);
-    assert_eq!(info["verified"], true);
+    assert_eq!(info["header_signature"], "valid");
     let manifest = &info["manifest"];
     // The edition takes its title and language from index.md.
     assert_eq!(manifest["title"], "The Riverside Courier — Demo Edition");

@@ -33,7 +33,7 @@ fn fixture() -> &'static Fixture {
         let bundle = pack_ok(&edition, &key, &path);
         let info = info_json(&path, &key.public_path);
         assert_eq!(
-            info["verified"], true,
+            info["header_signature"], "valid",
             "info must verify the header: {info}"
         );
         let frames = frames_of(&info);
@@ -312,4 +312,41 @@ fn verify_of_several_bundles_reports_each_and_exits_with_the_worst_code() {
     out.expect_code(2).expect_text("missing.tzst");
     assert!(out.line_starting("VALID").contains("intact.tzst"));
     assert!(out.line_starting("INVALID").contains("damaged.tzst"));
+}
+
+/// `info` reads only the header: for a truncated or bit-flipped copy it must say the header's
+/// signature is valid and the payload was not checked, never anything a script could read as
+/// "this copy verified".
+#[test]
+fn info_json_names_what_it_checked_for_damaged_copies() {
+    let fixture = fixture();
+    let scene = scene();
+    let truncated = scene.write(
+        "truncated.tar.zst",
+        &fixture.bundle[..fixture.bundle.len() - 1000],
+    );
+    let mut flipped_bytes = fixture.bundle.clone();
+    let middle = (fixture.header_len as usize + flipped_bytes.len()) / 2;
+    flipped_bytes[middle] ^= 0x20;
+    let flipped = scene.write("flipped.tar.zst", &flipped_bytes);
+    for bundle in [&truncated, &flipped] {
+        let info = info_json(bundle, &scene.public_key);
+        assert_eq!(info["header_signature"], "valid", "{info}");
+        assert_eq!(info["payload"], "not checked", "{info}");
+        assert_eq!(info["signer"]["name"], "Tamper Test", "{info}");
+        assert!(info.get("verified").is_none(), "{info}");
+        // The copies really are damaged: verify says so.
+        verify(bundle, &scene.public_key).expect_code(1);
+    }
+
+    // Without the key, the signature is not verified and no signer is named.
+    let untrusted = reader()
+        .args(["info", "--json"])
+        .arg(&truncated)
+        .home(&scene.dir.path().join("empty-home"))
+        .run();
+    let info: serde_json::Value = serde_json::from_str(&untrusted.stdout).unwrap();
+    assert_eq!(info["header_signature"], "not verified", "{info}");
+    assert_eq!(info["payload"], "not checked", "{info}");
+    assert!(info["signer"].is_null(), "{info}");
 }
