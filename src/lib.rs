@@ -19,6 +19,7 @@
 //!     allow_remote: false,
 //!     force: false,
 //!     threads: 0,
+//!     include_hidden: false,
 //! };
 //! pack_edition(Path::new("edition"), &key, &options, Path::new("edition.tar.zst"), &NoProgress)?;
 //! let trusted = TrustedKeys::new(vec![key.public()]);

@@ -117,6 +117,7 @@ proptest! {
             allow_remote: false,
             force: false,
             threads: 1,
+            include_hidden: false,
         };
         let bundle = work.path().join("out.tar.zst");
         let packed = pack_edition(&edition, &key, &options, &bundle, &NoProgress);

@@ -400,3 +400,77 @@ fn packed_bundle_gets_ordinary_permissions_so_mirrors_can_serve_it() {
         mode(&bundle)
     );
 }
+
+/// The hidden files a newsroom's machines leave in an edition folder, with what each holds.
+const HIDDEN: [(&str, &[u8]); 9] = [
+    (
+        ".git/config",
+        b"[remote \"origin\"]\n\turl = git@git.example:newsroom/unpublished-sources.git\n",
+    ),
+    (".git/HEAD", b"ref: refs/heads/main\n"),
+    (".DS_Store", b"\0\0\0\x01Bud1 reporter-names"),
+    ("Thumbs.db", b"thumbnail cache"),
+    ("photos/desktop.ini", b"[.ShellClassInfo]\n"),
+    ("story.md~", b"# An earlier draft naming a source\n"),
+    (".story.md.swp", b"vim swap of the draft"),
+    ("notes.SWP", b"another swap file"),
+    ("photos/.env", b"API_TOKEN=secret\n"),
+];
+
+#[test]
+fn pack_leaves_out_hidden_files_and_folders_and_lists_them_unless_asked() {
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Hidden Test", 12);
+    let edition = work.path().join("edition");
+    front_page(&edition);
+    write_file(&edition, "story.md", b"# Story\n\nThe published text.\n");
+    write_file(&edition, "photos/caption.txt", b"A caption.\n");
+    for (path, bytes) in HIDDEN {
+        write_file(&edition, path, bytes);
+    }
+
+    let bundle = work.path().join("default.tar.zst");
+    let out = pack(&edition, &key, &bundle, &[]);
+    out.expect_code(0);
+    let left_out = out.line_starting("  left out");
+    assert!(
+        left_out.contains("left out 8 hidden files and folders (pack them with --include-hidden)"),
+        "{left_out}"
+    );
+    // A hidden folder is named once, as a folder; every other hidden file by its path.
+    for shown in [
+        ".git/",
+        ".DS_Store",
+        "Thumbs.db",
+        "photos/desktop.ini",
+        "story.md~",
+        ".story.md.swp",
+        "notes.SWP",
+        "photos/.env",
+    ] {
+        assert!(left_out.contains(shown), "{shown} not listed: {left_out}");
+    }
+    assert!(!left_out.contains(".git/config"), "{left_out}");
+    let unpacked = work.path().join("unpacked");
+    unpack(&bundle, &unpacked, &key.public_path).expect_code(0);
+    let files = file_paths(&snapshot(&unpacked));
+    assert_eq!(
+        files,
+        ["index.md", "photos/caption.txt", "story.md"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        "only the edition's own files travel"
+    );
+
+    // Asked for, they are packed, and the summary lists nothing left out.
+    let everything = work.path().join("everything.tar.zst");
+    let out = pack(&edition, &key, &everything, &["--include-hidden"]);
+    out.expect_code(0).expect_no_line_starting("  left out");
+    let unpacked = work.path().join("unpacked-everything");
+    unpack(&everything, &unpacked, &key.public_path).expect_code(0);
+    let tree = snapshot(&unpacked);
+    for (path, bytes) in HIDDEN {
+        assert_eq!(tree.get(path).map(Vec::as_slice), Some(bytes), "{path}");
+    }
+}

@@ -70,6 +70,11 @@ enum Command {
         /// Pack articles that load remote resources anyway, with a warning.
         #[arg(long = "allow-remote")]
         allow_remote: bool,
+        /// Also pack hidden files and folders (dot-files such as .git or .DS_Store, Thumbs.db,
+        /// desktop.ini, editor backups ending in ~ or .swp), which are otherwise left out and
+        /// listed.
+        #[arg(long = "include-hidden")]
+        include_hidden: bool,
         /// Replace the output if it exists.
         #[arg(long)]
         force: bool,
@@ -115,6 +120,7 @@ fn run(command: Command) -> Result<Verdict, Error> {
             title,
             language,
             allow_remote,
+            include_hidden,
             force,
             quiet,
             passphrase_file,
@@ -135,6 +141,7 @@ fn run(command: Command) -> Result<Verdict, Error> {
                 allow_remote,
                 force,
                 threads,
+                include_hidden,
             },
         }),
     }

@@ -129,6 +129,7 @@ pub fn run_demo(paths: &DemoPaths, out: &mut dyn Write) -> Result<PathBuf, Error
         allow_remote: false,
         force: false,
         threads: 0,
+        include_hidden: false,
     };
     let report = pack_edition(&paths.edition, &secret, &options, &bundle, &NoProgress)?;
     print(

@@ -7,7 +7,7 @@ use age::secrecy::ExposeSecret;
 
 use crate::cli::error::{Error, Verdict};
 use crate::cli::reader::print;
-use crate::cli::{ProgressBar, human_bytes, parse_time, read_passphrase};
+use crate::cli::{ProgressBar, human_bytes, parse_time, read_passphrase, shown};
 use crate::keys::SecretKey;
 use crate::publish::pack::{PackOptions, pack_edition};
 
@@ -82,6 +82,24 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
         "  signed by {} [{}]",
         manifest.publisher.name, report.fingerprint
     ))?;
+    if !report.skipped.is_empty() {
+        // Named one by one: the newsroom sees exactly what stayed behind.
+        print(format_args!(
+            "  left out {} hidden {} (pack them with --include-hidden): {}",
+            report.skipped.len(),
+            if report.skipped.len() == 1 {
+                "file or folder"
+            } else {
+                "files and folders"
+            },
+            report
+                .skipped
+                .iter()
+                .map(|path| shown(path, 200))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?;
+    }
     Ok(Verdict::Ok)
 }
 

@@ -74,6 +74,8 @@ pub struct Edition {
     pub articles: Vec<Article>,
     /// Problems packed anyway because the publisher asked to (`--allow-remote`).
     pub warnings: Vec<String>,
+    /// Hidden files and folders left out, by path; a folder ends in `/`.
+    pub skipped: Vec<String>,
 }
 
 impl Edition {
@@ -107,6 +109,8 @@ pub struct Listing {
     pub files: Vec<SourceFile>,
     /// Each name that cannot be packed, one sentence each.
     pub problems: Vec<String>,
+    /// Hidden files and folders left out ([`is_hidden_name`]), by path; a folder ends in `/`.
+    pub skipped: Vec<String>,
 }
 
 impl Listing {
@@ -124,12 +128,28 @@ impl Listing {
             files: self.files,
             articles: check.articles,
             warnings: check.warnings,
+            skipped: self.skipped,
         })
     }
 }
 
+/// True for a name a newsroom's machines leave in a folder without meaning to publish it: a
+/// dot-file or dot-folder (`.git`, `.DS_Store`, `.env`), `Thumbs.db`, `desktop.ini`, and editor
+/// backups and swap files (`notes.md~`, `.notes.md.swp`, `notes.md.swp`). A git remote, a
+/// reporter's file names or an unfinished draft must not travel to readers by accident.
+pub fn is_hidden_name(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    name.starts_with('.')
+        || lower == "thumbs.db"
+        || lower == "desktop.ini"
+        || name.ends_with('~')
+        || lower.ends_with(".swp")
+}
+
 /// Walks the folder without reading any file, refusing anything a reader could not unpack.
-pub fn list_files(root: &Path) -> Result<Listing, EditionError> {
+/// Hidden files and folders ([`is_hidden_name`]) are left out and listed in
+/// [`Listing::skipped`], unless `include_hidden`.
+pub fn list_files(root: &Path, include_hidden: bool) -> Result<Listing, EditionError> {
     let read_error = |source| EditionError::Read {
         path: root.to_path_buf(),
         source,
@@ -143,10 +163,28 @@ pub fn list_files(root: &Path) -> Result<Listing, EditionError> {
     }
     let mut problems = Vec::new();
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .min_depth(1)
-        .sort_by_file_name();
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            let hidden = !include_hidden
+                && entry.depth() > 0
+                && is_hidden_name(&entry.file_name().to_string_lossy());
+            if hidden {
+                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                let mut shown = relative
+                    .to_string_lossy()
+                    .replace(std::path::MAIN_SEPARATOR, "/");
+                if entry.file_type().is_dir() {
+                    shown.push('/');
+                }
+                skipped.push(shown);
+            }
+            !hidden
+        });
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -237,7 +275,11 @@ pub fn list_files(root: &Path) -> Result<Listing, EditionError> {
         return Err(EditionError::Empty(root.to_path_buf()));
     }
 
-    Ok(Listing { files, problems })
+    Ok(Listing {
+        files,
+        problems,
+        skipped,
+    })
 }
 
 /// What reading the articles and stylesheets found.

@@ -123,6 +123,9 @@ pub struct PackOptions {
     pub force: bool,
     /// Compression threads; 0 means one per core.
     pub threads: usize,
+    /// Pack hidden files and folders too (dot-files, `Thumbs.db`, editor backups), which are
+    /// otherwise left out and listed in [`PackReport::skipped`].
+    pub include_hidden: bool,
 }
 
 /// What a pack produced, for the summary the publisher sees.
@@ -140,6 +143,8 @@ pub struct PackReport {
     pub fingerprint: String,
     /// Problems packed anyway, one sentence each.
     pub warnings: Vec<String>,
+    /// Hidden files and folders left out, by path; a folder ends in `/`.
+    pub skipped: Vec<String>,
 }
 
 impl PackReport {
@@ -165,7 +170,7 @@ pub fn pack_edition(
     // Everything that can make the edition unpackable is found before a single byte is
     // compressed or written: a refusal costs a listing and a scan of the articles, never a
     // compression of the edition's data.
-    let edition = list_and_check(source, output, options.allow_remote, threads)?;
+    let edition = list_and_check(source, output, options, threads)?;
     let output_folder = parent_folder(output).to_path_buf();
     let write_error = |source| PackError::Write {
         path: output.to_path_buf(),
@@ -197,6 +202,7 @@ pub fn pack_edition(
         .validate(&secret.public().key_id().to_hex())
         .map_err(PackError::EditionNotPackable)?;
     let warnings = edition.warnings;
+    let skipped = edition.skipped;
     drop(edition.files);
     let header = signed_header(secret, &manifest)?;
     let bundle =
@@ -215,6 +221,7 @@ pub fn pack_edition(
         bundle_sha256,
         fingerprint: secret.public().fingerprint(),
         warnings,
+        skipped,
     })
 }
 
@@ -248,10 +255,10 @@ fn check_options(options: &PackOptions, output: &Path) -> Result<(), PackError> 
 fn list_and_check(
     source: &Path,
     output: &Path,
-    allow_remote: bool,
+    options: &PackOptions,
     threads: usize,
 ) -> Result<Edition, PackError> {
-    let mut listing = list_files(source)?;
+    let mut listing = list_files(source, options.include_hidden)?;
     // An output inside the edition folder (replaced with --force) is not part of the edition.
     if let Ok(existing_output) = fs::canonicalize(output) {
         listing.files.retain(|file| {
@@ -270,7 +277,7 @@ fn list_and_check(
     }
     // Then the articles and stylesheets, at most 8 MiB each, on every core: parsing HTML is
     // the slowest part of packing after compression, but small beside it.
-    let check = check_articles(&listing.files, allow_remote, threads);
+    let check = check_articles(&listing.files, options.allow_remote, threads);
     Ok(listing.into_edition(source, check)?)
 }
 
@@ -548,6 +555,7 @@ mod tests {
             allow_remote: false,
             force: false,
             threads: 2,
+            include_hidden: false,
         }
     }
 

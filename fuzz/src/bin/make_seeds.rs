@@ -87,6 +87,7 @@ fn main() {
         allow_remote: false,
         force: false,
         threads: 1,
+        include_hidden: false,
     };
     let editions = [
         ("examples", repo.join("examples/edition")),
