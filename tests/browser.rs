@@ -3,8 +3,8 @@
 //! served by `tamizdat serve`. See that script for the checks; screenshots land in
 //! `target/browser-artifacts/`.
 //!
-//! Needs `/usr/bin/chromium` and `npm ci` in `tests/browser` (`.ci/run` does both). Without
-//! them the test says so and passes, except under CI (`CI=true`), where it fails.
+//! Needs `/usr/bin/chromium`, Node.js and `npm ci` in `tests/browser`; `scripts/test.sh` (the
+//! README's test command) installs them. Without them the tests fail, saying how to get them.
 
 mod common;
 
@@ -28,26 +28,22 @@ fn prerequisites_missing(browser_folder: &Path) -> Option<String> {
     None
 }
 
-/// `tests/browser`, or None (the test is skipped, saying why) when a prerequisite is missing
-/// outside CI; under CI a missing prerequisite fails the test.
-fn browser_folder() -> Option<std::path::PathBuf> {
+/// `tests/browser`, once every prerequisite is there. A missing one fails the test with the line
+/// that installs it: a browser test that did not run must never count as passed.
+fn browser_folder() -> std::path::PathBuf {
     let browser_folder = repo().join("tests/browser");
     if let Some(missing) = prerequisites_missing(&browser_folder) {
-        assert!(
-            std::env::var("CI").is_err(),
-            "the browser test cannot run under CI: {missing}"
+        panic!(
+            "the browser test cannot run: {missing}. `scripts/test.sh` (the README's test \
+             command) installs everything the tests need."
         );
-        eprintln!("SKIPPED: {missing}");
-        return None;
     }
-    Some(browser_folder)
+    browser_folder
 }
 
 #[test]
 fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
-    let Some(browser_folder) = browser_folder() else {
-        return;
-    };
+    let browser_folder = browser_folder();
     let work = tempfile::tempdir().unwrap();
     let key = demo_key(work.path());
     let edition = work.path().join("edition");
@@ -110,9 +106,7 @@ fn gallery_edition(root: &Path) {
 
 #[test]
 fn a_page_of_twenty_images_loads_twenty_times_from_a_fresh_serve_and_nothing_leaves() {
-    let Some(browser_folder) = browser_folder() else {
-        return;
-    };
+    let browser_folder = browser_folder();
     let work = tempfile::tempdir().unwrap();
     let key = demo_key(work.path());
     let edition = work.path().join("edition");

@@ -290,3 +290,70 @@ fn walkdir(root: &Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+/// Runs `program` in a pseudo-terminal (util-linux `script`), as a person typing its name
+/// would, in `folder`, with every place tamizdat could write pointed under `home`.
+fn in_a_terminal(program: &Path, folder: &Path, home: &Path) -> std::process::Output {
+    let output = std::process::Command::new("script")
+        .args(["-qec"])
+        .arg(program)
+        .arg("/dev/null")
+        .current_dir(folder)
+        .env("TAMIZDAT_HOME", home.join("tamizdat-home"))
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("BROWSER")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run `script` (apt-get install bsdutils)");
+    assert!(
+        output.status.code() != Some(127),
+        "`script` could not run {}",
+        program.display()
+    );
+    output
+}
+
+#[test]
+fn bare_tamizdat_in_a_terminal_with_nothing_to_open_prints_help_and_creates_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    // A copy of the program alone in a folder, started from an empty folder.
+    let programs = work.path().join("programs");
+    fs::create_dir(&programs).unwrap();
+    let program = programs.join("tamizdat");
+    fs::copy(env!("CARGO_BIN_EXE_tamizdat"), &program).unwrap();
+    let folder = work.path().join("here");
+    fs::create_dir(&folder).unwrap();
+    let home = work.path().join("home");
+    fs::create_dir(&home).unwrap();
+
+    let output = in_a_terminal(&program, &folder, &home);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("There is no bundle (*.tar.zst) here or next to tamizdat to open"),
+        "{text}"
+    );
+    assert!(text.contains("Usage:") && text.contains("open"), "{text}");
+    let created: Vec<_> = fs::read_dir(&home)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert!(created.is_empty(), "bare tamizdat created {created:?}");
+    assert_eq!(
+        fs::read_dir(&folder).unwrap().count(),
+        0,
+        "it wrote in the folder"
+    );
+
+    // With a bundle in the folder, the same start imports it (the double-click path).
+    fs::copy(
+        repo().join("examples/demo-edition.tar.zst"),
+        folder.join("news.tar.zst"),
+    )
+    .unwrap();
+    let output = in_a_terminal(&program, &folder, &home);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("There is no bundle"), "{text}");
+    assert!(home.join("tamizdat-home/library").is_dir(), "{text}");
+}

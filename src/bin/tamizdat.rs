@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use tamizdat::cli::error::{Error, Verdict, finish};
 use tamizdat::cli::reader::{self, TrustAction, trusted_keys};
@@ -122,15 +122,24 @@ enum TrustCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // No command, as when the program is double-clicked: open the bundles next to it.
-    let command = cli.command.unwrap_or(Command::Open {
-        paths: Vec::new(),
-        library: None,
-        public_keys: Vec::new(),
-        read: None,
-        no_browser: false,
-        quiet: false,
-    });
+    let command = match cli.command {
+        Some(command) => command,
+        // Typed in a terminal with no bundle around: say what the tool does, create nothing.
+        None if reader::nothing_to_open_here() => {
+            println!("{}", reader::NOTHING_TO_OPEN);
+            let _ = Cli::command().print_help();
+            return ExitCode::SUCCESS;
+        }
+        // No command, as when the program is double-clicked: open the bundles next to it.
+        None => Command::Open {
+            paths: Vec::new(),
+            library: None,
+            public_keys: Vec::new(),
+            read: None,
+            no_browser: false,
+            quiet: false,
+        },
+    };
     finish("tamizdat", run(command))
 }
 

@@ -418,6 +418,17 @@ fn library_at(library: Option<PathBuf>) -> Result<Library, Error> {
     Ok(Library::open(&root)?)
 }
 
+/// What bare `tamizdat` says in a terminal when there is nothing to open.
+pub const NOTHING_TO_OPEN: &str = "There is no bundle (*.tar.zst) here or next to tamizdat to open. Run `tamizdat open BUNDLE.tar.zst`, or put tamizdat next to the bundles and start it there.\n";
+
+/// True when `tamizdat` is started with no command from a terminal, with no bundle next to the
+/// program or in the current folder: there is nothing to open, so it says so and prints its
+/// help instead of creating a library. Double-clicked (no terminal), it opens the library.
+pub fn nothing_to_open_here() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && crate::library::bundles_nearby().is_empty()
+}
+
 /// `tamizdat open`: imports bundles (the given files and folders, or those nearby) into the
 /// library (each with its pages and a new front page) and opens the front page, or the article
 /// `read`.
