@@ -296,8 +296,11 @@ impl PieceWriter<'_> {
                     }
                     None => {
                         let shown = if alt.is_empty() { "an image" } else { alt };
+                        // An English sentence, laid out left to right even on a right-to-left
+                        // page (or its brackets are mirrored), with the description isolated
+                        // in its own direction.
                         self.out.push_str(&format!(
-                            "<span class=\"missing-image\">[{}: not shown, it is not part of this edition]</span>",
+                            "<span class=\"missing-image\" lang=\"en\" dir=\"ltr\">[<bdi>{}</bdi>: not shown, it is not part of this edition]</span>",
                             escape(shown)
                         ));
                     }
@@ -632,6 +635,20 @@ mod tests {
         let html = render(ArticleKind::Markdown, "![A photo](images/photo.png)");
         assert!(
             html.contains(r#"src="../../editions/e/news/images/photo.png""#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_missing_picture_is_an_isolated_left_to_right_note_even_on_a_persian_page() {
+        let html = render(
+            ArticleKind::Html,
+            r#"<p dir="rtl" lang="fa">متن <img src="https://elsewhere.example/a.png" alt="عکس نانوایی"> متن</p>"#,
+        );
+        assert!(
+            html.contains(
+                r#"<span class="missing-image" lang="en" dir="ltr">[<bdi>عکس نانوایی</bdi>: not shown, it is not part of this edition]</span>"#
+            ),
             "{html}"
         );
     }

@@ -79,6 +79,33 @@ async function visit(context, url, name) {
   for (const image of name.includes('hostile/') ? [] : images) {
     check(image.complete && image.width > 0, `${name}: image ${image.src} renders (naturalWidth ${image.width})`);
   }
+  // A placeholder for a picture not in the edition reads left to right on every page, its
+  // opening bracket before its closing one (on a right-to-left page they were mirrored).
+  const placeholders = await page.$$eval('.missing-image', (all) => all.map((span) => {
+    const text = span.firstChild;
+    const last = span.lastChild;
+    const at = (node, offset) => {
+      const range = document.createRange();
+      range.setStart(node, offset);
+      range.setEnd(node, offset + 1);
+      return range.getBoundingClientRect();
+    };
+    const open = at(text, 0);
+    const close = at(last, last.textContent.length - 1);
+    return {
+      text: span.textContent,
+      direction: getComputedStyle(span).direction,
+      // On one line, "[" is left of "]"; wrapped, "]" is on a later line.
+      ordered: text.textContent[0] === '[' && last.textContent.endsWith(']')
+        && (Math.abs(open.top - close.top) < 2 ? open.left < close.left : close.top > open.top),
+    };
+  }));
+  for (const placeholder of placeholders) {
+    check(placeholder.direction === 'ltr' && placeholder.ordered, `${name}: placeholder "${placeholder.text}" reads left to right (direction ${placeholder.direction})`);
+  }
+  if (name.includes('fa-remote.html')) {
+    check(placeholders.length === 1, `${name}: has its placeholder (${placeholders.length})`);
+  }
   const pwned = await page.evaluate(() => window.tamizdatPwned);
   check(pwned === undefined, `${name}: nothing ran${pwned ? ` (but: ${pwned})` : ''}`);
   check(dialogs.length === 0, `${name}: no dialog opened`);

@@ -62,6 +62,13 @@ pub fn demo_with_hostile_article(root: &Path) {
         b"these bytes are not a PNG",
     );
     write_file(root, "hostile/notes.txt", b"Plain notes, safe to open.\n");
+    // A right-to-left article whose picture is elsewhere: its placeholder must read left to
+    // right, brackets included.
+    write_file(
+        root,
+        "hostile/fa-remote.html",
+        "<!DOCTYPE html><html lang=\"fa\" dir=\"rtl\"><head><meta charset=\"utf-8\"><title>عکس از جای دیگر</title></head><body><h1>عکس از جای دیگر</h1><p>پیش از عکس <img src=\"https://evil.example/fa.png\" alt=\"نانوایی محله\"> پس از عکس.</p></body></html>\n".as_bytes(),
+    );
     // Not an article (pack does not know .shtml), but a browser runs it as HTML.
     write_file(
         root,
