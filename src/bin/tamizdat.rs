@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Check that bundles are signed by a trusted publisher and unaltered.
     Verify {
+        /// Bundle files, or folders: every bundle directly in a folder is checked, recognised
+        /// by its first bytes whatever it is called.
         #[arg(required = true)]
         bundles: Vec<PathBuf>,
         /// Also trust this public key file for this command (repeatable).
@@ -32,6 +34,9 @@ enum Command {
         /// Check the signature and the whole-payload hash only, without decompressing.
         #[arg(long)]
         quick: bool,
+        /// One JSON object per line for each bundle (schema in the README), for scripts.
+        #[arg(long)]
+        json: bool,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -149,8 +154,9 @@ fn run(command: Command) -> Result<Verdict, Error> {
             bundles,
             public_keys,
             quick,
+            json,
             quiet,
-        } => reader::verify(&bundles, &trusted_keys(&public_keys)?, quick, quiet),
+        } => reader::verify(&bundles, &trusted_keys(&public_keys)?, quick, quiet, json),
         Command::Unpack {
             bundle,
             to,

@@ -168,18 +168,122 @@ fn describe(path: &Path, header: &VerifiedHeader) -> String {
     )
 }
 
-/// `tamizdat verify`: checks each bundle and prints one line per bundle; `quick` checks the
-/// signature and the whole-payload hash only, without decompressing.
+/// The bundles named on the command line: each file as it is, and the bundles directly in each
+/// folder, recognised by their first bytes whatever they are called, with a `SKIPPED` line (or
+/// JSON object) for everything else in the folder, and for a folder with no bundle at all.
+fn bundles_from_arguments(paths: &[PathBuf], json: bool) -> Result<Vec<PathBuf>, Error> {
+    let mut bundles = Vec::new();
+    let skip = |path: &Path, why: &str| {
+        if json {
+            let value = serde_json::json!({
+                "file": path.display().to_string(),
+                "verdict": "skipped",
+                "reason": why,
+            });
+            print(format_args!("{value}"))
+        } else {
+            print(format_args!("SKIPPED {}: {why}", path.display()))
+        }
+    };
+    for path in paths {
+        if !path.is_dir() {
+            bundles.push(path.clone());
+            continue;
+        }
+        let folder = crate::read::find::bundles_in(path);
+        for (skipped, why) in &folder.skipped {
+            skip(skipped, why)?;
+        }
+        if folder.bundles.is_empty() {
+            skip(path, "there is no tamizdat bundle in this folder")?;
+        }
+        bundles.extend(folder.bundles);
+    }
+    Ok(bundles)
+}
+
+/// What `verify` found for one bundle.
+struct Checked {
+    path: PathBuf,
+    outcome: Result<VerifiedHeader, BundleError>,
+}
+
+impl Checked {
+    /// The line for people: `VALID …`, `INVALID …: why; what to do`, or `ERROR …`.
+    fn line(&self, quick: bool) -> String {
+        match &self.outcome {
+            Ok(header) => {
+                let how = if quick { " (quick check)" } else { "" };
+                format!("VALID   {}{how}", describe(&self.path, header))
+            }
+            Err(error) => {
+                let word = if Verdict::of_bundle_error(error) == Verdict::Invalid {
+                    "INVALID"
+                } else {
+                    "ERROR  "
+                };
+                let line = with_hint(error.to_string(), bundle_hint(error));
+                format!("{word} {}: {line}", self.path.display())
+            }
+        }
+    }
+
+    /// The object for scripts (README, "verify --json").
+    fn json(&self, quick: bool) -> serde_json::Value {
+        let check = if quick { "quick" } else { "full" };
+        match &self.outcome {
+            Ok(header) => {
+                let manifest = header.manifest();
+                serde_json::json!({
+                    "file": self.path.display().to_string(),
+                    "verdict": "valid",
+                    "check": check,
+                    "signer": {
+                        "name": header.signer().name(),
+                        "fingerprint": header.signer().fingerprint(),
+                        "key_id": header.signer().key_id().to_hex(),
+                    },
+                    "channel": manifest.channel,
+                    "sequence": manifest.sequence,
+                    "created": manifest.created,
+                    "title": manifest.title,
+                    "articles": manifest.articles.len(),
+                    "files": manifest.files.len(),
+                    "bytes": header.bundle_len(),
+                    "reason": null,
+                    "hint": null,
+                })
+            }
+            Err(error) => serde_json::json!({
+                "file": self.path.display().to_string(),
+                "verdict": if Verdict::of_bundle_error(error) == Verdict::Invalid { "invalid" } else { "error" },
+                "check": check,
+                "reason": error.to_string(),
+                "hint": bundle_hint(error),
+            }),
+        }
+    }
+}
+
+/// `tamizdat verify`: checks each bundle (or every bundle in a folder) and prints one line per
+/// bundle, or with `json` one JSON object per line; `quick` checks the signature and the
+/// whole-payload hash only, without decompressing. Two valid bundles that claim the same
+/// publisher, channel and number but differ are reported as a conflict (exit 1): the publisher's
+/// key signed two editions under one number, so neither can be trusted to be the real one.
 pub fn verify(
     bundles: &[PathBuf],
     keys: &TrustedKeys,
     quick: bool,
     quiet: bool,
+    json: bool,
 ) -> Result<Verdict, Error> {
     let mut worst = Verdict::Ok;
-    for path in bundles {
-        let progress = ProgressBar::new("verifying", quiet);
-        let result = Bundle::open(path)
+    // (key id, channel, sequence) -> (manifest digest, file) of the first valid bundle seen.
+    let mut claims: std::collections::BTreeMap<(String, String, u64), (String, PathBuf)> =
+        std::collections::BTreeMap::new();
+    for path in bundles_from_arguments(bundles, json)? {
+        let progress = ProgressBar::new("verifying", quiet || json);
+        let outcome = Bundle::open(&path)
             .and_then(|opened| opened.verify(keys))
             .and_then(|verified| {
                 if quick {
@@ -189,24 +293,66 @@ pub fn verify(
                 }
             });
         progress.finish();
-        match result {
+        let checked = Checked { path, outcome };
+        if json {
+            print(format_args!("{}", checked.json(quick)))?;
+        } else {
+            print(format_args!("{}", checked.line(quick)))?;
+        }
+        match &checked.outcome {
             Ok(header) => {
-                let how = if quick { " (quick check)" } else { "" };
-                print(format_args!("VALID   {}{how}", describe(path, &header)))?;
+                let manifest = header.manifest();
+                let claim = (
+                    manifest.publisher.key_id.clone(),
+                    manifest.channel.clone(),
+                    manifest.sequence,
+                );
+                let digest = crate::format::Sha256Digest::of(&manifest.to_json()).to_hex();
+                match claims.get(&claim) {
+                    Some((seen, first)) if *seen != digest => {
+                        worst = worst.max(Verdict::Invalid);
+                        conflict(first, &checked.path, &claim.1, claim.2, json)?;
+                    }
+                    Some(_) => {}
+                    None => {
+                        claims.insert(claim, (digest, checked.path.clone()));
+                    }
+                }
             }
-            Err(error) if Verdict::of_bundle_error(&error) == Verdict::Invalid => {
-                worst = worst.max(Verdict::Invalid);
-                let line = with_hint(error.to_string(), bundle_hint(&error));
-                print(format_args!("INVALID {}: {line}", path.display()))?;
-            }
-            Err(error) => {
-                worst = worst.max(Verdict::Failed);
-                let line = with_hint(error.to_string(), bundle_hint(&error));
-                print(format_args!("ERROR   {}: {line}", path.display()))?;
-            }
+            Err(error) => worst = worst.max(Verdict::of_bundle_error(error)),
         }
     }
     Ok(worst)
+}
+
+/// Says that `first` and `second` are two different editions signed under one number.
+fn conflict(
+    first: &Path,
+    second: &Path,
+    channel: &str,
+    sequence: u64,
+    json: bool,
+) -> Result<(), Error> {
+    let reason = format!(
+        "{} and {} are two different editions that both claim to be #{sequence} of channel {channel} by the same publisher; the publisher's key signed both, so neither can be trusted to be the real one",
+        first.display(),
+        second.display()
+    );
+    if json {
+        let value = serde_json::json!({
+            "files": [first.display().to_string(), second.display().to_string()],
+            "verdict": "conflict",
+            "channel": channel,
+            "sequence": sequence,
+            "reason": reason,
+            "hint": "ask the publisher which one is real",
+        });
+        print(format_args!("{value}"))
+    } else {
+        print(format_args!(
+            "CONFLICT {reason}; ask the publisher which one is real"
+        ))
+    }
 }
 
 /// `tamizdat info`: describes a bundle, as text or JSON, even one that is not trusted.
@@ -448,16 +594,7 @@ pub fn open_library(
     let bundles: Vec<PathBuf> = if paths.is_empty() {
         crate::library::bundles_nearby()
     } else {
-        paths
-            .iter()
-            .flat_map(|path| {
-                if path.is_dir() {
-                    crate::library::bundles_in(path)
-                } else {
-                    vec![path.clone()]
-                }
-            })
-            .collect()
+        bundles_from_arguments(paths, false)?
     };
     let mut worst = Verdict::Ok;
     for bundle in &bundles {

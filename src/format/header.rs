@@ -70,6 +70,18 @@ pub struct Preamble {
     pub manifest_json_len: usize,
 }
 
+/// How many first bytes [`starts_like_a_bundle`] looks at.
+pub const RECOGNISED_PREFIX_LEN: usize = 16;
+
+/// True when `first_bytes` (a file's first [`RECOGNISED_PREFIX_LEN`] bytes) start as every
+/// bundle does: a zstd skippable frame whose content begins with [`MAGIC`]. Recognises a bundle
+/// whatever its file is called; says nothing about whether it is valid.
+pub fn starts_like_a_bundle(first_bytes: &[u8]) -> bool {
+    first_bytes.len() >= RECOGNISED_PREFIX_LEN
+        && first_bytes[..4] == SKIPPABLE_FRAME_MAGIC.to_le_bytes()
+        && &first_bytes[8..16] == MAGIC
+}
+
 fn take4(bytes: &[u8; PREAMBLE_LEN], at: usize) -> [u8; 4] {
     [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]
 }

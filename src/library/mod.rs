@@ -528,7 +528,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Bundles to import when `tamizdat open` is started with no arguments (a double-click):
-/// `*.tar.zst` and `*.tzst` files next to the program and in the current folder.
+/// the bundles next to the program and in the current folder, recognised by their first bytes.
+/// What else is there (the program itself, anything) is left alone without a word.
 pub fn bundles_nearby() -> Vec<PathBuf> {
     let mut folders = Vec::new();
     if let Some(folder) = std::env::current_exe()
@@ -542,31 +543,9 @@ pub fn bundles_nearby() -> Vec<PathBuf> {
     }
     let mut found = Vec::new();
     for folder in folders {
-        found.extend(bundles_in(&folder));
+        found.extend(crate::read::find::bundles_in(&folder).bundles);
     }
     let mut seen = std::collections::BTreeSet::new();
     found.retain(|path| seen.insert(fs::canonicalize(path).unwrap_or_else(|_| path.clone())));
-    found
-}
-
-/// The bundle files directly in `folder`, sorted by name.
-pub fn bundles_in(folder: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = fs::read_dir(folder)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.is_file()
-                && path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|name| {
-                        !name.starts_with('.')
-                            && (name.ends_with(".tar.zst") || name.ends_with(".tzst"))
-                    })
-        })
-        .collect();
-    found.sort();
     found
 }

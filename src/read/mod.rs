@@ -2,6 +2,7 @@
 //! salvage it.
 
 mod bundle;
+pub mod find;
 pub mod salvage;
 mod tar_walk;
 pub mod unpack;
