@@ -196,3 +196,24 @@ fn open_a_folder_imports_renamed_bundles_and_says_what_it_skipped() {
         "{text}"
     );
 }
+
+#[test]
+fn verify_of_a_folder_with_no_bundle_is_not_a_success() {
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Empty Test", 35);
+    let folder = work.path().join("empty");
+    write_file(&folder, "readme.txt", b"nothing here\n");
+    let out = verify(&folder, &key.public_path);
+    out.expect_code(2);
+    assert!(
+        out.stdout.contains("readme.txt: not a tamizdat bundle"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("there is no tamizdat bundle in this folder"),
+        "{}",
+        out.stdout
+    );
+}

@@ -281,7 +281,12 @@ pub fn verify(
     // (key id, channel, sequence) -> (manifest digest, file) of the first valid bundle seen.
     let mut claims: std::collections::BTreeMap<(String, String, u64), (String, PathBuf)> =
         std::collections::BTreeMap::new();
-    for path in bundles_from_arguments(bundles, json)? {
+    let bundles = bundles_from_arguments(bundles, json)?;
+    if bundles.is_empty() {
+        // Folders with nothing in them to check: a script must not read this as "all valid".
+        return Ok(Verdict::Failed);
+    }
+    for path in bundles {
         let progress = ProgressBar::new("verifying", quiet || json);
         let outcome = Bundle::open(&path)
             .and_then(|opened| opened.verify(keys))
