@@ -768,3 +768,70 @@ fn public_key_file_with_an_unknown_or_misspelt_field_is_refused_by_trust_add() {
         .expect_code(0)
         .expect_text(&key.fingerprint());
 }
+
+#[test]
+fn keygen_refuses_a_passphrase_shorter_than_ten_characters_and_writes_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    keygen(work.path(), &[])
+        .env("TAMIZDAT_PASSPHRASE", "nine char")
+        .run()
+        .expect_code(2)
+        .expect_text("the passphrase has 9 characters; a new key needs at least 10")
+        .expect_text("choose a longer one");
+    assert!(snapshot(work.path()).is_empty(), "keygen wrote files");
+}
+
+#[test]
+fn without_a_terminal_keygen_and_pack_say_how_to_give_the_passphrase() {
+    let work = tempfile::tempdir().unwrap();
+    // stdin is closed and no passphrase is given (the test commands never pass one on): nobody
+    // can be asked.
+    keygen(work.path(), &[])
+        .run()
+        .expect_code(2)
+        .expect_text("there is no terminal to ask for the passphrase")
+        .expect_text("use --passphrase-file FILE, TAMIZDAT_PASSPHRASE, or --unencrypted");
+    assert!(snapshot(work.path()).is_empty(), "keygen wrote files");
+
+    let key = make_key(work.path(), "Publisher", 67);
+    let mut recipient = age::scrypt::Recipient::new(age::secrecy::SecretString::from(
+        "long enough passphrase".to_string(),
+    ));
+    recipient.set_work_factor(10);
+    let text = fs::read_to_string(&key.secret_path).unwrap();
+    let path = work.path().join("encrypted.key");
+    fs::write(
+        &path,
+        age::encrypt_and_armor(&recipient, text.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    chmod(&path, 0o600);
+    let out = work.path().join("b.tzst");
+    let refused = pack_with_key_file(&path, &out).run();
+    refused
+        .expect_code(2)
+        .expect_text("there is no terminal to ask for the passphrase of the secret key file")
+        .expect_text("use --passphrase-file FILE or TAMIZDAT_PASSPHRASE");
+    assert!(
+        !refused.stderr.contains("--unencrypted"),
+        "{}",
+        refused.stderr
+    );
+    assert_absent(&out, "pack without a passphrase");
+}
+
+#[test]
+fn a_public_key_given_as_the_secret_key_is_named_as_such() {
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Publisher", 68);
+    let out = work.path().join("b.tzst");
+    let refused = pack_with_key_file(&key.public_path, &out).run();
+    refused
+        .expect_code(2)
+        .expect_text(
+            "is a public key file (the half you publish, which cannot sign), not a secret key",
+        )
+        .expect_text("give the .key file that keygen wrote beside it");
+    assert!(!refused.stderr.contains("chmod"), "{}", refused.stderr);
+    assert_absent(&out, "pack with a public key");
+}

@@ -117,7 +117,8 @@ proptest! {
             allow_remote: false,
             force: false,
             threads: 1,
-            include_hidden: false,
+            // The property is about which names a reader accepts; hidden ones are packed too.
+            include_hidden: true,
         };
         let bundle = work.path().join("out.tar.zst");
         let packed = pack_edition(&edition, &key, &options, &bundle, &NoProgress);

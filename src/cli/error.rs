@@ -110,6 +110,15 @@ pub enum Error {
     /// The passphrase typed or read from a file was empty and `--unencrypted` was not given.
     #[error("an empty passphrase would leave the secret key unprotected")]
     EmptyPassphrase,
+    /// A new key's passphrase is shorter than [`crate::keys::MIN_PASSPHRASE_CHARS`].
+    #[error(
+        "the passphrase has {chars} characters; a new key needs at least {}, so that a thief with the laptop cannot guess it",
+        crate::keys::MIN_PASSPHRASE_CHARS
+    )]
+    PassphraseTooShort {
+        /// How many characters it has.
+        chars: usize,
+    },
     /// A file or folder the command needed could not be read or written.
     #[error("{context}: {source}")]
     Io {
@@ -152,6 +161,9 @@ impl Error {
             Error::Trust(error) => trust_hint(error),
             Error::EmptyPassphrase => {
                 Some("choose one, or pass --unencrypted if that is what you mean")
+            }
+            Error::PassphraseTooShort { .. } => {
+                Some("choose a longer one: four or five ordinary words are easy to remember")
             }
             _ => None,
         }
@@ -217,6 +229,15 @@ pub fn key_hint(error: &KeyError) -> Option<&'static str> {
         KeyError::PassphraseNeeded { .. } => Some(
             "type it at a terminal, or give it with --passphrase-file FILE or the TAMIZDAT_PASSPHRASE variable",
         ),
+        KeyError::NoTerminal { new_key: true, .. } => {
+            Some("use --passphrase-file FILE, TAMIZDAT_PASSPHRASE, or --unencrypted")
+        }
+        KeyError::NoTerminal { new_key: false, .. } => {
+            Some("use --passphrase-file FILE or TAMIZDAT_PASSPHRASE")
+        }
+        KeyError::PublicKeyGivenAsSecret { .. } => {
+            Some("give the .key file that keygen wrote beside it; the .pub file is for readers")
+        }
         _ => None,
     }
 }

@@ -78,8 +78,9 @@ pub fn read_passphrase(
         return Ok(SecretString::from(passphrase));
     }
     if !std::io::stdin().is_terminal() {
-        return Err(KeyError::PassphraseNeeded {
+        return Err(KeyError::NoTerminal {
             path: key_path.to_path_buf(),
+            new_key: confirm,
         });
     }
     let prompt = |text: &str| {

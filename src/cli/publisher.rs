@@ -124,8 +124,12 @@ pub fn keygen(
         None
     } else {
         let passphrase = read_passphrase(passphrase_file, secret_path, true)?;
-        if passphrase.expose_secret().is_empty() {
+        let chars = passphrase.expose_secret().chars().count();
+        if chars == 0 {
             return Err(Error::EmptyPassphrase);
+        }
+        if chars < crate::keys::MIN_PASSPHRASE_CHARS {
+            return Err(Error::PassphraseTooShort { chars });
         }
         Some(passphrase)
     };

@@ -35,6 +35,11 @@ pub const MAX_KEY_NAME_CHARS: usize = 100;
 /// before it is read whole. Passphrase files have the same limit.
 pub const MAX_KEY_FILE_LEN: u64 = 64 * 1024;
 
+/// The fewest characters a new secret key's passphrase may have (keygen refuses fewer). The
+/// key file is encrypted with age's scrypt, slow to guess, but a seized laptop gives a thief
+/// all the time in the world: ten characters is the least we let a newsroom choose.
+pub const MIN_PASSPHRASE_CHARS: usize = 10;
+
 /// Why a key file could not be read, written or used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -118,6 +123,23 @@ pub enum KeyError {
     #[error("the secret key file {path} is encrypted and no passphrase was given")]
     PassphraseNeeded {
         /// The key file.
+        path: PathBuf,
+    },
+    /// A passphrase is needed (for an encrypted key, or to encrypt a new one) and there is no
+    /// terminal to ask for it.
+    #[error("there is no terminal to ask for the passphrase of the secret key file {path}")]
+    NoTerminal {
+        /// The key file.
+        path: PathBuf,
+        /// True when the key is being made (it may then be stored unencrypted instead).
+        new_key: bool,
+    },
+    /// A public key file was given where the secret key file is needed.
+    #[error(
+        "{path} is a public key file (the half you publish, which cannot sign), not a secret key"
+    )]
+    PublicKeyGivenAsSecret {
+        /// The file given.
         path: PathBuf,
     },
     /// Decryption with the given passphrase failed.
@@ -528,6 +550,15 @@ impl SecretKey {
     /// Loads a secret key file, refusing one that other users can read. The passphrase is
     /// asked for only if the file is encrypted.
     pub fn load(path: &Path, passphrase: PassphraseSource<'_>) -> Result<SecretKey, KeyError> {
+        // A public key given by mistake is named as such, before its (public) mode is blamed.
+        if let Ok(bytes) = read_small_file(path, "secret").map(Zeroizing::new)
+            && let Ok(text) = std::str::from_utf8(&bytes)
+            && PublicKey::from_file_text(text, path).is_ok()
+        {
+            return Err(KeyError::PublicKeyGivenAsSecret {
+                path: path.to_path_buf(),
+            });
+        }
         check_private_mode(path, PrivateFile::SecretKey)?;
         let bytes = Zeroizing::new(read_small_file(path, "secret")?);
         if bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
