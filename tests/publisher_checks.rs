@@ -77,6 +77,14 @@ fn pack_refuses_links_devices_reserved_colliding_and_invalid_names_listing_every
     let before = snapshot(&edition);
 
     let out = assert_pack_refused(&edition, &key, &work.path().join("out"), &[]);
+    // Each name a reader could not write comes with one it could.
+    assert_problem(
+        &out,
+        &["CON.md", r#"rename it, for example to "CON-file.md""#],
+    );
+    assert_problem(&out, &["bad:name.txt", r#"for example to "bad-name.txt""#]);
+    assert_problem(&out, &["\"CON\"", r#"for example to "CON-file""#]);
+    assert_problem(&out, &["NFC", "for example to \"caf\u{e9}.md\""]);
     assert_problem(&out, &["link.txt", "symbolic link"]);
     assert_problem(&out, &["docs/pipe", "FIFO"]);
     assert_problem(&out, &["CON.md"]);
@@ -473,4 +481,104 @@ fn pack_leaves_out_hidden_files_and_folders_and_lists_them_unless_asked() {
     for (path, bytes) in HIDDEN {
         assert_eq!(tree.get(path).map(Vec::as_slice), Some(bytes), "{path}");
     }
+}
+
+/// `tamizdat-publish pack EDITION --secret-key KEY --channel test-news --seq SEQUENCE ...`.
+fn pack_with_sequence(edition: &Path, key: &Key, out: &Path, sequence: &str) -> Out {
+    publisher()
+        .arg("pack")
+        .arg(edition)
+        .arg("--secret-key")
+        .arg(&key.secret_path)
+        .args([
+            "--channel",
+            CHANNEL,
+            "--seq",
+            sequence,
+            "--time",
+            TIME,
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(out)
+        .run()
+}
+
+#[test]
+fn pack_warns_about_an_untitled_edition_without_articles_numbered_zero() {
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Warning Test", 13);
+    let edition = work.path().join("edition");
+    write_file(&edition, "notes.txt", b"Only notes.\n");
+    let out = pack_with_sequence(&edition, &key, &work.path().join("a.tar.zst"), "0");
+    out.expect_code(0)
+        .expect_text(
+            "warning: the edition has no title, so readers will see \"Untitled edition\"; give index.md a title in its front matter, or pass --title",
+        )
+        .expect_text("warning: the edition has no articles (Markdown or HTML files)")
+        .expect_text("warning: its sequence number is 0")
+        .expect_text("give a channel's first edition --seq 1");
+
+    // A titled edition with articles, numbered 1, packs without a word of warning.
+    let out = pack_with_sequence(
+        &example_edition(),
+        &key,
+        &work.path().join("b.tar.zst"),
+        "1",
+    );
+    out.expect_code(0);
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+}
+
+#[test]
+fn a_remote_load_refusal_says_how_to_fix_it() {
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Remote Test", 14);
+    let edition = work.path().join("edition");
+    front_page(&edition);
+    write_file(
+        &edition,
+        "story.html",
+        b"<title>Story</title><p><img src=\"https://cdn.example/photo.jpg\" alt=\"photo\"></p>",
+    );
+    let out = assert_pack_refused(&edition, &key, &work.path().join("out"), &[]);
+    assert_problem(
+        &out,
+        &[
+            "story.html",
+            "from the network",
+            "copy the file into the edition and refer to it there",
+        ],
+    );
+    // The option that packs it anyway, on a line of its own after the list.
+    let last = out.stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.contains("--allow-remote") && !last.trim_start().starts_with("- "),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_name_that_is_not_utf8_is_refused_with_a_name_to_use_instead() {
+    use std::os::unix::ffi::OsStrExt;
+    let work = tempfile::tempdir().unwrap();
+    let key = make_key(work.path(), "Name Test", 15);
+    let edition = work.path().join("edition");
+    front_page(&edition);
+    fs::create_dir_all(edition.join("docs")).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"latin1-caf\xe9.txt");
+    fs::write(
+        edition.join("docs").join(name),
+        b"a name from an old machine",
+    )
+    .unwrap();
+    let out = assert_pack_refused(&edition, &key, &work.path().join("out"), &[]);
+    assert_problem(
+        &out,
+        &[
+            "not valid UTF-8",
+            r#"rename it, for example to "docs/latin1-caf-.txt""#,
+        ],
+    );
 }

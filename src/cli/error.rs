@@ -212,7 +212,29 @@ pub fn pack_hint(error: &PackError) -> Option<&'static str> {
             Some("pack again when nothing is writing to the edition")
         }
         PackError::Busy(_) => Some("wait for it to finish, then try again"),
+        PackError::Edition(crate::publish::edition::EditionError::Problems {
+            problems, ..
+        }) if problems
+            .iter()
+            .any(|problem| problem.contains("from the network")) =>
+        {
+            Some(
+                "or, to pack an article that loads from the network anyway, pass --allow-remote (the reader's pages still block the load)",
+            )
+        }
         _ => None,
+    }
+}
+
+/// What to do about an edition that packed with a warning.
+pub fn edition_warning_hint(warning: crate::publish::pack::EditionWarning) -> Option<&'static str> {
+    use crate::publish::pack::EditionWarning;
+    match warning {
+        EditionWarning::Untitled => {
+            Some("give index.md a title in its front matter, or pass --title")
+        }
+        EditionWarning::NoArticles => Some("add the articles as .md or .html files"),
+        EditionWarning::SequenceZero => Some("give a channel's first edition --seq 1"),
     }
 }
 
@@ -261,9 +283,11 @@ pub fn error_line(error: &Error) -> String {
     with_hint(error.to_string(), error.hint())
 }
 
-/// `sentence; hint`, or the sentence alone.
+/// `sentence; hint`, or the sentence alone. After a list (a sentence of several lines) the
+/// hint is a line of its own, so it is not read as part of the list's last item.
 pub fn with_hint(sentence: String, hint: Option<&str>) -> String {
     match hint {
+        Some(hint) if sentence.contains('\n') => format!("{sentence}\n{hint}"),
         Some(hint) => format!("{sentence}; {hint}"),
         None => sentence,
     }

@@ -59,6 +59,15 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
     for warning in &report.warnings {
         crate::cli::to_stderr(format_args!("tamizdat-publish: warning: {warning}"));
     }
+    for warning in &report.edition_warnings {
+        crate::cli::to_stderr(format_args!(
+            "tamizdat-publish: warning: {}",
+            crate::cli::error::with_hint(
+                warning.to_string(),
+                crate::cli::error::edition_warning_hint(*warning)
+            )
+        ));
+    }
     let manifest = &report.manifest;
     let ratio = report.bytes_in() as f64 / report.bundle_len.max(1) as f64;
     print(format_args!("packed {}", report.output.display()))?;

@@ -13,6 +13,7 @@ use crate::article::bounded::{
 use crate::format::Article;
 use crate::format::manifest::{MAX_FILE_SIZE, MAX_FILES, MAX_TOTAL_SIZE};
 use crate::format::path::{EditionPath, find_collisions};
+use crate::format::text::human_bytes;
 use crate::publish::scan::{
     ArticleKind, RemoteReference, article_kind, scan_article, scan_stylesheet,
 };
@@ -146,6 +147,42 @@ pub fn is_hidden_name(name: &str) -> bool {
         || lower.ends_with(".swp")
 }
 
+/// `problem`, and a valid name close to `path` to rename it to, when there is one.
+fn with_suggestion(problem: String, path: &str) -> String {
+    match suggested_path(path) {
+        Some(suggestion) => format!("{problem}; rename it, for example to {suggestion:?}"),
+        None => problem,
+    }
+}
+
+/// A path every reader can write, as close to `path` as possible: each name in NFC, with
+/// characters Windows forbids (and any that were not UTF-8) made `-`, a trailing dot or space
+/// dropped, and `-file` added to a name Windows reserves for a device (`CON.txt`
+/// becomes `CON-file.txt`). None when no such path differs from `path`.
+pub fn suggested_path(path: &str) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let fix = |name: &str| -> String {
+        let mut fixed: String = name
+            .nfc()
+            .map(|c| {
+                if c == '\u{FFFD}' || c.is_control() || "<>:\"|?*\\".contains(c) {
+                    '-'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        fixed = fixed.trim_end_matches(['.', ' ']).to_string();
+        if !fixed.is_empty() && EditionPath::new(&fixed).is_err() {
+            let (stem, extension) = fixed.split_at(fixed.find('.').unwrap_or(fixed.len()));
+            fixed = format!("{stem}-file{extension}");
+        }
+        fixed
+    };
+    let suggestion = path.split('/').map(fix).collect::<Vec<_>>().join("/");
+    (suggestion != path && EditionPath::new(&suggestion).is_ok()).then_some(suggestion)
+}
+
 /// Walks the folder without reading any file, refusing anything a reader could not unpack.
 /// Hidden files and folders ([`is_hidden_name`]) are left out and listed in
 /// [`Listing::skipped`], unless `include_hidden`.
@@ -209,14 +246,20 @@ pub fn list_files(root: &Path, include_hidden: bool) -> Result<Listing, EditionE
             continue;
         }
         let Some(text) = relative.to_str() else {
-            problems.push(format!("{shown:?} has a name that is not valid UTF-8"));
+            let lossy = relative
+                .to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/");
+            problems.push(with_suggestion(
+                format!("{shown:?} has a name that is not valid UTF-8"),
+                &lossy,
+            ));
             continue;
         };
         let text = text.replace(std::path::MAIN_SEPARATOR, "/");
         let path = match EditionPath::new(&text) {
             Ok(path) => path,
             Err(error) => {
-                problems.push(error.to_string());
+                problems.push(with_suggestion(error.to_string(), &text));
                 continue;
             }
         };
@@ -259,15 +302,18 @@ pub fn list_files(root: &Path, include_hidden: bool) -> Result<Listing, EditionE
     }
     for file in files.iter().filter(|f| f.size > MAX_FILE_SIZE) {
         problems.push(format!(
-            "{:?} is {} bytes, more than the {MAX_FILE_SIZE} one file of a bundle may hold",
+            "{:?} is {}, more than the {} one file of a bundle may hold",
             file.path.as_str(),
-            file.size
+            human_bytes(file.size),
+            human_bytes(MAX_FILE_SIZE)
         ));
     }
     let total: u64 = files.iter().map(|f| f.size).fold(0, u64::saturating_add);
     if total > MAX_TOTAL_SIZE {
         problems.push(format!(
-            "its files hold {total} bytes, more than the {MAX_TOTAL_SIZE} a bundle may hold; split the edition"
+            "its files hold {}, more than the {} a bundle may hold; split the edition",
+            human_bytes(total),
+            human_bytes(MAX_TOTAL_SIZE)
         ));
     }
     files.sort_by(|a, b| a.path.as_str().as_bytes().cmp(b.path.as_str().as_bytes()));
@@ -353,7 +399,7 @@ fn is_stylesheet(path: &EditionPath) -> bool {
 
 fn remote_problem(name: &str, remote: &RemoteReference) -> String {
     format!(
-        "{name:?} loads {:?} from the network ({}); opening it would make the reader's device contact that server",
+        "{name:?} loads {:?} from the network ({}); opening it would make the reader's device contact that server; copy the file into the edition and refer to it there",
         remote.reference, remote.context
     )
 }

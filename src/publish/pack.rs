@@ -128,6 +128,24 @@ pub struct PackOptions {
     pub include_hidden: bool,
 }
 
+/// Something about an edition that packs but that its readers would notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EditionWarning {
+    /// Neither a title given nor a front page with one.
+    #[error("the edition has no title, so readers will see \"Untitled edition\"")]
+    Untitled,
+    /// No Markdown or HTML file.
+    #[error(
+        "the edition has no articles (Markdown or HTML files), so readers will see only a list of its files"
+    )]
+    NoArticles,
+    /// Sequence number 0.
+    #[error(
+        "its sequence number is 0; readers keep the highest number they have seen in a channel, so numbers start at 1 and only ever go up"
+    )]
+    SequenceZero,
+}
+
 /// What a pack produced, for the summary the publisher sees.
 #[derive(Debug, Clone)]
 pub struct PackReport {
@@ -145,6 +163,8 @@ pub struct PackReport {
     pub warnings: Vec<String>,
     /// Hidden files and folders left out, by path; a folder ends in `/`.
     pub skipped: Vec<String>,
+    /// What readers of this edition would notice, one each.
+    pub edition_warnings: Vec<EditionWarning>,
 }
 
 impl PackReport {
@@ -201,6 +221,20 @@ pub fn pack_edition(
     manifest
         .validate(&secret.public().key_id().to_hex())
         .map_err(PackError::EditionNotPackable)?;
+    let mut edition_warnings = Vec::new();
+    if options.title.is_none()
+        && edition
+            .front_page()
+            .is_none_or(|page| page.title.is_empty())
+    {
+        edition_warnings.push(EditionWarning::Untitled);
+    }
+    if edition.articles.is_empty() {
+        edition_warnings.push(EditionWarning::NoArticles);
+    }
+    if options.sequence == 0 {
+        edition_warnings.push(EditionWarning::SequenceZero);
+    }
     let warnings = edition.warnings;
     let skipped = edition.skipped;
     drop(edition.files);
@@ -222,6 +256,7 @@ pub fn pack_edition(
         fingerprint: secret.public().fingerprint(),
         warnings,
         skipped,
+        edition_warnings,
     })
 }
 
