@@ -75,6 +75,11 @@ enum Command {
         #[command(subcommand)]
         action: TrustCommand,
     },
+    /// List or forget the editions in your library.
+    Library {
+        #[command(subcommand)]
+        action: LibraryCommand,
+    },
     /// Add verified bundles to your library and open it in your browser, offline.
     Open {
         /// Bundle files, or folders holding them; none: those next to the program and in the
@@ -123,6 +128,24 @@ enum TrustCommand {
     List,
     /// Stop trusting a key, by key id or fingerprint (at least 4 characters).
     Remove { id: String },
+}
+
+#[derive(Subcommand)]
+enum LibraryCommand {
+    /// List the editions: id, what their pages say of the signature, title.
+    List {
+        /// The library folder; default: `library` under TAMIZDAT_HOME or the data folder.
+        #[arg(long)]
+        library: Option<PathBuf>,
+    },
+    /// Forget an edition (its files and pages), by the id `library list` shows.
+    Remove {
+        /// The edition's id, KEYID-CHANNEL-SEQUENCE.
+        edition: String,
+        /// The library folder; default: `library` under TAMIZDAT_HOME or the data folder.
+        #[arg(long)]
+        library: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -192,5 +215,11 @@ fn run(command: Command) -> Result<Verdict, Error> {
             TrustCommand::Remove { id } => TrustAction::Remove { id },
         }),
         Command::Demo { workspace } => reader::demo(workspace),
+        Command::Library { action } => match action {
+            LibraryCommand::List { library } => reader::library_list(library),
+            LibraryCommand::Remove { edition, library } => {
+                reader::library_remove(library, &edition)
+            }
+        },
     }
 }

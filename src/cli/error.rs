@@ -196,6 +196,7 @@ pub fn library_hint(error: &LibraryError) -> Option<&'static str> {
     match error {
         LibraryError::Bundle { source, .. } => bundle_hint(source),
         LibraryError::Busy(_) => Some("wait for it to finish, then try again"),
+        LibraryError::NoSuchEdition(_) => Some("`tamizdat library list` shows the editions"),
         LibraryError::DiskFull { .. } => Some("free some space on the library's disk"),
         LibraryError::DamagedRecord { .. } => {
             Some("delete it and open the bundle again to import it anew")

@@ -8,7 +8,7 @@ use crate::cli::error::{Error, Verdict, bundle_hint, with_hint};
 use crate::cli::{ProgressBar, human_bytes, shown};
 use crate::keys::store::SkippedFile;
 use crate::keys::{PublicKey, TrustStore, TrustedKeys};
-use crate::library::{Imported, Library, LibraryError, Record};
+use crate::library::{Imported, Library, LibraryError, Record, TrustNow};
 use crate::read::{Bundle, BundleError, VerifiedHeader};
 
 /// What `tamizdat trust` does.
@@ -495,6 +495,7 @@ pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
                 print(format_args!(
                     "Check that this fingerprint matches the one the publisher gave you through another channel."
                 ))?;
+                follow_trust_in_library()?;
             }
         }
         TrustAction::List => {
@@ -531,8 +532,61 @@ pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
                     removed.files.len()
                 ))?;
             }
+            follow_trust_in_library()?;
         }
     }
+    Ok(Verdict::Ok)
+}
+
+/// After `trust add` or `trust remove`: rewrites the verification line of every edition in
+/// the reader's library signed by that key (`CHANGED …` lines), so no page says "Verified"
+/// of a key no longer trusted. With no library yet, nothing is created.
+fn follow_trust_in_library() -> Result<(), Error> {
+    let root = Library::default_root()?;
+    if !root.join("records").is_dir() {
+        return Ok(());
+    }
+    let library = Library::open(&root)?;
+    match library.lock() {
+        Ok(lock) => {
+            tidy_or_warn(&library, &lock, &trust_now()?);
+        }
+        Err(_) => print(format_args!(
+            "the library is in use by another tamizdat; its pages will follow at its next open"
+        ))?,
+    }
+    Ok(())
+}
+
+/// `tamizdat library list`: every edition in the library, newest first, with its id and
+/// what its pages say of its signature.
+pub fn library_list(library: Option<PathBuf>) -> Result<Verdict, Error> {
+    let library = library_at(library)?;
+    let editions = library.editions(&trust_now()?)?;
+    if editions.is_empty() {
+        print(format_args!(
+            "no editions in the library {}",
+            library.root().display()
+        ))?;
+    }
+    for (record, standing) in editions {
+        print(format_args!(
+            "{}  {}: {}",
+            record.id,
+            standing.describe(),
+            summary(&record)
+        ))?;
+    }
+    Ok(Verdict::Ok)
+}
+
+/// `tamizdat library remove ID`: forgets an edition, its files and its pages.
+pub fn library_remove(library: Option<PathBuf>, id: &str) -> Result<Verdict, Error> {
+    let library = library_at(library)?;
+    let lock = library.lock()?;
+    let trust = trust_now()?;
+    let record = library.remove_edition(id, &lock, &trust)?;
+    print(format_args!("REMOVED {}: {}", record.id, summary(&record)))?;
     Ok(Verdict::Ok)
 }
 
@@ -594,7 +648,8 @@ pub fn open_library(
     let library = library_at(library)?;
     let lock = library.lock()?;
     // What a killed or failed run left is put right first; a library in order is only read.
-    let mut page = tidy_or_warn(&library, &lock);
+    let trust = trust_now()?;
+    let mut page = tidy_or_warn(&library, &lock, &trust);
     let mut opened: Vec<Record> = Vec::new();
     let bundles: Vec<PathBuf> = if paths.is_empty() {
         crate::library::bundles_nearby()
@@ -610,7 +665,7 @@ pub fn open_library(
                 bundle: bundle.clone(),
                 source,
             })
-            .and_then(|verified| library.import(verified, &lock, &progress));
+            .and_then(|verified| library.import(verified, &lock, &progress, &trust));
         progress.finish();
         match result {
             Ok(Imported::Added(record)) => {
@@ -671,16 +726,36 @@ pub fn open_library(
     Ok(worst)
 }
 
-/// Tidies the library; a failure (a full disk, most likely) is a warning, not the end of the
-/// command: the library as it stands is consistent, and still readable and servable.
-fn tidy_or_warn(library: &Library, lock: &crate::fs::DestinationLock) -> PathBuf {
-    library.tidy(lock).unwrap_or_else(|error| {
-        crate::cli::to_stderr(format_args!(
-            "tamizdat: warning: {}",
-            crate::cli::error::error_line(&Error::Library(error))
-        ));
-        library.front_page()
-    })
+/// What the reader trusts now, which every page's verification line follows: the trust store
+/// alone, never a key given for one command.
+pub fn trust_now() -> Result<TrustNow, Error> {
+    let (keys, _) = TrustStore::open_default()?.trusted_keys()?;
+    Ok(TrustNow::new(keys.fingerprints()))
+}
+
+/// Tidies the library, and says which editions' pages now say something else of their
+/// signature; a failure (a full disk, most likely) is a warning, not the end of the command:
+/// the library as it stands is consistent, and still readable and servable.
+fn tidy_or_warn(library: &Library, lock: &crate::fs::DestinationLock, trust: &TrustNow) -> PathBuf {
+    match library.tidy(lock, trust) {
+        Ok(tidied) => {
+            for (record, standing) in &tidied.restood {
+                let _ = print(format_args!(
+                    "CHANGED {}: now {}",
+                    summary(record),
+                    standing.describe()
+                ));
+            }
+            tidied.front_page
+        }
+        Err(error) => {
+            crate::cli::to_stderr(format_args!(
+                "tamizdat: warning: {}",
+                crate::cli::error::error_line(&Error::Library(error))
+            ));
+            library.front_page()
+        }
+    }
 }
 
 fn summary(record: &Record) -> String {
@@ -705,7 +780,7 @@ pub fn serve(
     let library = library_at(library)?;
     {
         let lock = library.lock()?;
-        tidy_or_warn(&library, &lock);
+        tidy_or_warn(&library, &lock, &trust_now()?);
     }
     let address = listen.unwrap_or_else(crate::library::serve::default_address);
     if !address.ip().is_loopback() {

@@ -369,6 +369,53 @@ impl StagingFolder {
     }
 }
 
+impl StagingFolder {
+    /// Puts this tree at `destination` in place of the folder there, in one step where the
+    /// system can (Linux: `renameat2` with `RENAME_EXCHANGE`), so that a reader of
+    /// `destination` (a running server) sees the old tree or the new one, never neither; the
+    /// old tree is then removed. Elsewhere the old folder is moved aside first, leaving a moment
+    /// without it. With no folder at `destination`, this is [`StagingFolder::commit`].
+    pub fn replace(self, destination: &Path) -> io::Result<()> {
+        if fs::symlink_metadata(destination).is_err() {
+            return self.commit(destination);
+        }
+        sync_tree(&self.path)?;
+        let mut staged = self;
+        if exchange(&staged.path, destination).is_err() {
+            // Moved aside, then the new tree in: the name is briefly missing.
+            let aside = staged.path.with_extension("old");
+            fs::rename(destination, &aside)?;
+            if let Err(error) = fs::rename(&staged.path, destination) {
+                let _ = fs::rename(&aside, destination);
+                return Err(error);
+            }
+            let _ = fs::rename(&aside, &staged.path);
+        }
+        // The old tree now sits at the staging path, and goes with it.
+        let _ = fs::remove_dir_all(&staged.path);
+        staged.committed = true;
+        let _ = sync_folder(parent_folder(destination));
+        Ok(())
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    rustix::fs::renameat_with(
+        rustix::fs::CWD,
+        a,
+        rustix::fs::CWD,
+        b,
+        rustix::fs::RenameFlags::EXCHANGE,
+    )
+    .map_err(io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
 impl Drop for StagingFolder {
     fn drop(&mut self) {
         if !self.committed {

@@ -29,6 +29,11 @@ impl TrustedKeys {
         }
     }
 
+    /// The fingerprints of the keys trusted.
+    pub fn fingerprints(&self) -> impl Iterator<Item = String> + '_ {
+        self.keys.iter().map(PublicKey::fingerprint)
+    }
+
     pub(crate) fn with_id(&self, key_id: KeyId) -> impl Iterator<Item = &PublicKey> {
         self.keys.iter().filter(move |key| key.key_id() == key_id)
     }

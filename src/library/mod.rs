@@ -28,8 +28,10 @@ pub mod pages;
 mod record;
 pub mod render;
 pub mod serve;
+pub mod standing;
 
 pub use record::{Record, edition_id};
+pub use standing::{Standing, TrustNow};
 
 use std::collections::HashMap;
 use std::fs;
@@ -87,6 +89,9 @@ pub enum LibraryError {
         .0.display()
     )]
     Busy(PathBuf),
+    /// No edition with this id is in the library.
+    #[error("there is no edition {0} in the library")]
+    NoSuchEdition(String),
     /// A record file does not parse, fails validation or does not match its name.
     #[error("the library record {} is damaged ({reason})", .path.display())]
     DamagedRecord {
@@ -106,6 +111,15 @@ impl LibraryError {
             _ => false,
         }
     }
+}
+
+/// What [`Library::tidy`] did.
+#[derive(Debug)]
+pub struct Tidied {
+    /// The front page.
+    pub front_page: PathBuf,
+    /// The editions whose pages now say something else of their signature, with what.
+    pub restood: Vec<(Record, Standing)>,
 }
 
 /// What importing one bundle did.
@@ -185,6 +199,7 @@ impl Library {
         bundle: VerifiedBundle<R>,
         lock: &DestinationLock,
         progress: &dyn Progress,
+        trust: &TrustNow,
     ) -> Result<Imported, LibraryError> {
         let source = bundle.source().to_path_buf();
         let in_bundle = |source_error| LibraryError::Bundle {
@@ -208,6 +223,10 @@ impl Library {
                 bundle.check(progress).map_err(in_bundle)?;
                 Ok(Imported::AlreadyPresent(existing))
             } else {
+                // The publisher's key signed two editions under one number: the one here is
+                // marked disputed for good, its pages saying so, and the front page too.
+                self.mark_disputed(&existing, &manifest_sha256, lock, trust)
+                    .map_err(|failure| failure.into_error(None))?;
                 Err(LibraryError::Conflict {
                     bundle: source.clone(),
                     channel: manifest.channel.clone(),
@@ -231,13 +250,14 @@ impl Library {
             fingerprint: header.signer().fingerprint(),
             manifest_sha256,
             manifest: header.manifest().clone(),
+            trusted_at_import: trust.trusts(&header.signer().fingerprint()),
         };
         let result = (|| {
-            self.build_edition_pages(&record, lock)?;
+            self.build_edition_pages(&record, lock, self.standing(&record, trust))?;
             let json = serde_json::to_vec_pretty(&record)
                 .map_err(|e| Failure::at(&record_path, std::io::Error::other(e)))?;
             write_atomically(&record_path, &json).map_err(|e| Failure::at(&record_path, e))?;
-            self.write_front_page(true)
+            self.write_front_page(true, trust)
         })();
         if let Err(failure) = result {
             // Undo, newest step first, so that a kill half way leaves at most an interrupted
@@ -269,12 +289,60 @@ impl Library {
         crate::read::unpack::enough_space(&self.root, needed, crate::fs::free_space(&self.root))
     }
 
-    /// Writes the pages of `record`'s edition into a staging folder in `read/`, then renames it
-    /// to `read/ID` in one step. The edition's files must be in place.
-    fn build_edition_pages(&self, record: &Record, lock: &DestinationLock) -> Result<(), Failure> {
+    /// What `record`'s pages must say of its signature, given what the reader trusts now.
+    pub fn standing(&self, record: &Record, trust: &TrustNow) -> Standing {
+        if self.disputed_path(&record.id).exists() {
+            Standing::Disputed
+        } else if trust.trusts(&record.fingerprint) {
+            Standing::Trusted
+        } else if record.trusted_at_import {
+            Standing::NoLongerTrusted
+        } else {
+            Standing::NeverTrusted
+        }
+    }
+
+    /// `records/ID.disputed`: present once another edition under the same number was seen.
+    fn disputed_path(&self, id: &str) -> PathBuf {
+        self.root.join("records").join(format!("{id}.disputed"))
+    }
+
+    /// Records that a different edition signed under `existing`'s number was offered, and
+    /// rewrites `existing`'s pages and the front page to say it is disputed.
+    fn mark_disputed(
+        &self,
+        existing: &Record,
+        other_manifest_sha256: &str,
+        lock: &DestinationLock,
+        trust: &TrustNow,
+    ) -> Result<(), Failure> {
+        let path = self.disputed_path(&existing.id);
+        let note = serde_json::json!({
+            "id": existing.id,
+            "manifest_sha256": [existing.manifest_sha256, other_manifest_sha256],
+            "noticed": crate::format::manifest::format_created(time::OffsetDateTime::now_utc()),
+        });
+        if !path.exists() {
+            let text = serde_json::to_vec_pretty(&note)
+                .map_err(|e| Failure::at(&path, std::io::Error::other(e)))?;
+            write_atomically(&path, &text).map_err(|e| Failure::at(&path, e))?;
+        }
+        self.build_edition_pages(existing, lock, Standing::Disputed)?;
+        self.write_front_page(true, trust)
+    }
+
+    /// Writes the pages of `record`'s edition into a staging folder in `read/`, then puts it at
+    /// `read/ID` in one step, in place of the pages there if any. The edition's files must be
+    /// in place.
+    fn build_edition_pages(
+        &self,
+        record: &Record,
+        lock: &DestinationLock,
+        standing: Standing,
+    ) -> Result<(), Failure> {
         let read = self.root.join("read");
         let staging = StagingFolder::create_in(&read, lock).map_err(|e| Failure::at(&read, e))?;
-        for (relative, html) in pages::edition_pages(&self.root, record) {
+        for (relative, html) in pages::edition_pages(&self.root, record, standing) {
             let path = staging.path().join(&relative);
             if let Some(parent) = path.parent() {
                 fs::create_dir_all(parent).map_err(|e| Failure::at(parent, e))?;
@@ -283,8 +351,17 @@ impl Library {
         }
         let destination = read.join(&record.id);
         staging
-            .commit(&destination)
+            .replace(&destination)
             .map_err(|e| Failure::at(&destination, e))
+    }
+
+    /// The standing `read/ID`'s pages were built with, from the marker in its page.
+    fn built_standing(&self, id: &str) -> Option<String> {
+        let page = fs::read(self.root.join("read").join(id).join("index.html")).ok()?;
+        let text = String::from_utf8_lossy(&page);
+        let start = text.rfind("<!-- tamizdat standing: ")? + "<!-- tamizdat standing: ".len();
+        let end = start + text[start..].find(" -->")?;
+        Some(text[start..end].to_string())
     }
 
     fn read_record(&self, path: &Path) -> Result<Option<Record>, LibraryError> {
@@ -336,13 +413,17 @@ impl Library {
 
     /// Every edition the front page lists (with a record, its files and its pages), newest
     /// first, each trimmed to what the front page shows as soon as it is read.
-    fn front_page_entries(&self) -> Result<Vec<pages::FrontPageEntry>, LibraryError> {
+    fn front_page_entries(
+        &self,
+        trust: &TrustNow,
+    ) -> Result<Vec<pages::FrontPageEntry>, LibraryError> {
         let mut entries = Vec::new();
         for id in self.listed_ids()? {
             // A damaged record hides its edition from the pages, not the whole library; the
             // next import of that bundle reports it.
             if let Ok(Some(record)) = self.read_record(&self.record_path(&id)) {
-                entries.push(pages::FrontPageEntry::new(record));
+                let standing = self.standing(&record, trust);
+                entries.push(pages::FrontPageEntry::new(record, standing));
             }
         }
         entries.sort_by(|a, b| {
@@ -359,13 +440,13 @@ impl Library {
     /// Replaces the front page (and the stylesheet) when they differ from what the library
     /// holds. Without `changed`, the front page is first compared by the editions it says it
     /// lists, without reading a record, so a run that changed nothing reads and writes nothing.
-    fn write_front_page(&self, changed: bool) -> Result<(), Failure> {
+    fn write_front_page(&self, changed: bool, trust: &TrustNow) -> Result<(), Failure> {
         let ids = self.listed_ids().map_err(Failure::Library)?;
-        let marker = pages::front_page_marker(&ids);
+        let marker = self.front_page_marker(&ids, trust);
         let path = self.front_page();
         let existing = fs::read(&path).unwrap_or_default();
         if changed || !contains(&existing, marker.as_bytes()) {
-            let entries = self.front_page_entries().map_err(Failure::Library)?;
+            let entries = self.front_page_entries(trust).map_err(Failure::Library)?;
             let html = pages::front_page(&entries, &marker);
             if existing != html.as_bytes() {
                 write_atomically(&path, html.as_bytes()).map_err(|e| Failure::at(&path, e))?;
@@ -379,13 +460,25 @@ impl Library {
         Ok(())
     }
 
+    /// The front page's marker: the editions it lists, the keys trusted and the editions
+    /// disputed when it was written. While it matches, no page needs a new verification line.
+    fn front_page_marker(&self, ids: &[String], trust: &TrustNow) -> String {
+        let disputed: Vec<String> = ids
+            .iter()
+            .filter(|id| self.disputed_path(id).exists())
+            .cloned()
+            .collect();
+        let trusted: Vec<String> = trust.fingerprints().map(str::to_string).collect();
+        pages::front_page_marker(&[ids, &trusted, &disputed].concat())
+    }
+
     /// Puts the library right after a killed or failed run, under its `lock`: sweeps every work
     /// file left behind (staging folders, temporary files, the old whole-`read/` swap's
     /// folders), removes interrupted imports (an edition folder or pages without a record),
     /// rebuilds the pages of a recorded edition whose `read/ID` is missing, and brings the
     /// front page up to date. A library that needs none of this is only read. Returns the
     /// front page.
-    pub fn tidy(&self, lock: &DestinationLock) -> Result<PathBuf, LibraryError> {
+    pub fn tidy(&self, lock: &DestinationLock, trust: &TrustNow) -> Result<Tidied, LibraryError> {
         self.sweep(lock).map_err(self.io_error(&self.root))?;
         let mut recorded = std::collections::BTreeSet::new();
         let records = self.root.join("records");
@@ -414,13 +507,81 @@ impl Library {
                 && !self.root.join("read").join(id).is_dir()
                 && let Ok(Some(record)) = self.read_record(&self.record_path(id))
             {
-                self.build_edition_pages(&record, lock)
+                self.build_edition_pages(&record, lock, self.standing(&record, trust))
                     .map_err(|failure| failure.into_error(None))?;
             }
         }
-        self.write_front_page(false)
+        // Trust changed since the pages were written (or a record was disputed): rewrite the
+        // verification line of every edition whose standing is no longer the one its pages say.
+        let mut restood = Vec::new();
+        let ids = self.listed_ids()?;
+        let marker = self.front_page_marker(&ids, trust);
+        if !contains(
+            &fs::read(self.front_page()).unwrap_or_default(),
+            marker.as_bytes(),
+        ) {
+            for id in &ids {
+                let Ok(Some(record)) = self.read_record(&self.record_path(id)) else {
+                    continue;
+                };
+                let standing = self.standing(&record, trust);
+                if self.built_standing(id).as_deref() != Some(standing.marker()) {
+                    self.build_edition_pages(&record, lock, standing)
+                        .map_err(|failure| failure.into_error(None))?;
+                    restood.push((record, standing));
+                }
+            }
+        }
+        self.write_front_page(false, trust)
             .map_err(|failure| failure.into_error(None))?;
-        Ok(self.front_page())
+        Ok(Tidied {
+            front_page: self.front_page(),
+            restood,
+        })
+    }
+
+    /// Forgets edition `id`: its record first (the front page stops listing it at once), then
+    /// the front page, its pages and its files. Returns its record.
+    pub fn remove_edition(
+        &self,
+        id: &str,
+        _lock: &DestinationLock,
+        trust: &TrustNow,
+    ) -> Result<Record, LibraryError> {
+        let record_path = self.record_path(id);
+        let record = match self.read_record(&record_path) {
+            Ok(Some(record)) => record,
+            Ok(None) => return Err(LibraryError::NoSuchEdition(id.to_string())),
+            Err(error) => return Err(error),
+        };
+        fs::remove_file(&record_path).map_err(self.io_error(&record_path))?;
+        let _ = fs::remove_file(self.disputed_path(id));
+        self.write_front_page(true, trust)
+            .map_err(|failure| failure.into_error(None))?;
+        for folder in ["read", "editions"] {
+            let path = self.root.join(folder).join(id);
+            remove_entry(&path).map_err(self.io_error(&path))?;
+        }
+        Ok(record)
+    }
+
+    /// Every edition the library lists, newest first, with its standing now.
+    pub fn editions(&self, trust: &TrustNow) -> Result<Vec<(Record, Standing)>, LibraryError> {
+        let mut editions = Vec::new();
+        for id in self.listed_ids()? {
+            if let Ok(Some(record)) = self.read_record(&self.record_path(&id)) {
+                let standing = self.standing(&record, trust);
+                editions.push((record, standing));
+            }
+        }
+        editions.sort_by(|(a, _), (b, _)| {
+            (b.manifest.created.as_str(), b.manifest.sequence, &b.id).cmp(&(
+                a.manifest.created.as_str(),
+                a.manifest.sequence,
+                &a.id,
+            ))
+        });
+        Ok(editions)
     }
 
     /// Removes what killed runs left: temporary files of atomic writes in the library folder

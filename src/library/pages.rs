@@ -13,6 +13,7 @@ use crate::library::render::{
     RenderContext, RenderedArticle, Unrenderable, encode_path, escape, is_right_to_left,
     read_article_source, render_article,
 };
+use crate::library::standing::Standing;
 
 /// Sent as a header by `tamizdat serve` and repeated in every page, so a page opened from disk
 /// is held to the same rule: no script at all, nothing loaded from any other origin, no form
@@ -79,15 +80,40 @@ fn foot(out: &mut String) {
     );
 }
 
-/// "signed by NAME with key FINGERPRINT; imported DATE" as a visible, plain box.
-fn verification(out: &mut String, record: &Record) {
-    let _ = writeln!(
-        out,
-        "<p class=\"verified\" dir=\"ltr\" lang=\"en\"><span class=\"mark\">✓ Verified</span> signed by <strong>{name}</strong> with key <code class=\"fingerprint\">{fingerprint}</code>; imported into this library on {imported}.</p>",
+/// "signed by NAME with key FINGERPRINT; imported DATE" as a visible, plain box, saying
+/// "Verified" only while the reader trusts that key and nothing disputes the edition.
+fn verification(out: &mut String, record: &Record, standing: Standing) {
+    let signed = format!(
+        "signed by <strong>{name}</strong> with key <code class=\"fingerprint\">{fingerprint}</code>",
         name = escape(&record.signer_name),
         fingerprint = escape(&record.fingerprint),
-        imported = escape(&record.imported.replace('T', " ").replace('Z', " UTC")),
     );
+    let imported = escape(&record.imported.replace('T', " ").replace('Z', " UTC"));
+    let _ = match standing {
+        Standing::Trusted => writeln!(
+            out,
+            "<p class=\"verified\" dir=\"ltr\" lang=\"en\"><span class=\"mark\">✓ Verified</span> {signed}; imported into this library on {imported}.</p>",
+        ),
+        Standing::NoLongerTrusted => writeln!(
+            out,
+            "<p class=\"not-verified\" dir=\"ltr\" lang=\"en\"><span class=\"mark\">⚠ Not verified now</span> {signed}, a key you no longer trust: you removed it from your trusted keys after this edition was imported on {imported}. Its files are as they were signed, but nothing vouches for who signed them.</p>",
+        ),
+        Standing::NeverTrusted => writeln!(
+            out,
+            "<p class=\"not-verified\" dir=\"ltr\" lang=\"en\"><span class=\"mark\">⚠ Not verified</span> {signed}, a key you have not trusted: it was given for one import only, on {imported}. Compare the fingerprint with the one the publisher announces (website, radio, TV, social accounts); if they match, run <code>tamizdat trust add</code> with the publisher's key file.</p>",
+        ),
+        Standing::Disputed => writeln!(
+            out,
+            "<p class=\"not-verified\" dir=\"ltr\" lang=\"en\"><span class=\"mark\">⚠ Disputed</span> {signed}, but the same key also signed a different edition #{sequence} of channel <code>{channel}</code>. One of the two is not what the publisher published, and nothing tells which: ask the publisher, and do not pass either on.</p>",
+            sequence = record.manifest.sequence,
+            channel = escape(&record.manifest.channel),
+        ),
+    };
+}
+
+/// The comment in an edition's page that says which standing its pages were built with.
+pub fn standing_marker(standing: Standing) -> String {
+    format!("<!-- tamizdat standing: {} -->", standing.marker())
 }
 
 fn date_of(created: &str) -> &str {
@@ -129,6 +155,7 @@ pub fn article_page_in(root: &Path, record: &Record, main_file: &str) -> Option<
 pub fn edition_pages<'a>(
     root: &'a Path,
     record: &'a Record,
+    standing: Standing,
 ) -> impl Iterator<Item = (PathBuf, String)> + 'a {
     let files: HashMap<String, String> = record
         .manifest
@@ -143,7 +170,7 @@ pub fn edition_pages<'a>(
         .map(|a| a.main_file.as_str().to_string())
         .collect();
     let edition = root.join("editions").join(&record.id);
-    std::iter::once((PathBuf::from("index.html"), edition_page(record))).chain(
+    std::iter::once((PathBuf::from("index.html"), edition_page(record, standing))).chain(
         record.manifest.articles.iter().map(move |article| {
             let source = read_article_source(&edition.join(article.main_file.to_relative_path()));
             let page: PathBuf = article.main_file.as_str().split('/').collect();
@@ -151,7 +178,7 @@ pub fn edition_pages<'a>(
             page.push(".html");
             (
                 PathBuf::from(page),
-                article_page_html(record, article, source, &files, &articles),
+                article_page_html(record, standing, article, source, &files, &articles),
             )
         }),
     )
@@ -209,11 +236,12 @@ pub fn front_page_marker(ids: &[String]) -> String {
 pub struct FrontPageEntry {
     record: Record,
     article_count: usize,
+    standing: Standing,
 }
 
 impl FrontPageEntry {
     /// Trims `record` to what the front page shows.
-    pub fn new(mut record: Record) -> FrontPageEntry {
+    pub fn new(mut record: Record, standing: Standing) -> FrontPageEntry {
         let article_count = record.manifest.articles.len();
         record.manifest.files = Vec::new();
         // The same order the front page's latest articles use (stable, so ties keep the
@@ -228,6 +256,7 @@ impl FrontPageEntry {
         FrontPageEntry {
             record,
             article_count,
+            standing,
         }
     }
 
@@ -255,20 +284,35 @@ fn front_page_body(entries: &[FrontPageEntry]) -> String {
     }
 
     // Publishers, by fingerprint: what a reader compares with what the publisher announced.
-    let mut publishers: Vec<(&str, &str)> = records
+    let mut publishers: Vec<(&str, &str, bool)> = entries
         .iter()
-        .map(|r| (r.signer_name.as_str(), r.fingerprint.as_str()))
+        .map(|e| {
+            let trusted = !matches!(
+                e.standing,
+                Standing::NoLongerTrusted | Standing::NeverTrusted
+            );
+            (
+                e.record.signer_name.as_str(),
+                e.record.fingerprint.as_str(),
+                trusted,
+            )
+        })
         .collect();
     publishers.sort();
     publishers.dedup();
     if !publishers.is_empty() {
         out.push_str("<section class=\"publishers\">\n<h2>Publishers</h2>\n<ul>\n");
-        for (name, fingerprint) in publishers {
+        for (name, fingerprint, trusted) in publishers {
             let _ = writeln!(
                 out,
-                "<li><strong dir=\"auto\">{}</strong> <code class=\"fingerprint\">{}</code></li>",
+                "<li><strong dir=\"auto\">{}</strong> <code class=\"fingerprint\">{}</code>{}</li>",
                 escape(name),
-                escape(fingerprint)
+                escape(fingerprint),
+                if trusted {
+                    ""
+                } else {
+                    " <span class=\"not-trusted\" lang=\"en\" dir=\"ltr\">a key you do not trust</span>"
+                }
             );
         }
         out.push_str("</ul>\n</section>\n");
@@ -283,7 +327,7 @@ fn front_page_body(entries: &[FrontPageEntry]) -> String {
             let _ = writeln!(
                 out,
                 "<li class=\"card\"><a href=\"read/{id}/index.html\" lang=\"{lang}\" dir=\"{dir}\">{title}</a>\
-                 <p class=\"meta\">{date} · channel <code>{channel}</code> #{sequence} · {count} articles · {publisher}</p></li>",
+                 <p class=\"meta\">{date} · channel <code>{channel}</code> #{sequence} · {count} articles · {publisher}</p>{standing}</li>",
                 id = encode_path(&record.id),
                 lang = language,
                 dir = direction(language),
@@ -293,6 +337,14 @@ fn front_page_body(entries: &[FrontPageEntry]) -> String {
                 sequence = manifest.sequence,
                 count = entry.article_count,
                 publisher = escape(&record.signer_name),
+                standing = if entry.standing.is_trusted() {
+                    String::new()
+                } else {
+                    format!(
+                        "<p class=\"not-verified\" lang=\"en\" dir=\"ltr\"><span class=\"mark\">⚠</span> {}</p>",
+                        entry.standing.describe()
+                    )
+                },
             );
         }
         out.push_str("</ul>\n</section>\n");
@@ -355,7 +407,7 @@ fn article_card(out: &mut String, record: &Record, article: &Article, read_url: 
     out.push_str("</li>\n");
 }
 
-fn edition_page(record: &Record) -> String {
+fn edition_page(record: &Record, standing: Standing) -> String {
     let manifest = &record.manifest;
     let mut out = String::new();
     head(&mut out, &manifest.language, &manifest.title, "../../");
@@ -370,18 +422,21 @@ fn edition_page(record: &Record) -> String {
         manifest.articles.len(),
         manifest.files.len(),
     );
-    verification(&mut out, record);
+    verification(&mut out, record, standing);
     out.push_str("<ul class=\"cards\">\n");
     for article in &manifest.articles {
         article_card(&mut out, record, article, "../");
     }
     out.push_str("</ul>\n</main>\n");
     foot(&mut out);
+    out.push_str(&standing_marker(standing));
+    out.push('\n');
     out
 }
 
 fn article_page_html(
     record: &Record,
+    standing: Standing,
     article: &Article,
     source: Result<Vec<u8>, Unrenderable>,
     files: &HashMap<String, String>,
@@ -432,7 +487,7 @@ fn article_page_html(
         let _ = write!(out, "{} · ", escape(&article.authors.join(", ")));
     }
     let _ = writeln!(out, "{}</p>", escape(&record.signer_name));
-    verification(&mut out, record);
+    verification(&mut out, record, standing);
     match rendered {
         Ok(rendered) => {
             for note in &rendered.notes {

@@ -19,6 +19,14 @@ pub struct Record {
     pub manifest_sha256: String,
     /// The edition's signed manifest.
     pub manifest: Manifest,
+    /// Whether the signing key was in the reader's trust store when the edition was imported
+    /// (not only given for that one command). Records written before this was kept say true.
+    #[serde(default = "imported_trusted")]
+    pub trusted_at_import: bool,
+}
+
+fn imported_trusted() -> bool {
+    true
 }
 
 /// `KEYID-CHANNEL-SEQUENCE`: one publisher key, channel and number name one edition.

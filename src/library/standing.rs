@@ -1,0 +1,72 @@
+//! Whether the reader trusts, now, the key that signed each edition: what every page's
+//! verification line says. A page that says "Verified" must be true when it is read, so the
+//! library rewrites an edition's pages when its standing changes (a key removed from the trust
+//! store, or another edition signed under the same number).
+
+use std::collections::BTreeSet;
+
+/// The keys the reader trusts now: those of the trust store, not a key given for one command.
+#[derive(Debug, Clone, Default)]
+pub struct TrustNow {
+    fingerprints: BTreeSet<String>,
+}
+
+impl TrustNow {
+    /// Trust in exactly the keys with these fingerprints.
+    pub fn new(fingerprints: impl IntoIterator<Item = String>) -> TrustNow {
+        TrustNow {
+            fingerprints: fingerprints.into_iter().collect(),
+        }
+    }
+
+    /// True when the key with this fingerprint is trusted now.
+    pub fn trusts(&self, fingerprint: &str) -> bool {
+        self.fingerprints.contains(fingerprint)
+    }
+
+    /// The fingerprints, sorted: what the front page's marker remembers.
+    pub fn fingerprints(&self) -> impl Iterator<Item = &str> {
+        self.fingerprints.iter().map(String::as_str)
+    }
+}
+
+/// What an edition's pages say of its signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Signed by a key the reader trusts now.
+    Trusted,
+    /// Signed by a key the reader trusted when importing it, and has removed since.
+    NoLongerTrusted,
+    /// Signed by a key given for one command only, which the reader has never trusted.
+    NeverTrusted,
+    /// The same key signed another, different edition under the same channel and number: one
+    /// of the two is not what the publisher published, and nothing tells which.
+    Disputed,
+}
+
+impl Standing {
+    /// The word written into an edition's page, to know later what it was built with.
+    pub fn marker(self) -> &'static str {
+        match self {
+            Standing::Trusted => "trusted",
+            Standing::NoLongerTrusted => "no-longer-trusted",
+            Standing::NeverTrusted => "never-trusted",
+            Standing::Disputed => "disputed",
+        }
+    }
+
+    /// True only for [`Standing::Trusted`]: the one standing whose pages say "Verified".
+    pub fn is_trusted(self) -> bool {
+        self == Standing::Trusted
+    }
+
+    /// How a list of editions describes it, for `library list`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Standing::Trusted => "verified",
+            Standing::NoLongerTrusted => "signed by a key you no longer trust",
+            Standing::NeverTrusted => "signed by a key you have not trusted",
+            Standing::Disputed => "disputed: the same key signed another edition under this number",
+        }
+    }
+}
