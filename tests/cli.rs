@@ -63,7 +63,7 @@ fn demo_runs_from_an_installed_binary_with_the_source_tree_out_of_sight() {
     let empty = work.path().join("empty");
     fs::create_dir(&empty).unwrap();
     let script = "mount -t tmpfs tamizdat-hide-source \"$1\" || exit 99; \
-                  [ -z \"$(ls -A \"$1\")\" ] || exit 98; cd \"$2\" && exec \"$3\" demo --workspace demo";
+                  [ -z \"$(ls -A \"$1\")\" ] || exit 98; cd \"$2\" && exec \"$3\" demo --workspace demo --no-browser";
     let output = Command::new("unshare")
         .args(["--mount", "--map-root-user", "sh", "-c", script, "sh"])
         .arg(repo())

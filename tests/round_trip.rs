@@ -409,6 +409,7 @@ fn demo_packs_verifies_and_unpacks_the_sample_edition_showing_each_step() {
         .arg("demo")
         .arg("--workspace")
         .arg(&workspace)
+        .arg("--no-browser")
         .home(&home)
         .run();
     out.expect_code(0)
@@ -418,7 +419,23 @@ fn demo_packs_verifies_and_unpacks_the_sample_edition_showing_each_step() {
         .expect_text("VALID")
         .expect_text("3. Reader: unpacking")
         .expect_text("[fa]")
-        .expect_text("[ru]");
+        .expect_text("[ru]")
+        .expect_text("4. Reader: importing it into a library of its own")
+        .expect_text("Try next:")
+        .expect_text("tamizdat serve --library");
+    // It ends in the library: a front page listing the edition, whose pages say verified
+    // (the demo key is trusted in that library alone).
+    let front = workspace.join("library/index.html");
+    out.expect_text(&front.display().to_string());
+    let front_text = fs::read_to_string(&front).unwrap();
+    assert!(front_text.contains("The Riverside Courier"), "{front_text}");
+    let persian = walkdir::WalkDir::new(workspace.join("library/read"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|entry| entry.path().ends_with("fa/nanvayi.html.html"))
+        .expect("the Persian article's page");
+    let page = fs::read_to_string(persian.path()).unwrap();
+    assert!(page.contains("✓ Verified"), "{page}");
     // What it unpacked is the sample edition, byte for byte, and nothing else.
     assert_eq!(
         snapshot(&workspace.join("edition")),

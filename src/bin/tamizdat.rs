@@ -117,6 +117,9 @@ enum Command {
         /// Where to put the demo's files (a new folder); default: a new temporary folder.
         #[arg(long)]
         workspace: Option<PathBuf>,
+        /// Print the library's front page instead of opening it in a browser.
+        #[arg(long)]
+        no_browser: bool,
     },
 }
 
@@ -214,7 +217,10 @@ fn run(command: Command) -> Result<Verdict, Error> {
             TrustCommand::List => TrustAction::List,
             TrustCommand::Remove { id } => TrustAction::Remove { id },
         }),
-        Command::Demo { workspace } => reader::demo(workspace),
+        Command::Demo {
+            workspace,
+            no_browser,
+        } => reader::demo(workspace, no_browser),
         Command::Library { action } => match action {
             LibraryCommand::List { library } => reader::library_list(library),
             LibraryCommand::Remove { edition, library } => {

@@ -96,8 +96,9 @@ fn io_error(context: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Packs, verifies and unpacks the demo edition, telling `out` what happens at each step.
-pub fn run_demo(paths: &DemoPaths, out: &mut dyn Write) -> Result<PathBuf, Error> {
+/// Packs, verifies and unpacks the demo edition, then imports it into a library of its own,
+/// telling `out` what happens at each step.
+pub fn run_demo(paths: &DemoPaths, out: &mut dyn Write) -> Result<DemoResult, Error> {
     let print = |out: &mut dyn Write, text: String| {
         writeln!(out, "{text}").map_err(io_error("cannot print"))
     };
@@ -186,9 +187,66 @@ pub fn run_demo(paths: &DemoPaths, out: &mut dyn Write) -> Result<PathBuf, Error
             ),
         )?;
     }
+    let library_root = paths.workspace.join("library");
+    print(
+        out,
+        format!(
+            "4. Reader: importing it into a library of its own, {} (the demo key is trusted in this library only, never in yours)",
+            library_root.display()
+        ),
+    )?;
+    let library = crate::library::Library::open(&library_root)?;
+    let lock = library.lock()?;
+    let trust = crate::library::TrustNow::new([public_key_fingerprint(&paths.public_key)?]);
+    let verified = Bundle::open(&bundle)?.verify(&keys)?;
+    library.import(verified, &lock, &NoProgress, &trust)?;
+    drop(lock);
+    let front_page = library.front_page();
+    print(
+        out,
+        format!(
+            "   the front page, with every article one click away: {}",
+            front_page.display()
+        ),
+    )?;
     print(
         out,
         format!("Done. Everything is in {}", paths.workspace.display()),
     )?;
-    Ok(unpacked)
+    print(out, "Try next:".to_string())?;
+    print(
+        out,
+        format!(
+            "   tamizdat serve --library {}        read it in a browser that refuses file:// pages",
+            library_root.display()
+        ),
+    )?;
+    print(
+        out,
+        format!(
+            "   tamizdat verify {} --public-key {}",
+            bundle.display(),
+            paths.public_key.display()
+        ),
+    )?;
+    print(
+        out,
+        "   tamizdat-publish keygen --name \"Your newsroom\" --public-key you.pub --secret-key you.key   your own key, for real editions".to_string(),
+    )?;
+    Ok(DemoResult {
+        unpacked,
+        front_page,
+    })
+}
+
+/// Where the demo left the unpacked edition and the library's front page.
+pub struct DemoResult {
+    /// The unpacked edition.
+    pub unpacked: PathBuf,
+    /// The front page of the demo's own library.
+    pub front_page: PathBuf,
+}
+
+fn public_key_fingerprint(path: &Path) -> Result<String, Error> {
+    Ok(PublicKey::load(path)?.fingerprint())
 }

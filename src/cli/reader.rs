@@ -592,7 +592,7 @@ pub fn library_remove(library: Option<PathBuf>, id: &str) -> Result<Verdict, Err
 
 /// `tamizdat demo`: packs and reads the edition carried in the binary, in `workspace` (a new
 /// folder) or in a temporary folder that is kept afterwards.
-pub fn demo(workspace: Option<PathBuf>) -> Result<Verdict, Error> {
+pub fn demo(workspace: Option<PathBuf>, no_browser: bool) -> Result<Verdict, Error> {
     let workspace = match workspace {
         Some(path) => {
             std::fs::create_dir(&path).map_err(|source| Error::Io {
@@ -611,7 +611,13 @@ pub fn demo(workspace: Option<PathBuf>) -> Result<Verdict, Error> {
             .keep(),
     };
     let paths = crate::cli::demo::DemoPaths::unpack_into(&workspace)?;
-    crate::cli::demo::run_demo(&paths, &mut std::io::stdout().lock())?;
+    let result = crate::cli::demo::run_demo(&paths, &mut std::io::stdout().lock())?;
+    if !no_browser && crate::cli::open_in_browser(&result.front_page) {
+        print(format_args!(
+            "opened {} in your browser",
+            result.front_page.display()
+        ))?;
+    }
     Ok(Verdict::Ok)
 }
 
