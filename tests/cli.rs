@@ -357,3 +357,79 @@ fn bare_tamizdat_in_a_terminal_with_nothing_to_open_prints_help_and_creates_noth
     assert!(!text.contains("There is no bundle"), "{text}");
     assert!(home.join("tamizdat-home/library").is_dir(), "{text}");
 }
+
+/// The subcommands of each program, as a user types them.
+const COMMANDS: [(&str, &[&str]); 16] = [
+    ("tamizdat", &[]),
+    ("tamizdat", &["verify"]),
+    ("tamizdat", &["unpack"]),
+    ("tamizdat", &["info"]),
+    ("tamizdat", &["fingerprint"]),
+    ("tamizdat", &["trust", "add"]),
+    ("tamizdat", &["trust", "list"]),
+    ("tamizdat", &["trust", "remove"]),
+    ("tamizdat", &["library", "list"]),
+    ("tamizdat", &["library", "remove"]),
+    ("tamizdat", &["open"]),
+    ("tamizdat", &["serve"]),
+    ("tamizdat", &["demo"]),
+    ("tamizdat-publish", &[]),
+    ("tamizdat-publish", &["keygen"]),
+    ("tamizdat-publish", &["pack"]),
+];
+
+#[test]
+fn every_help_describes_every_argument_and_lists_the_exit_codes() {
+    for (program, words) in COMMANDS {
+        let command = if program == "tamizdat" {
+            reader()
+        } else {
+            publisher()
+        };
+        let out = command.args(words).arg("--help").run();
+        out.expect_code(0);
+        let shown = format!("{program} {}", words.join(" "));
+        for code in [
+            "Exit codes:",
+            "  0  success",
+            "  1  a bundle is invalid",
+            "  2  a usage error",
+        ] {
+            assert!(
+                out.stdout.contains(code),
+                "{shown} --help lacks {code:?}:\n{}",
+                out.stdout
+            );
+        }
+        // Each argument or option line is followed by its description, on the same line or
+        // the next.
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        for (index, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            let indent = line.len() - trimmed.len();
+            if indent != 2 || !(trimmed.starts_with('-') || trimmed.starts_with('<')) {
+                continue;
+            }
+            let same_line = trimmed
+                .split_once("  ")
+                .is_some_and(|(_, rest)| !rest.trim().is_empty());
+            let next_line = lines
+                .get(index + 1)
+                .is_some_and(|next| next.starts_with("          ") && !next.trim().is_empty());
+            assert!(
+                same_line || next_line,
+                "{shown} --help: {trimmed:?} has no description:\n{}",
+                out.stdout
+            );
+        }
+    }
+    // The publisher's tool says what it is for, not the reader's description.
+    publisher()
+        .arg("--help")
+        .run()
+        .expect_text("tamizdat-publish, for newsrooms");
+    reader()
+        .arg("--help")
+        .run()
+        .expect_text("tamizdat, for readers");
+}

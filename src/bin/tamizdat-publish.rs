@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use tamizdat::cli::error::{Error, Verdict, finish};
 use tamizdat::cli::publisher::{self, PackRequest};
@@ -12,7 +12,11 @@ use tamizdat::publish::pack::{DEFAULT_LEVEL, PackOptions};
 
 /// Pack a newsroom's edition into one signed, compressed bundle that readers can verify.
 #[derive(Parser)]
-#[command(name = "tamizdat-publish", version, about)]
+#[command(
+    name = "tamizdat-publish",
+    version,
+    about = "tamizdat-publish, for newsrooms: make a signing key, and pack an edition of articles and images into one signed, compressed bundle that readers can verify"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,6 +47,7 @@ enum Command {
     Pack {
         /// The edition folder: articles (Markdown or HTML) and the files they use.
         dir: PathBuf,
+        /// The secret key file that signs the bundle (made by keygen).
         #[arg(long = "secret-key")]
         secret_key: PathBuf,
         /// The channel, e.g. news-ru: a stream of editions.
@@ -91,7 +96,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    finish("tamizdat-publish", run(Cli::parse().command))
+    // Every command's --help ends with the exit codes.
+    let matches = tamizdat::cli::error::with_exit_codes(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    finish("tamizdat-publish", run(cli.command))
 }
 
 fn run(command: Command) -> Result<Verdict, Error> {

@@ -5,14 +5,18 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use tamizdat::cli::error::{Error, Verdict, finish};
 use tamizdat::cli::reader::{self, TrustAction, trusted_keys};
 
 /// Read news bundles safely: check who signed them, unpack them, read them offline.
 #[derive(Parser)]
-#[command(name = "tamizdat", version, about)]
+#[command(
+    name = "tamizdat",
+    version,
+    about = "tamizdat, for readers: check who signed a news bundle and that nothing was altered, unpack it, and read it offline in your browser"
+)]
 struct Cli {
     /// With no command (as when the program is double-clicked): `open`, with the bundles next
     /// to the program and in the current folder.
@@ -43,6 +47,7 @@ enum Command {
     },
     /// Verify a bundle and unpack it into a new or empty folder, all or nothing.
     Unpack {
+        /// The bundle file to verify and unpack.
         bundle: PathBuf,
         /// The folder to create (or an empty one).
         #[arg(long)]
@@ -60,6 +65,7 @@ enum Command {
     },
     /// Show what a bundle's header says (marked unverified unless its signature checks out).
     Info {
+        /// The bundle file to describe.
         bundle: PathBuf,
         /// Print JSON instead of text.
         #[arg(long)]
@@ -69,7 +75,10 @@ enum Command {
         public_keys: Vec<PathBuf>,
     },
     /// Show the fingerprint of a public key file, to compare with the publisher's.
-    Fingerprint { public_key: PathBuf },
+    Fingerprint {
+        /// The public key file (.pub).
+        public_key: PathBuf,
+    },
     /// Manage the publisher keys you trust.
     Trust {
         #[command(subcommand)]
@@ -126,11 +135,17 @@ enum Command {
 #[derive(Subcommand)]
 enum TrustCommand {
     /// Trust a publisher's public key file (check its fingerprint with them first).
-    Add { public_key: PathBuf },
+    Add {
+        /// The publisher's public key file (.pub).
+        public_key: PathBuf,
+    },
     /// List trusted keys.
     List,
     /// Stop trusting a key, by key id or fingerprint (at least 4 characters).
-    Remove { id: String },
+    Remove {
+        /// The key's id or fingerprint, or its first 4 or more characters.
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,7 +167,9 @@ enum LibraryCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Every command's --help ends with the exit codes.
+    let matches = tamizdat::cli::error::with_exit_codes(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let command = match cli.command {
         Some(command) => command,
         // Typed in a terminal with no bundle around: say what the tool does, create nothing.
