@@ -161,11 +161,28 @@ fn a_different_edition_under_the_same_number_is_refused_as_a_conflict() {
     write_file(&other, "extra.md", b"# A different edition\n");
     let rival = s.work.join("rival.tar.zst");
     pack_demo(&other, &s.key, &rival);
-    let before = snapshot(&s.library);
+    let editions_before = snapshot(&s.library.join("editions"));
+    let records_before = snapshot(&s.library.join("records"));
     s.open(&[&rival])
         .expect_code(1)
         .expect_text("a different edition #1 of channel test-news");
-    assert_eq!(snapshot(&s.library), before);
+    // Nothing of the rival is kept; the edition already there keeps its files and record, and
+    // is marked disputed (tests/library_trust.rs checks what its pages say).
+    assert_same_tree(
+        &editions_before,
+        &snapshot(&s.library.join("editions")),
+        "the editions",
+    );
+    let records_after = snapshot(&s.library.join("records"));
+    let added: Vec<&String> = records_after
+        .keys()
+        .filter(|name| !records_before.contains_key(*name))
+        .collect();
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert!(added[0].ends_with(".disputed"), "{added:?}");
+    for (name, bytes) in &records_before {
+        assert_eq!(records_after.get(name), Some(bytes), "{name} changed");
+    }
 }
 
 #[test]
