@@ -663,16 +663,39 @@ pub fn open_library(
         bundles_from_arguments(paths, false)?
     };
     let mut worst = Verdict::Ok;
+    let mut keys = keys.clone();
+    let mut trust = trust;
+    let mut refused = Vec::new();
     for bundle in &bundles {
-        let progress = ProgressBar::new("importing", quiet);
-        let result = Bundle::open(bundle)
-            .and_then(|opened| opened.verify(keys))
-            .map_err(|source| LibraryError::Bundle {
-                bundle: bundle.clone(),
-                source,
-            })
-            .and_then(|verified| library.import(verified, &lock, &progress, &trust));
-        progress.finish();
+        let mut result = import_one(&library, bundle, &keys, &lock, &trust, quiet);
+        // Signed by a key not trusted yet, whose public key file lies beside the bundle: the
+        // reader is shown who claims to have signed it and the fingerprint, and trusts it only
+        // by typing the end of the fingerprint the publisher gave them.
+        let mut signer = None;
+        if let Err(LibraryError::Bundle {
+            source: BundleError::UntrustedKey { key_id },
+            ..
+        }) = &result
+            && let Some((key, key_file)) = key_beside(bundle, *key_id)
+        {
+            if offer_trust(bundle, &key)? {
+                TrustStore::open_default()?.add(&key)?;
+                print(format_args!(
+                    "TRUSTED {}  {}: from now on, bundles it signs are verified",
+                    key.fingerprint(),
+                    shown(key.name(), 100)
+                ))?;
+                keys.add(key.clone());
+                trust = trust_now()?;
+                result = import_one(&library, bundle, &keys, &lock, &trust, quiet);
+            } else {
+                signer = Some(crate::library::refusals::UntrustedSigner {
+                    name: key.name().to_string(),
+                    fingerprint: key.fingerprint(),
+                    key_file: key_file.display().to_string(),
+                });
+            }
+        }
         match result {
             Ok(Imported::Added(record)) => {
                 print(format_args!(
@@ -698,13 +721,37 @@ pub fn open_library(
                 } else {
                     "ERROR  "
                 };
+                let sentence = error.to_string();
+                let reason = sentence
+                    .strip_prefix(&format!("{}: ", bundle.display()))
+                    .unwrap_or(&sentence)
+                    .to_string();
                 let error = Error::Library(error);
                 print(format_args!(
                     "{verdict} {}",
                     crate::cli::error::error_line(&error)
                 ))?;
+                refused.push(crate::library::refusals::Refusal {
+                    file: bundle.file_name().map_or_else(
+                        || bundle.display().to_string(),
+                        |name| name.to_string_lossy().into_owned(),
+                    ),
+                    reason,
+                    // With the signer known, the page's comparison steps say what to do.
+                    next: match signer {
+                        Some(_) => None,
+                        None => error.hint().map(str::to_string),
+                    },
+                    untrusted_signer: signer,
+                });
             }
         }
+    }
+    if let Err(error) = library.record_refusals(&refused, &trust) {
+        crate::cli::to_stderr(format_args!(
+            "tamizdat: warning: {}",
+            crate::cli::error::error_line(&Error::Library(error))
+        ));
     }
     if let Some(article) = read {
         // The article in the bundles just opened (the last one that has it).
@@ -721,15 +768,117 @@ pub fn open_library(
             }
         }
     }
+    use std::io::IsTerminal;
+    let all_refused = opened.is_empty() && !bundles.is_empty();
+    if all_refused && (no_browser || std::io::stdout().is_terminal()) {
+        // Nothing to read: the refusal, with what to do, is the last word.
+        return Ok(worst);
+    }
     if no_browser || !crate::cli::open_in_browser(&page) {
-        print(format_args!(
-            "to read: open {} in a browser",
-            page.display()
-        ))?;
+        if all_refused {
+            print(format_args!(
+                "why, and what to do: open {} in a browser",
+                page.display()
+            ))?;
+        } else {
+            print(format_args!(
+                "to read: open {} in a browser",
+                page.display()
+            ))?;
+        }
     } else {
         print(format_args!("opened {} in your browser", page.display()))?;
     }
     Ok(worst)
+}
+
+/// Verifies and imports one bundle.
+fn import_one(
+    library: &Library,
+    bundle: &Path,
+    keys: &TrustedKeys,
+    lock: &crate::fs::DestinationLock,
+    trust: &TrustNow,
+    quiet: bool,
+) -> Result<Imported, LibraryError> {
+    let progress = ProgressBar::new("importing", quiet);
+    let result = Bundle::open(bundle)
+        .and_then(|opened| opened.verify(keys))
+        .map_err(|source| LibraryError::Bundle {
+            bundle: bundle.to_path_buf(),
+            source,
+        })
+        .and_then(|verified| library.import(verified, lock, &progress, trust));
+    progress.finish();
+    result
+}
+
+/// A public key file (`*.pub`) in the bundle's folder with the key id the bundle claims, whose
+/// key the bundle's signature verifies with: who really signed it, if not whom to trust.
+fn key_beside(bundle: &Path, key_id: crate::keys::KeyId) -> Option<(PublicKey, PathBuf)> {
+    let folder = crate::fs::parent_folder(bundle);
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(folder)
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension.eq_ignore_ascii_case("pub"))
+        })
+        .collect();
+    candidates.sort();
+    candidates.into_iter().find_map(|path| {
+        let key = crate::keys::store::read_key_file(&path).ok()?;
+        if key.key_id() != key_id {
+            return None;
+        }
+        Bundle::open(bundle)
+            .ok()?
+            .verify(&TrustedKeys::new(vec![key.clone()]))
+            .ok()?;
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        Some((key, path))
+    })
+}
+
+/// At a terminal: shows who claims to have signed `bundle` and the fingerprint, and asks for
+/// the fingerprint's last four characters as the publisher gave them. True only when they
+/// match; without a terminal, false at once (the front page then explains).
+fn offer_trust(bundle: &Path, key: &PublicKey) -> Result<bool, Error> {
+    use std::io::{BufRead, IsTerminal};
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Ok(false);
+    }
+    let fingerprint = key.fingerprint();
+    print(format_args!(
+        "UNTRUSTED {} says it was signed by \"{}\", with the key whose fingerprint is\n\n    {fingerprint}\n\nAnyone can write any name: the fingerprint is what counts. Compare it, every group, with the fingerprint the publisher broadcasts (on its website, radio, TV or social accounts).",
+        bundle.display(),
+        shown(key.name(), 100)
+    ))?;
+    print(format_args!(
+        "To trust this key, type the last four characters of the fingerprint the publisher gave you (Enter to skip): "
+    ))?;
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return Ok(false);
+    }
+    let typed: String = answer
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if typed.is_empty() {
+        return Ok(false);
+    }
+    let expected: String = fingerprint.chars().filter(|c| *c != '-').collect();
+    let expected = &expected[expected.len().saturating_sub(4)..];
+    if typed == expected {
+        return Ok(true);
+    }
+    print(format_args!(
+        "{typed} are not the last four characters of this key's fingerprint: it is not trusted. If the publisher's fingerprint differs, someone else signed this copy."
+    ))?;
+    Ok(false)
 }
 
 /// What the reader trusts now, which every page's verification line follows: the trust store

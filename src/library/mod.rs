@@ -26,6 +26,7 @@
 pub mod address;
 pub mod pages;
 mod record;
+pub mod refusals;
 pub mod render;
 pub mod serve;
 pub mod standing;
@@ -447,7 +448,7 @@ impl Library {
         let existing = fs::read(&path).unwrap_or_default();
         if changed || !contains(&existing, marker.as_bytes()) {
             let entries = self.front_page_entries(trust).map_err(Failure::Library)?;
-            let html = pages::front_page(&entries, &marker);
+            let html = pages::front_page(&entries, &self.last_refusals(), &marker);
             if existing != html.as_bytes() {
                 write_atomically(&path, html.as_bytes()).map_err(|e| Failure::at(&path, e))?;
             }
@@ -563,6 +564,41 @@ impl Library {
             remove_entry(&path).map_err(self.io_error(&path))?;
         }
         Ok(record)
+    }
+
+    /// `last-open.json`: what the last `open` could not add.
+    fn refusals_path(&self) -> PathBuf {
+        self.root.join("last-open.json")
+    }
+
+    /// What the last `open` could not add (none when the file is missing or damaged).
+    pub fn last_refusals(&self) -> Vec<refusals::Refusal> {
+        fs::read(self.refusals_path())
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// Records what this `open` could not add, replacing the last one's, and rewrites the front
+    /// page to show it.
+    pub fn record_refusals(
+        &self,
+        refused: &[refusals::Refusal],
+        trust: &TrustNow,
+    ) -> Result<(), LibraryError> {
+        let path = self.refusals_path();
+        let kept = &refused[..refused.len().min(refusals::MAX_REFUSALS_SHOWN)];
+        if kept == self.last_refusals().as_slice() {
+            // The same as last time (most often: nothing refused, again): nothing to write.
+            return Ok(());
+        }
+        let json = serde_json::to_vec_pretty(kept).map_err(|e| LibraryError::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        write_atomically(&path, &json).map_err(self.io_error(&path))?;
+        self.write_front_page(true, trust)
+            .map_err(|failure| failure.into_error(None))
     }
 
     /// Every edition the library lists, newest first, with its standing now.

@@ -267,19 +267,27 @@ impl FrontPageEntry {
 }
 
 /// The front page listing `entries` (newest first), carrying `marker`.
-pub fn front_page(entries: &[FrontPageEntry], marker: &str) -> String {
-    let mut out = front_page_body(entries);
+pub fn front_page(
+    entries: &[FrontPageEntry],
+    refusals: &[crate::library::refusals::Refusal],
+    marker: &str,
+) -> String {
+    let mut out = front_page_body(entries, refusals);
     out.push_str(marker);
     out.push('\n');
     out
 }
 
-fn front_page_body(entries: &[FrontPageEntry]) -> String {
+fn front_page_body(
+    entries: &[FrontPageEntry],
+    refusals: &[crate::library::refusals::Refusal],
+) -> String {
     let records: Vec<&Record> = entries.iter().map(FrontPageEntry::record).collect();
     let mut out = String::new();
     head(&mut out, "en", "Your tamizdat library", "./");
     out.push_str("<header class=\"site-header\"><p class=\"site-name\">tamizdat library</p></header>\n<main>\n<h1>Your library</h1>\n");
-    if records.is_empty() {
+    refusals_section(&mut out, refusals);
+    if records.is_empty() && refusals.is_empty() {
         out.push_str("<p class=\"empty\">No editions yet. Run <code>tamizdat open BUNDLE.tar.zst</code> to add one.</p>\n");
     }
 
@@ -371,6 +379,43 @@ fn front_page_body(entries: &[FrontPageEntry]) -> String {
     out.push_str("</main>\n");
     foot(&mut out);
     out
+}
+
+/// "Not added at your last open": each refused bundle, why, and what to do; for a bundle
+/// signed by a key not trusted yet, who claims to have signed it, the fingerprint to compare,
+/// and the one command that trusts it once compared.
+fn refusals_section(out: &mut String, refusals: &[crate::library::refusals::Refusal]) {
+    if refusals.is_empty() {
+        return;
+    }
+    out.push_str("<section class=\"refused\" lang=\"en\" dir=\"ltr\">\n<h2>Not added at your last open</h2>\n<ul>\n");
+    for refusal in refusals {
+        let _ = write!(
+            out,
+            "<li><p><strong><bdi>{}</bdi></strong>: {}.",
+            escape(&refusal.file),
+            escape(&refusal.reason)
+        );
+        if let Some(next) = &refusal.next {
+            let _ = write!(out, " {}.", escape(next));
+        }
+        out.push_str("</p>");
+        if let Some(signer) = &refusal.untrusted_signer {
+            let _ = write!(
+                out,
+                "<p>It says it was signed by <strong><bdi>{name}</bdi></strong>, with the key whose fingerprint is</p>\
+                 <p class=\"fingerprint-to-compare\"><code class=\"fingerprint\">{fingerprint}</code></p>\
+                 <p>Anyone can write any name: the fingerprint is what counts. Compare it, every group, with the fingerprint the publisher broadcasts (on its website, radio, TV or social accounts). Only if they are the same, trust the key with this one command, then open the bundle again:</p>\
+                 <pre><code>tamizdat trust add \"{key_file}\"</code></pre>\
+                 <p>If they differ, do not trust it: someone else signed this copy.</p>",
+                name = escape(&signer.name),
+                fingerprint = escape(&signer.fingerprint),
+                key_file = escape(&signer.key_file),
+            );
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ul>\n</section>\n");
 }
 
 /// One article in a list: title (a link to its page), date, language, summary.
