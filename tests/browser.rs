@@ -8,6 +8,7 @@
 
 mod common;
 
+use std::fs;
 use std::path::Path;
 use std::process::Command;
 
@@ -53,6 +54,28 @@ fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
     let home = work.path().join("home");
     let library = work.path().join("library");
     import_into(&library, &bundle, &key, &home);
+    // Then a stick with a bundle by a publisher not trusted yet, its key file beside it: the
+    // front page must say who claims to have signed it and the fingerprint to compare.
+    let stick = work.path().join("stick");
+    let stranger = make_key(work.path(), "Stranger Gazette", 58);
+    fs::create_dir(&stick).unwrap();
+    pack(
+        &example_edition(),
+        &stranger,
+        &stick.join("gazette.tar.zst"),
+        &[],
+    )
+    .expect_code(0);
+    fs::copy(&stranger.public_path, stick.join("gazette.pub")).unwrap();
+    reader()
+        .arg("open")
+        .arg(&stick)
+        .arg("--library")
+        .arg(&library)
+        .args(["--no-browser", "--quiet"])
+        .home(&home)
+        .run()
+        .expect_code(1);
     let served = serve(&library, &home);
     let artifacts = repo().join("target/browser-artifacts");
     let output = Command::new("node")
@@ -72,6 +95,13 @@ fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
         failed.join("\n")
     );
     assert!(stdout.contains("no request outside"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "front page shows the untrusted signer and fingerprint {}",
+            stranger.fingerprint()
+        )),
+        "{stdout}"
+    );
     for shot in ["front-page", "english-article", "persian-article"] {
         for width in [360, 1280] {
             let path = artifacts.join(format!("{shot}-{width}.png"));

@@ -122,6 +122,19 @@ for (const [mode, toUrl] of [
       const name = `[${mode} ${width}px] ${relative(library, path)}`;
       const page = await visit(context, toUrl(path), name);
       const rel = relative(library, path);
+      if (rel === 'index.html') {
+        // A bundle refused at the last open is explained on the page a double-click opens.
+        const refused = await page.evaluate(() => {
+          const section = document.querySelector('section.refused');
+          if (!section || !section.checkVisibility()) return null;
+          const text = section.innerText;
+          const fingerprint = section.querySelector('.fingerprint-to-compare code');
+          return { text, fingerprint: fingerprint ? fingerprint.innerText : null };
+        });
+        const shown = refused !== null && refused.text.includes('Not added at your last open')
+          && refused.text.includes('tamizdat trust add') && refused.fingerprint;
+        check(shown, `${name}: front page shows the untrusted signer and fingerprint ${refused && refused.fingerprint}`);
+      }
       if (rel.endsWith('fa/nanvayi.html.html')) {
         const direction = await page.evaluate(() => ({
           dir: document.documentElement.dir,
