@@ -149,7 +149,21 @@ fn invalid_bundles_are_reported_one_sentence_each_and_change_nothing() {
         invalid[1].contains("untrusted.tar.zst")
             && invalid[1].contains("not signed by a key you trust")
     );
-    assert_eq!(snapshot(&s.library), before, "the library changed");
+    // Editions, records and pages are as they were; only the front page changed, to list what
+    // was refused (and `last-open.json`, what it lists).
+    let without_front_page = |mut tree: std::collections::BTreeMap<String, Vec<u8>>| {
+        tree.remove("index.html");
+        tree.remove("last-open.json");
+        tree
+    };
+    assert_eq!(
+        without_front_page(snapshot(&s.library)),
+        without_front_page(before),
+        "the library changed"
+    );
+    let front = fs::read_to_string(s.library.join("index.html")).unwrap();
+    assert!(front.contains("Not added at your last open"), "{front}");
+    assert!(front.contains("damaged.tar.zst") && front.contains("untrusted.tar.zst"));
 }
 
 #[test]

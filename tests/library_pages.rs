@@ -497,8 +497,9 @@ fn open_killed_at_60_random_moments_leaves_the_old_or_the_new_library_with_every
 
 /// A sha256 listing of every file and a list of every folder under the library, made inside the
 /// mount namespace (the tmpfs is only visible there).
-const LISTING: &str =
-    "(cd \"$LIBRARY\" && find . -type d | sort && find . -type f -exec sha256sum {} + | sort -k 2)";
+/// The front page and `last-open.json` are left out: they change to list the refusal; the last
+/// line counts the refusal notes on the front page.
+const LISTING: &str = "(cd \"$LIBRARY\" && find . -type d | sort && find . -type f ! -path ./index.html ! -path ./last-open.json -exec sha256sum {} + | sort -k 2; grep -c 'Not added at your last open' index.html)";
 
 #[test]
 fn pages_that_do_not_fit_on_a_small_disk_are_refused_and_the_library_stays_as_it_was() {
@@ -574,8 +575,11 @@ fn pages_that_do_not_fit_on_a_small_disk_are_refused_and_the_library_stays_as_it
     assert!(!stdout.contains("ADDED"), "{stdout}");
     let before = fs::read_to_string(shelf.work.join("before")).unwrap();
     let after = fs::read_to_string(shelf.work.join("after")).unwrap();
-    assert!(before.contains("./index.html"), "{before}");
-    assert_eq!(before, after, "the library changed: {stdout}");
+    assert!(before.contains("./records/"), "{before}");
+    let (before_files, before_notes) = before.trim_end().rsplit_once('\n').unwrap();
+    let (after_files, after_notes) = after.trim_end().rsplit_once('\n').unwrap();
+    assert_eq!(before_files, after_files, "the library changed: {stdout}");
+    assert_eq!((before_notes, after_notes), ("0", "1"), "{stdout}");
 }
 
 #[test]
@@ -608,10 +612,22 @@ fn a_page_too_big_to_write_undoes_the_import_with_not_enough_space() {
         .unwrap_or_else(|| panic!("no 'not enough space': {stdout}{stderr}"));
     assert!(refusal.contains("ampersands.tar.zst"), "{refusal}");
     assert!(!stdout.contains("ADDED"), "{stdout}");
+    // Editions, records and pages are as they were; the front page now lists the refusal.
+    let mut after = contents(&shelf.library);
+    let mut before = before;
+    for front in ["index.html", "last-open.json"] {
+        before.remove(front);
+        after.remove(front);
+    }
     assert_same_stamps(
         &before,
-        &contents(&shelf.library),
+        &after,
         "the library changed after the failed import",
+    );
+    let front = fs::read_to_string(shelf.library.join("index.html")).unwrap();
+    assert!(
+        front.contains("Not added at your last open") && front.contains("ampersands.tar.zst"),
+        "{front}"
     );
 
     // Without the limit it imports, and its page holds the whole article.
