@@ -136,9 +136,9 @@ pub fn run_demo(paths: &DemoPaths, out: &mut dyn Write) -> Result<DemoResult, Er
     print(
         out,
         format!(
-            "   packed {} articles, {} files, {} into {} ({})",
-            report.manifest.articles.len(),
-            report.manifest.files.len(),
+            "   packed {}, {}, {} into {} ({})",
+            crate::format::text::count(report.manifest.articles.len(), "article"),
+            crate::format::text::count(report.manifest.files.len(), "file"),
             human_bytes(report.bytes_in()),
             human_bytes(report.bundle_len),
             bundle.display()

@@ -72,9 +72,9 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
     let ratio = report.bytes_in() as f64 / report.bundle_len.max(1) as f64;
     print(format_args!("packed {}", report.output.display()))?;
     print(format_args!(
-        "  {} articles, {} files, {} in, {} out ({ratio:.2}x)",
-        manifest.articles.len(),
-        manifest.files.len(),
+        "  {}, {}, {} in, {} out ({ratio:.2}x)",
+        crate::format::text::count(manifest.articles.len(), "article"),
+        crate::format::text::count(manifest.files.len(), "file"),
         human_bytes(report.bytes_in()),
         human_bytes(report.bundle_len)
     ))?;

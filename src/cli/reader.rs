@@ -127,8 +127,8 @@ pub fn unpack(
         progress.finish();
         print(format_args!("VALID   {}", describe(bundle, &header)))?;
         print(format_args!(
-            "unpacked {} files into {}",
-            header.manifest().files.len(),
+            "unpacked {} into {}",
+            crate::format::text::count(header.manifest().files.len(), "file"),
             to.display()
         ))?;
         Verdict::Ok
@@ -154,15 +154,15 @@ fn with_file(path: &Path, error: BundleError) -> Error {
 fn describe(path: &Path, header: &VerifiedHeader) -> String {
     let manifest = header.manifest();
     format!(
-        "{}: signed by {} [{}], channel {} #{}, {}, {} articles, {} files, {}: \"{}\"",
+        "{}: signed by {} [{}], channel {} #{}, {}, {}, {}, {}: \"{}\"",
         path.display(),
         shown(header.signer().name(), 100),
         header.signer().fingerprint(),
         manifest.channel,
         manifest.sequence,
         manifest.created,
-        manifest.articles.len(),
-        manifest.files.len(),
+        crate::format::text::count(manifest.articles.len(), "article"),
+        crate::format::text::count(manifest.files.len(), "file"),
         human_bytes(header.bundle_len()),
         shown(&manifest.title, 120)
     )
@@ -444,10 +444,10 @@ fn print_manifest(manifest: &crate::format::Manifest) -> Result<(), Error> {
         shown(&manifest.language, 40)
     ))?;
     print(format_args!(
-        "  {} articles, {} files, {} frames",
-        manifest.articles.len(),
-        manifest.files.len(),
-        manifest.frames.len()
+        "  {}, {}, {}",
+        crate::format::text::count(manifest.articles.len(), "article"),
+        crate::format::text::count(manifest.files.len(), "file"),
+        crate::format::text::count(manifest.frames.len(), "frame")
     ))?;
     for article in &manifest.articles {
         print(format_args!(
@@ -916,12 +916,12 @@ fn tidy_or_warn(library: &Library, lock: &crate::fs::DestinationLock, trust: &Tr
 fn summary(record: &Record) -> String {
     let manifest = &record.manifest;
     format!(
-        "signed by {} [{}], channel {} #{}, {} articles: \"{}\"",
+        "signed by {} [{}], channel {} #{}, {}: \"{}\"",
         shown(&record.signer_name, 100),
         record.fingerprint,
         manifest.channel,
         manifest.sequence,
-        manifest.articles.len(),
+        crate::format::text::count(manifest.articles.len(), "article"),
         shown(&manifest.title, 120)
     )
 }

@@ -19,6 +19,15 @@ pub fn shown(text: &str, max_chars: usize) -> String {
     out
 }
 
+/// "1 article", "2 articles": a count with its noun (whose plural adds an s).
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Sizes for people: 1.2 MB, 340 KB, 12 bytes (decimal units, as file managers show).
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
@@ -32,4 +41,16 @@ pub fn human_bytes(bytes: u64) -> String {
         unit += 1;
     }
     format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_say_one_noun_and_many_nouns() {
+        assert_eq!(count(1, "article"), "1 article");
+        assert_eq!(count(0, "file"), "0 files");
+        assert_eq!(count(3, "frame"), "3 frames");
+    }
 }

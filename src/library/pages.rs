@@ -335,7 +335,7 @@ fn front_page_body(
             let _ = writeln!(
                 out,
                 "<li class=\"card\"><a href=\"read/{id}/index.html\" lang=\"{lang}\" dir=\"{dir}\">{title}</a>\
-                 <p class=\"meta\">{date} · channel <code>{channel}</code> #{sequence} · {count} articles · {publisher}</p>{standing}</li>",
+                 <p class=\"meta\">{date} · channel <code>{channel}</code> #{sequence} · {count} · {publisher}</p>{standing}</li>",
                 id = encode_path(&record.id),
                 lang = language,
                 dir = direction(language),
@@ -343,7 +343,7 @@ fn front_page_body(
                 date = escape(date_of(&manifest.created)),
                 channel = escape(&manifest.channel),
                 sequence = manifest.sequence,
-                count = entry.article_count,
+                count = crate::format::text::count(entry.article_count, "article"),
                 publisher = escape(&record.signer_name),
                 standing = if entry.standing.is_trusted() {
                     String::new()
@@ -459,13 +459,13 @@ fn edition_page(record: &Record, standing: Standing) -> String {
     let _ = write!(
         out,
         "<header class=\"site-header\"><nav lang=\"en\" dir=\"ltr\"><a href=\"../../index.html\">← Library</a></nav></header>\n<main>\n<h1>{}</h1>\n\
-         <p class=\"meta\" lang=\"en\" dir=\"ltr\">{} · channel <code>{}</code> #{} · {} articles · {} files</p>\n",
+         <p class=\"meta\" lang=\"en\" dir=\"ltr\">{} · channel <code>{}</code> #{} · {} · {}</p>\n",
         escape(&manifest.title),
         escape(date_of(&manifest.created)),
         escape(&manifest.channel),
         manifest.sequence,
-        manifest.articles.len(),
-        manifest.files.len(),
+        crate::format::text::count(manifest.articles.len(), "article"),
+        crate::format::text::count(manifest.files.len(), "file"),
     );
     verification(&mut out, record, standing);
     out.push_str("<ul class=\"cards\">\n");
