@@ -14,21 +14,9 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/.." && pwd)
 WORK=${WORK:-$REPO/target/hostile-articles}
-NO_BUILD=${NO_BUILD:-0}
 TIMEOUT=${TIMEOUT:-600}
-if [[ $NO_BUILD != 1 ]]; then
-    (cd "$REPO" && nice -n 10 cargo build --release --quiet --bins)
-fi
-PUBLISH=$REPO/target/release/tamizdat-publish
-READER=${READER:-$REPO/target/release/tamizdat}
-[[ -x $READER && -x $PUBLISH ]] || { echo "no binaries in target/release" >&2; exit 2; }
-command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
-command -v zstd >/dev/null || { echo "needs zstd (apt-get install zstd)" >&2; exit 2; }
-
-mkdir -p "$WORK"
-key=$WORK/demo.key
-cp "$REPO/keys/demo.key" "$key"
-chmod 600 "$key"
+# shellcheck source=release-binaries.sh
+source "$SCRIPT_DIR/release-binaries.sh"
 
 # name, file, python expression making its text
 cases=(

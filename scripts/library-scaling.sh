@@ -16,22 +16,11 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/.." && pwd)
 WORK=${WORK:-$REPO/target/library-scaling}
-NO_BUILD=${NO_BUILD:-0}
 EDITIONS=${EDITIONS:-200}
 ARTICLES=${ARTICLES:-150}
-if [[ $NO_BUILD != 1 ]]; then
-    (cd "$REPO" && nice -n 10 cargo build --release --quiet --bins)
-fi
-PUBLISH=$REPO/target/release/tamizdat-publish
-READER=${READER:-$REPO/target/release/tamizdat}
-[[ -x $READER && -x $PUBLISH ]] || { echo "no binaries in target/release" >&2; exit 2; }
-command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
-command -v zstd >/dev/null || { echo "needs zstd (apt-get install zstd)" >&2; exit 2; }
-
+# shellcheck source=release-binaries.sh
+source "$SCRIPT_DIR/release-binaries.sh"
 mkdir -p "$WORK/bundles"
-key=$WORK/demo.key
-cp "$REPO/keys/demo.key" "$key"
-chmod 600 "$key"
 
 # One edition folder: the demo edition and ARTICLES Markdown articles of about 4 kB.
 edition=$WORK/edition

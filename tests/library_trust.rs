@@ -116,8 +116,9 @@ impl Reader {
     }
 }
 
-#[test]
-fn trust_remove_marks_that_keys_editions_no_longer_trusted_and_trust_add_restores_them() {
+/// Both publishers trusted, an edition by each opened: the reader, the first bundle, and the
+/// ids of the first and second editions.
+fn two_trusted_editions() -> (Reader, PathBuf, String, String) {
     let r = reader_with_two_publishers();
     r.trust("add", &r.first).expect_code(0);
     r.trust("add", &r.second).expect_code(0);
@@ -125,6 +126,12 @@ fn trust_remove_marks_that_keys_editions_no_longer_trusted_and_trust_add_restore
     let two = r.bundle(&r.second, "two", None);
     r.open(&[&one, &two], &[]).expect_code(0);
     let (first, second) = (r.edition_of(&r.first), r.edition_of(&r.second));
+    (r, one, first, second)
+}
+
+#[test]
+fn trust_remove_marks_that_keys_editions_no_longer_trusted_and_trust_add_restores_them() {
+    let (r, _, first, second) = two_trusted_editions();
     r.assert_every_page(&first, "✓ Verified", "Not verified");
     let untouched = snapshot(&r.library().join("read").join(&second));
 
@@ -210,13 +217,7 @@ fn two_editions_under_one_number_mark_the_one_in_the_library_disputed() {
 
 #[test]
 fn library_remove_forgets_an_edition_and_its_pages() {
-    let r = reader_with_two_publishers();
-    r.trust("add", &r.first).expect_code(0);
-    r.trust("add", &r.second).expect_code(0);
-    let one = r.bundle(&r.first, "one", None);
-    let two = r.bundle(&r.second, "two", None);
-    r.open(&[&one, &two], &[]).expect_code(0);
-    let (first, second) = (r.edition_of(&r.first), r.edition_of(&r.second));
+    let (r, one, first, second) = two_trusted_editions();
     let listed = r.tamizdat(&["library", "list"]).run();
     listed
         .expect_code(0)

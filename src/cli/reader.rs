@@ -312,7 +312,7 @@ pub fn verify(
                     manifest.channel.clone(),
                     manifest.sequence,
                 );
-                let digest = crate::format::Sha256Digest::of(&manifest.to_json()).to_hex();
+                let digest = crate::library::manifest_sha256(manifest);
                 match claims.get(&claim) {
                     Some((seen, first)) if *seen != digest => {
                         worst = worst.max(Verdict::Invalid);

@@ -31,14 +31,13 @@ pub mod render;
 pub mod serve;
 pub mod standing;
 
-pub use record::{Record, edition_id};
+pub use record::{Record, edition_id, manifest_sha256};
 pub use standing::{Standing, TrustNow};
 
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::format::Sha256Digest;
 use crate::fs::{DestinationLock, LockError, Progress, StagingFolder, WORK_PREFIX};
 use crate::read::{BundleError, VerifiedBundle};
 
@@ -209,7 +208,7 @@ impl Library {
         };
         let manifest = bundle.manifest();
         let id = edition_id(manifest);
-        let manifest_sha256 = Sha256Digest::of(&manifest.to_json()).to_hex();
+        let manifest_sha256 = manifest_sha256(manifest);
         let record_path = self.record_path(&id);
         let edition_folder = self.root.join("editions").join(&id);
         let pages_folder = self.root.join("read").join(&id);
@@ -427,14 +426,7 @@ impl Library {
                 entries.push(pages::FrontPageEntry::new(record, standing));
             }
         }
-        entries.sort_by(|a, b| {
-            let (a, b) = (a.record(), b.record());
-            (b.manifest.created.as_str(), b.manifest.sequence, &b.id).cmp(&(
-                a.manifest.created.as_str(),
-                a.manifest.sequence,
-                &a.id,
-            ))
-        });
+        entries.sort_by(|a, b| record::newest_first(a.record(), b.record()));
         Ok(entries)
     }
 
@@ -610,13 +602,7 @@ impl Library {
                 editions.push((record, standing));
             }
         }
-        editions.sort_by(|(a, _), (b, _)| {
-            (b.manifest.created.as_str(), b.manifest.sequence, &b.id).cmp(&(
-                a.manifest.created.as_str(),
-                a.manifest.sequence,
-                &a.id,
-            ))
-        });
+        editions.sort_by(|(a, _), (b, _)| record::newest_first(a, b));
         Ok(editions)
     }
 

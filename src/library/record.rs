@@ -36,3 +36,18 @@ pub fn edition_id(manifest: &Manifest) -> String {
         manifest.publisher.key_id, manifest.channel, manifest.sequence
     )
 }
+
+/// SHA-256 of a manifest as its canonical JSON: two copies of one edition have the same, two
+/// different editions under one number do not.
+pub fn manifest_sha256(manifest: &Manifest) -> String {
+    crate::format::Sha256Digest::of(&manifest.to_json()).to_hex()
+}
+
+/// Newest first: by creation time, then number, then id, so every list of editions agrees.
+pub fn newest_first(a: &Record, b: &Record) -> std::cmp::Ordering {
+    (b.manifest.created.as_str(), b.manifest.sequence, &b.id).cmp(&(
+        a.manifest.created.as_str(),
+        a.manifest.sequence,
+        &a.id,
+    ))
+}
