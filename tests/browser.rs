@@ -72,7 +72,7 @@ fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
         .arg(&stick)
         .arg("--library")
         .arg(&library)
-        .args(["--no-browser", "--quiet"])
+        .arg("--no-browser")
         .home(&home)
         .run()
         .expect_code(1);

@@ -176,7 +176,7 @@ fn open_a_folder_imports_renamed_bundles_and_says_what_it_skipped() {
         .arg(&library)
         .arg("--public-key")
         .arg(&key.public_path)
-        .args(["--no-browser", "--quiet"])
+        .arg("--no-browser")
         .home(&work.path().join("home"))
         .run();
     out.expect_code(1);

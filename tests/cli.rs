@@ -150,7 +150,7 @@ fn replacing_the_bundle_at_its_path_during_an_import_never_mixes_two_editions() 
                 .arg(&library)
                 .arg("--public-key")
                 .arg(&key.public_path)
-                .args(["--no-browser", "--quiet"])
+                .arg("--no-browser")
                 .run();
             out.expect_code(0);
             assert_library_is_consistent(&library);

@@ -78,7 +78,6 @@ impl Fixture {
             .arg(to)
             .arg("--public-key")
             .arg(&self.key.public_path)
-            .arg("--quiet")
             .env("TAMIZDAT_HOME", self.work.join("home"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -83,7 +83,7 @@ impl Scene {
                 .arg(self.room.join("out")),
         );
         for command in commands {
-            let out = command.arg("--quiet").home(&self.home).run();
+            let out = command.home(&self.home).run();
             out.expect_code(1)
                 .expect_text(expected)
                 .expect_no_line_starting("VALID");

@@ -69,14 +69,14 @@ fn bundle_signed_by_a_key_the_reader_does_not_trust_is_refused_naming_its_key_id
 #[test]
 fn bundle_from_an_unknown_key_is_refused_with_an_empty_trust_store() {
     let s = setup("Publisher A", 53);
-    let out = reader().args(["verify", "--quiet"]).arg(&s.bundle).run();
+    let out = reader().args(["verify"]).arg(&s.bundle).run();
     out.expect_code(1)
         .expect_text("not signed by a key you trust")
         .expect_text(&s.key.key_id())
         .line_starting("INVALID");
     let to = s.work.path().join("unpacked");
     reader()
-        .args(["unpack", "--quiet"])
+        .args(["unpack"])
         .arg(&s.bundle)
         .arg("--to")
         .arg(&to)
@@ -271,13 +271,7 @@ fn header_signed_by_another_key_under_the_trusted_key_id_is_refused() {
 fn trust_add_list_and_remove_decide_which_bundles_verify() {
     let s = setup("Редакция «Тест»", 61);
     let home = s.work.path().join("home");
-    let verify_trusted = || {
-        reader()
-            .home(&home)
-            .args(["verify", "--quiet"])
-            .arg(&s.bundle)
-            .run()
-    };
+    let verify_trusted = || reader().home(&home).args(["verify"]).arg(&s.bundle).run();
     verify_trusted()
         .expect_code(1)
         .expect_text("not signed by a key you trust");
@@ -418,7 +412,7 @@ fn keygen_writes_an_encrypted_0600_key_that_packs_only_with_its_passphrase() {
             .arg(&edition)
             .arg("--secret-key")
             .arg(&secret_path)
-            .args(["--channel", "news", "--seq", "1", "--time", TIME, "-q"])
+            .args(["--channel", "news", "--seq", "1", "--time", TIME])
             .arg("--out")
             .arg(dir.join(out))
     };
@@ -616,7 +610,7 @@ fn secret_key_with_tampered_key_derivation_parameters_is_refused_before_deriving
             .arg(example_edition())
             .arg("--secret-key")
             .arg(&tampered)
-            .args(["--channel", "news", "--seq", "1", "--time", TIME, "-q"])
+            .args(["--channel", "news", "--seq", "1", "--time", TIME])
             .arg("--out")
             .arg(dir.join("never.tzst"))
             .env("TAMIZDAT_PASSPHRASE", "correct horse battery staple")
@@ -647,7 +641,7 @@ fn pack_with_key_file(secret_path: &Path, out: &Path) -> Cmd {
         .arg(example_edition())
         .arg("--secret-key")
         .arg(secret_path)
-        .args(["--channel", "news", "--seq", "1", "--time", TIME, "-q"])
+        .args(["--channel", "news", "--seq", "1", "--time", TIME])
         .arg("--out")
         .arg(out)
 }

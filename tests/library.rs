@@ -51,7 +51,7 @@ impl Scene {
             .args(bundles)
             .arg("--library")
             .arg(&self.library)
-            .args(["--no-browser", "--quiet"])
+            .arg("--no-browser")
             .home(&self.home)
             .run()
     }
@@ -456,7 +456,6 @@ fn the_committed_demo_bundle_is_what_packing_the_demo_edition_gives() {
             "1",
             "--time",
             "2026-11-20T12:00:00Z",
-            "--quiet",
         ])
         .arg("--out")
         .arg(&out)

@@ -36,7 +36,7 @@ fn pack_sequence(edition: &Path, key: &Key, out: &Path, sequence: u64) {
         .arg(edition)
         .arg("--secret-key")
         .arg(&key.secret_path)
-        .args(["--channel", CHANNEL, "--time", TIME, "--quiet"])
+        .args(["--channel", CHANNEL, "--time", TIME])
         .args(["--seq", &sequence.to_string()])
         .args(["--title", &format!("Edition number {sequence}")])
         .arg("--out")
@@ -96,7 +96,7 @@ fn shelf(editions: u64, articles: usize) -> Shelf {
 }
 
 impl Shelf {
-    /// `tamizdat open --library LIBRARY --public-key KEY --no-browser --quiet BUNDLES...`, run
+    /// `tamizdat open --library LIBRARY --public-key KEY --no-browser BUNDLES...`, run
     /// in an empty folder so that no bundle is found nearby.
     fn open_command(&self, library: &Path, bundles: &[&Path]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_tamizdat"));
@@ -106,7 +106,7 @@ impl Shelf {
             .arg(library)
             .arg("--public-key")
             .arg(&self.key.public_path)
-            .args(["--no-browser", "--quiet"])
+            .arg("--no-browser")
             .args(bundles)
             .current_dir(self.work.join("empty"))
             .env("TAMIZDAT_HOME", &self.home)

@@ -55,7 +55,7 @@ impl Reader {
     }
 
     fn open(&self, bundles: &[&Path], extra: &[&str]) -> Out {
-        self.tamizdat(&["open", "--no-browser", "--quiet"])
+        self.tamizdat(&["open", "--no-browser"])
             .args(extra)
             .args(bundles)
             .run()

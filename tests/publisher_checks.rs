@@ -490,15 +490,7 @@ fn pack_with_sequence(edition: &Path, key: &Key, out: &Path, sequence: &str) -> 
         .arg(edition)
         .arg("--secret-key")
         .arg(&key.secret_path)
-        .args([
-            "--channel",
-            CHANNEL,
-            "--seq",
-            sequence,
-            "--time",
-            TIME,
-            "--quiet",
-        ])
+        .args(["--channel", CHANNEL, "--seq", sequence, "--time", TIME])
         .arg("--out")
         .arg(out)
         .run()

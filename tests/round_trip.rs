@@ -329,7 +329,7 @@ fn unpack_to_dot_inside_an_empty_current_folder_works() {
     let here = work.path().join("reader");
     fs::create_dir(&here).unwrap();
     reader()
-        .args(["unpack", "--quiet"])
+        .args(["unpack"])
         .arg(&bundle)
         .args(["--to", "."])
         .arg("--public-key")

@@ -118,7 +118,6 @@ impl Damaged {
             .arg(to)
             .arg("--public-key")
             .arg(&self.key.public_path)
-            .arg("--quiet")
             .run()
     }
 
@@ -503,7 +502,6 @@ fn assert_salvage_not_valid(tar: &[u8], reason: &str) {
         .arg(&to)
         .arg("--public-key")
         .arg(&public_key)
-        .arg("--quiet")
         .run();
     out.expect_code(1)
         .expect_no_line_starting("VALID")
@@ -596,7 +594,6 @@ fn the_end_of_archive_helpers_make_a_bundle_that_salvages_as_valid() {
         .arg(&to)
         .arg("--public-key")
         .arg(&public_key)
-        .arg("--quiet")
         .run()
         .expect_code(0)
         .expect_text("VALID");
@@ -633,7 +630,6 @@ fn salvage_with_every_file_recovered_but_the_frame_of_the_end_of_archive_damaged
         .arg(&to)
         .arg("--public-key")
         .arg(&public_key)
-        .arg("--quiet")
         .run()
         .expect_code(1)
         .expect_no_line_starting("VALID")
@@ -670,7 +666,6 @@ fn salvage_of_intact_frames_that_break_the_frame_rule_recovers_every_file_but_is
         .arg(&to)
         .arg("--public-key")
         .arg(&public_key)
-        .arg("--quiet")
         .run()
         .expect_code(1)
         .expect_no_line_starting("VALID")

@@ -48,7 +48,7 @@ fn shown_addresses_are_honest_in_the_article_pages() {
         .arg(&bundle)
         .arg("--library")
         .arg(&library)
-        .args(["--no-browser", "--quiet"])
+        .arg("--no-browser")
         .home(&home)
         .run()
         .expect_code(0);

@@ -295,7 +295,7 @@ fn verify_of_several_bundles_reports_each_and_exits_with_the_worst_code() {
     let missing = scene.dir.path().join("missing.tzst");
     let run = |bundles: &[&Path]| {
         reader()
-            .args(["verify", "--quiet"])
+            .args(["verify"])
             .args(bundles)
             .arg("--public-key")
             .arg(&scene.public_key)

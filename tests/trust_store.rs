@@ -33,7 +33,7 @@ impl Setup {
     fn verify(&self) -> Out {
         reader()
             .home(&self.home)
-            .args(["verify", "--quiet"])
+            .args(["verify"])
             .arg(&self.bundle)
             .run()
     }
@@ -124,7 +124,7 @@ fn a_fifo_or_device_named_pub_in_the_trust_folder_hangs_neither_verify_nor_trust
         .expect_code(0);
     mkfifo(&s.store().join("x.pub"));
     std::os::unix::fs::symlink("/dev/zero", s.store().join("zero.pub")).unwrap();
-    let verify_args: [&Path; 3] = ["verify".as_ref(), "--quiet".as_ref(), &s.bundle];
+    let verify_args: [&Path; 2] = ["verify".as_ref(), &s.bundle];
     let (code, stderr) = run_bounded(&s.home, &verify_args);
     assert_eq!(code, 0, "the trusted key still verifies: {stderr}");
     for name in ["x.pub", "zero.pub"] {
@@ -187,7 +187,7 @@ fn one_bad_pub_file_is_named_in_a_warning_and_the_other_keys_still_verify() {
     let theirs = work_bundle(&s, &other);
     reader()
         .home(&s.home)
-        .args(["verify", "--quiet"])
+        .args(["verify"])
         .arg(&theirs)
         .run()
         .expect_code(1)

@@ -84,7 +84,6 @@ fn build_vectors(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
         .arg(&key_path)
         .arg("--out")
         .arg(&valid_path)
-        .arg("--quiet")
         .arg(vectors_dir().join("edition"))
         .env("TAMIZDAT_HOME", work)
         .output()

@@ -99,6 +99,7 @@ pub fn render(kind: ArticleKind, source: &[u8]) -> Option<String> {
         article_path: "news/story.md",
         files: &files,
         articles: &articles,
+        missing: &HashSet::new(),
         files_url: "../../editions/e/",
         pages_url: "../",
         title: "The title",

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use tamizdat::cli::Verbosity;
 use tamizdat::cli::error::{Error, Verdict, finish};
 use tamizdat::cli::publisher::{self, PackRequest};
 use tamizdat::publish::pack::{DEFAULT_LEVEL, PackOptions};
@@ -18,6 +19,13 @@ use tamizdat::publish::pack::{DEFAULT_LEVEL, PackOptions};
     about = "tamizdat-publish, for newsrooms: make a signing key, and pack an edition of articles and images into one signed, compressed bundle that readers can verify"
 )]
 struct Cli {
+    /// Print only the verdict (`packed FILE`, `created a key…`), warnings and errors: no
+    /// progress bar, no summary.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also list every file packed, with its size.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -83,9 +91,6 @@ enum Command {
         /// Replace the output if it exists.
         #[arg(long)]
         force: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
         /// Read the secret key's passphrase from the first line of this file.
         #[arg(long = "passphrase-file")]
         passphrase_file: Option<PathBuf>,
@@ -99,6 +104,13 @@ fn main() -> ExitCode {
     // Every command's --help ends with the exit codes.
     let matches = tamizdat::cli::error::with_exit_codes(Cli::command()).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    tamizdat::cli::set_verbosity(if cli.quiet {
+        Verbosity::Quiet
+    } else if cli.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    });
     finish("tamizdat-publish", run(cli.command))
 }
 
@@ -130,7 +142,6 @@ fn run(command: Command) -> Result<Verdict, Error> {
             allow_remote,
             include_hidden,
             force,
-            quiet,
             passphrase_file,
             threads,
         } => publisher::pack(PackRequest {
@@ -138,7 +149,6 @@ fn run(command: Command) -> Result<Verdict, Error> {
             secret_key,
             passphrase_file,
             out,
-            quiet,
             options: PackOptions {
                 channel,
                 sequence: seq,

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use tamizdat::cli::Verbosity;
 use tamizdat::cli::error::{Error, Verdict, finish};
 use tamizdat::cli::reader::{self, TrustAction, trusted_keys};
 
@@ -18,6 +19,13 @@ use tamizdat::cli::reader::{self, TrustAction, trusted_keys};
     about = "tamizdat, for readers: check who signed a news bundle and that nothing was altered, unpack it, and read it offline in your browser"
 )]
 struct Cli {
+    /// Print only verdicts (VALID, INVALID, ADDED…), warnings and errors: no progress bar, no
+    /// advice, no "to read" line.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print the technical detail: which files a damaged copy lost, and why.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     /// With no command (as when the program is double-clicked): `open`, with the bundles next
     /// to the program and in the current folder.
     #[command(subcommand)]
@@ -29,7 +37,7 @@ enum Command {
     /// Check that bundles are signed by a trusted publisher and unaltered.
     Verify {
         /// Bundle files, or folders: every bundle directly in a folder is checked, recognised
-        /// by its first bytes whatever it is called.
+        /// by its first bytes whatever it is called; `-` reads one from standard input.
         #[arg(required = true)]
         bundles: Vec<PathBuf>,
         /// Also trust this public key file for this command (repeatable).
@@ -41,13 +49,10 @@ enum Command {
         /// One JSON object per line for each bundle (schema in the README), for scripts.
         #[arg(long)]
         json: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Verify a bundle and unpack it into a new or empty folder, all or nothing.
     Unpack {
-        /// The bundle file to verify and unpack.
+        /// The bundle file to verify and unpack; `-` reads it from standard input.
         bundle: PathBuf,
         /// The folder to create (or an empty one).
         #[arg(long)]
@@ -59,13 +64,10 @@ enum Command {
         /// list the ones that do not, and exit 1 if any is missing.
         #[arg(long)]
         salvage: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Show what a bundle's header says (marked unverified unless its signature checks out).
     Info {
-        /// The bundle file to describe.
+        /// The bundle file to describe; `-` reads it from standard input.
         bundle: PathBuf,
         /// Print JSON instead of text.
         #[arg(long)]
@@ -91,8 +93,8 @@ enum Command {
     },
     /// Add verified bundles to your library and open it in your browser, offline.
     Open {
-        /// Bundle files, or folders holding them; none: those next to the program and in the
-        /// current folder.
+        /// Bundle files, or folders holding them (`-` reads one from standard input); none:
+        /// those next to the program and in the current folder.
         paths: Vec<PathBuf>,
         /// The library folder; default: `library` under TAMIZDAT_HOME or the data folder.
         #[arg(long)]
@@ -107,9 +109,11 @@ enum Command {
         /// Print the page's path instead of starting a browser.
         #[arg(long)]
         no_browser: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
+        /// For a damaged copy whose signature is still good: add the files that verify as an
+        /// incomplete edition, whose pages list what is missing (a complete copy opened later
+        /// replaces it); exit 1 if anything is missing.
+        #[arg(long)]
+        salvage: bool,
     },
     /// Serve your library read-only to a browser on this machine (127.0.0.1, any free port).
     Serve {
@@ -170,6 +174,13 @@ fn main() -> ExitCode {
     // Every command's --help ends with the exit codes.
     let matches = tamizdat::cli::error::with_exit_codes(Cli::command()).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    tamizdat::cli::set_verbosity(if cli.quiet {
+        Verbosity::Quiet
+    } else if cli.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    });
     let command = match cli.command {
         Some(command) => command,
         // Typed in a terminal with no bundle around: say what the tool does, create nothing.
@@ -185,7 +196,7 @@ fn main() -> ExitCode {
             public_keys: Vec::new(),
             read: None,
             no_browser: false,
-            quiet: false,
+            salvage: false,
         },
     };
     finish("tamizdat", run(command))
@@ -198,15 +209,13 @@ fn run(command: Command) -> Result<Verdict, Error> {
             public_keys,
             quick,
             json,
-            quiet,
-        } => reader::verify(&bundles, &trusted_keys(&public_keys)?, quick, quiet, json),
+        } => reader::verify(&bundles, &trusted_keys(&public_keys)?, quick, json),
         Command::Unpack {
             bundle,
             to,
             public_keys,
             salvage,
-            quiet,
-        } => reader::unpack(&bundle, &to, &trusted_keys(&public_keys)?, salvage, quiet),
+        } => reader::unpack(&bundle, &to, &trusted_keys(&public_keys)?, salvage),
         Command::Info {
             bundle,
             json,
@@ -218,14 +227,14 @@ fn run(command: Command) -> Result<Verdict, Error> {
             public_keys,
             read,
             no_browser,
-            quiet,
+            salvage,
         } => reader::open_library(
             &paths,
             library,
             &trusted_keys(&public_keys)?,
             read.as_deref(),
             no_browser,
-            quiet,
+            salvage,
         ),
         Command::Serve { library, listen } => reader::serve(library, listen),
         Command::Fingerprint { public_key } => reader::fingerprint(&public_key),

@@ -107,6 +107,23 @@ pub enum Error {
     /// The time given with `--time` or SOURCE_DATE_EPOCH was refused.
     #[error("{0}")]
     Time(#[from] TimeError),
+    /// A damaged copy, told to people: the line says what is wrong, what to do, and the
+    /// technical detail (see `Damage` in `cli::reader`).
+    #[error("{}: {line}", .path.display())]
+    Damaged {
+        /// The bundle the error is about.
+        path: std::path::PathBuf,
+        /// What is wrong, what to do, then the detail.
+        line: String,
+    },
+    /// `--salvage` was asked of standard input, which can be read only once, in order.
+    #[error(
+        "a salvage reads a damaged copy out of order, so it needs the bundle as a file, not on standard input"
+    )]
+    SalvageFromStandardInput,
+    /// `-` was given more than once: standard input holds one bundle.
+    #[error("standard input (-) holds one bundle, so it can be given only once")]
+    StandardInputTwice,
     /// The passphrase typed or read from a file was empty and `--unencrypted` was not given.
     #[error("an empty passphrase would leave the secret key unprotected")]
     EmptyPassphrase,
@@ -141,6 +158,7 @@ impl Error {
                 Verdict::of_bundle_error(error).exit_code()
             }
             Error::Library(error) => Verdict::of_library_error(error).exit_code(),
+            Error::Damaged { .. } => EXIT_INVALID,
             _ => EXIT_ERROR,
         }
     }
@@ -162,6 +180,7 @@ impl Error {
             Error::EmptyPassphrase => {
                 Some("choose one, or pass --unencrypted if that is what you mean")
             }
+            Error::SalvageFromStandardInput => Some("save the bundle to a file first"),
             Error::PassphraseTooShort { .. } => {
                 Some("choose a longer one: four or five ordinary words are easy to remember")
             }

@@ -19,6 +19,34 @@ use crate::keys::{KeyError, passphrases_match};
 /// Environment variable read for automation, when there is no one to type a passphrase.
 pub const PASSPHRASE_ENV: &str = "TAMIZDAT_PASSPHRASE";
 
+/// How much a command prints, from `-q` and `-v`, the same for every command of both tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// `-q`: verdicts (VALID, INVALID, ADDED…), warnings and errors only.
+    Quiet,
+    /// The default: verdicts, and what was done and what to do next.
+    Normal,
+    /// `-v`: also the technical detail (which files a damaged copy lost, and why).
+    Verbose,
+}
+
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+
+/// Sets how much every command of this process prints; the binary calls it once, from its
+/// `-q` and `-v` flags, before running the command.
+pub fn set_verbosity(verbosity: Verbosity) {
+    VERBOSITY.store(verbosity as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How much commands print (see [`set_verbosity`]).
+pub fn verbosity() -> Verbosity {
+    match VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => Verbosity::Quiet,
+        1 => Verbosity::Normal,
+        _ => Verbosity::Verbose,
+    }
+}
+
 /// A progress bar on stderr, drawn only when stderr is a terminal and not asked to be quiet.
 pub struct ProgressBar {
     bar: indicatif::ProgressBar,
@@ -27,7 +55,7 @@ pub struct ProgressBar {
 impl ProgressBar {
     /// A bar labelled `message`, hidden when `quiet` or stderr is not a terminal.
     pub fn new(message: &str, quiet: bool) -> ProgressBar {
-        let bar = if quiet || !std::io::stderr().is_terminal() {
+        let bar = if quiet || verbosity() == Verbosity::Quiet || !std::io::stderr().is_terminal() {
             indicatif::ProgressBar::hidden()
         } else {
             let bar = indicatif::ProgressBar::new(0);

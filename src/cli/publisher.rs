@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use age::secrecy::ExposeSecret;
 
 use crate::cli::error::{Error, Verdict};
-use crate::cli::reader::print;
+use crate::cli::reader::{detail, print, say};
 use crate::cli::{ProgressBar, human_bytes, parse_time, read_passphrase, shown};
 use crate::keys::SecretKey;
 use crate::publish::pack::{PackOptions, pack_edition};
@@ -21,8 +21,6 @@ pub struct PackRequest {
     pub passphrase_file: Option<PathBuf>,
     /// Where the bundle is written.
     pub out: PathBuf,
-    /// No progress bar.
-    pub quiet: bool,
     /// What to pack and how; `created` comes from [`creation_time`].
     pub options: PackOptions,
 }
@@ -47,13 +45,12 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
         secret_key,
         passphrase_file,
         out,
-        quiet,
         options,
     } = request;
     let secret = SecretKey::load(&secret_key, &mut || {
         read_passphrase(passphrase_file.as_deref(), &secret_key, false)
     })?;
-    let progress = ProgressBar::new("packing", quiet);
+    let progress = ProgressBar::new("packing", false);
     let report = pack_edition(&dir, &secret, &options, &out, &progress)?;
     progress.finish();
     for warning in &report.warnings {
@@ -71,29 +68,37 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
     let manifest = &report.manifest;
     let ratio = report.bytes_in() as f64 / report.bundle_len.max(1) as f64;
     print(format_args!("packed {}", report.output.display()))?;
-    print(format_args!(
+    say(format_args!(
         "  {}, {}, {} in, {} out ({ratio:.2}x)",
         crate::format::text::count(manifest.articles.len(), "article"),
         crate::format::text::count(manifest.files.len(), "file"),
         human_bytes(report.bytes_in()),
         human_bytes(report.bundle_len)
     ))?;
-    print(format_args!(
+    say(format_args!(
         "  channel {}, sequence {}, created {}",
         manifest.channel, manifest.sequence, manifest.created
     ))?;
-    print(format_args!(
+    say(format_args!(
         "  title: {} [{}]",
         manifest.title, manifest.language
     ))?;
-    print(format_args!("  sha256 {}", report.bundle_sha256))?;
-    print(format_args!(
+    say(format_args!("  sha256 {}", report.bundle_sha256))?;
+    say(format_args!(
         "  signed by {} [{}]",
         manifest.publisher.name, report.fingerprint
     ))?;
+    for file in &manifest.files {
+        detail(format_args!(
+            "  file {} ({}, {})",
+            shown(file.path.as_str(), 1024),
+            human_bytes(file.size),
+            shown(&file.media_type, 100)
+        ))?;
+    }
     if !report.skipped.is_empty() {
         // Named one by one: the newsroom sees exactly what stayed behind.
-        print(format_args!(
+        say(format_args!(
             "  left out {} hidden {} (pack them with --include-hidden): {}",
             report.skipped.len(),
             if report.skipped.len() == 1 {
@@ -150,13 +155,13 @@ pub fn keygen(
         let _ = std::fs::remove_file(public_path);
         return Err(error.into());
     }
-    print(format_args!("created a key for {}", public.name()))?;
     print(format_args!(
-        "  fingerprint {}  (key id {})",
-        public.fingerprint(),
-        public.key_id()
+        "created a key for {}, fingerprint {}",
+        public.name(),
+        public.fingerprint()
     ))?;
-    print(format_args!(
+    say(format_args!("  key id {}", public.key_id()))?;
+    say(format_args!(
         "  public key: {} (give this to readers and mirrors)",
         public_path.display()
     ))?;
@@ -165,7 +170,7 @@ pub fn keygen(
     } else {
         "encrypted with your passphrase"
     };
-    print(format_args!(
+    say(format_args!(
         "  secret key: {} ({how}, mode 0600; keep it offline, back it up)",
         secret_path.display()
     ))?;

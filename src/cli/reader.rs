@@ -1,11 +1,11 @@
 //! The reader's commands (`tamizdat …`): each verifies or imports through the library and
 //! prints what happened. The binary only parses arguments and calls one of these.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::error::{Error, Verdict, bundle_hint, with_hint};
-use crate::cli::{ProgressBar, human_bytes, shown};
+use crate::cli::{ProgressBar, Verbosity, human_bytes, shown, verbosity};
 use crate::keys::store::SkippedFile;
 use crate::keys::{PublicKey, TrustStore, TrustedKeys};
 use crate::library::{Imported, Library, LibraryError, Record, TrustNow};
@@ -35,6 +35,174 @@ pub(crate) fn print(text: std::fmt::Arguments<'_>) -> Result<(), Error> {
         .map_err(Error::Output)
 }
 
+/// Prints a line saying what was done or what to do next: not a verdict, so `-q` silences it.
+pub(crate) fn say(text: std::fmt::Arguments<'_>) -> Result<(), Error> {
+    if verbosity() >= Verbosity::Normal {
+        print(text)
+    } else {
+        Ok(())
+    }
+}
+
+/// Prints a line of technical detail, only with `-v`.
+pub(crate) fn detail(text: std::fmt::Arguments<'_>) -> Result<(), Error> {
+    if verbosity() >= Verbosity::Verbose {
+        print(text)
+    } else {
+        Ok(())
+    }
+}
+
+/// The name that stands for standard input where a bundle file is expected.
+pub const STANDARD_INPUT: &str = "-";
+
+fn is_standard_input(path: &Path) -> bool {
+    path.as_os_str() == STANDARD_INPUT
+}
+
+/// A bundle being read from a file, or from standard input (`-`), once from start to end.
+type StreamedBundle = Bundle<Box<dyn Read + Send>>;
+
+/// Opens a bundle file, or standard input for `-`, so that `curl … | tamizdat verify -` works.
+fn open_bundle(path: &Path) -> Result<StreamedBundle, BundleError> {
+    use std::io::IsTerminal;
+    const READ_BUFFER: usize = 1 << 20;
+    let reader: Box<dyn Read + Send> = if is_standard_input(path) {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            return Err(BundleError::Read(std::io::Error::other(
+                "standard input is a terminal, not a bundle: pipe one in, as in `cat BUNDLE.tar.zst | tamizdat verify -`",
+            )));
+        }
+        Box::new(std::io::BufReader::with_capacity(READ_BUFFER, stdin))
+    } else {
+        let file = std::fs::File::open(path).map_err(BundleError::Read)?;
+        Box::new(std::io::BufReader::with_capacity(READ_BUFFER, file))
+    };
+    Bundle::from_reader(path, reader)
+}
+
+/// A damaged copy (its signature good, its payload not what was signed), told to people: how
+/// many files cannot be read and what to do, with the technical detail kept for the end.
+struct Damage {
+    /// "this copy is damaged: 3 of 212 files cannot be read".
+    sentence: String,
+    /// What to do: ask for another copy, or salvage what is intact.
+    hint: String,
+    /// The technical sentence (which frame, how many bytes).
+    detail: String,
+    /// How many files the edition has, and which of them cannot be read (when counted).
+    files: usize,
+    lost: Option<Vec<String>>,
+}
+
+impl Damage {
+    /// The damage `error` describes, if it is damage. With `count` (a file, and not a quick
+    /// check), the copy is read again the way a salvage reads it, to count what is lost;
+    /// `salvage` is the command that would recover the rest.
+    fn of(
+        path: &Path,
+        keys: &TrustedKeys,
+        error: &BundleError,
+        count: bool,
+        salvage: &str,
+    ) -> Option<Damage> {
+        if !error.is_damage() {
+            return None;
+        }
+        let report = (count && !is_standard_input(path))
+            .then(|| {
+                Bundle::open(path)
+                    .and_then(|opened| opened.verify(keys))
+                    .and_then(|verified| {
+                        crate::read::assess_damage(verified, &crate::fs::NoProgress)
+                    })
+                    .ok()
+            })
+            .flatten();
+        let truncated = matches!(error, BundleError::Truncated { .. })
+            || report.as_ref().is_some_and(|report| report.truncated);
+        let what = if truncated {
+            "this copy is cut short (a download or copy that stopped early)"
+        } else if matches!(error, BundleError::TrailingData { .. }) {
+            "this copy has bytes added after its end that the publisher did not sign"
+        } else {
+            "this copy is damaged"
+        };
+        let (sentence, hint, files, lost) = match report {
+            Some(report) => {
+                let files = report.header.manifest().files.len();
+                let lost = report.lost.len();
+                let intact = files - lost.min(files);
+                let (sentence, hint) = if lost == 0 {
+                    (
+                        format!("{what}, though each of its {files} files can still be read"),
+                        format!(
+                            "ask for another copy, or run `{salvage}` on this one to use its files, each checked against the signature"
+                        ),
+                    )
+                } else if intact == 0 {
+                    (
+                        format!("{what}: none of its {files} files can be read"),
+                        "ask for another copy".to_string(),
+                    )
+                } else {
+                    (
+                        format!("{what}: {lost} of {files} files cannot be read"),
+                        format!(
+                            "ask for another copy, or run `{salvage}` on this one to read the {} that {} intact",
+                            crate::format::text::count(intact, "other file"),
+                            if intact == 1 { "is" } else { "are" }
+                        ),
+                    )
+                };
+                (sentence, hint, files, Some(report.lost))
+            }
+            None => (
+                what.to_string(),
+                "ask for another copy".to_string(),
+                0,
+                None,
+            ),
+        };
+        Some(Damage {
+            sentence,
+            hint,
+            detail: error.to_string(),
+            files,
+            lost,
+        })
+    }
+
+    /// The one line: what is wrong, what to do, then the detail.
+    fn line(&self) -> String {
+        format!("{}; {} (detail: {})", self.sentence, self.hint, self.detail)
+    }
+
+    /// With `-v`: each file that cannot be read.
+    fn print_lost(&self) -> Result<(), Error> {
+        for path in self.lost.iter().flatten() {
+            detail(format_args!("  cannot be read: {}", shown(path, 1024)))?;
+        }
+        Ok(())
+    }
+}
+
+/// The error for a bundle refused while unpacking or importing: damage told to people (see
+/// [`Damage`]), anything else as it is, with the file's name.
+fn refused(path: &Path, keys: &TrustedKeys, error: BundleError, salvage: &str) -> Error {
+    match Damage::of(path, keys, &error, true, salvage) {
+        Some(damage) => {
+            let _ = damage.print_lost();
+            Error::Damaged {
+                path: path.to_path_buf(),
+                line: damage.line(),
+            }
+        }
+        None => with_file(path, error),
+    }
+}
+
 /// The keys a command trusts: the trust store's, plus the public key files given with the
 /// command for this run only.
 pub fn trusted_keys(extra: &[PathBuf]) -> Result<TrustedKeys, Error> {
@@ -58,14 +226,14 @@ fn warn_skipped(skipped: &[SkippedFile]) {
     }
 }
 
-/// `tamizdat unpack`: verifies a bundle and writes its files into `to`; with `salvage`,
-/// recovers what it can of a damaged bundle, keeping only files that verify.
+/// `tamizdat unpack`: verifies a bundle (a file, or `-` for standard input) and writes its
+/// files into `to`; with `salvage`, recovers what it can of a damaged bundle file, keeping
+/// only files that verify.
 pub fn unpack(
     bundle: &Path,
     to: &Path,
     keys: &TrustedKeys,
     salvage: bool,
-    quiet: bool,
 ) -> Result<Verdict, Error> {
     // The empty folder is replaced as a whole (that is what makes unpacking atomic), so a shell
     // sitting in it must change into the new one.
@@ -73,8 +241,11 @@ pub fn unpack(
         == std::env::current_dir()
             .ok()
             .and_then(|d| std::fs::canonicalize(d).ok());
-    let progress = ProgressBar::new(if salvage { "salvaging" } else { "unpacking" }, quiet);
+    let progress = ProgressBar::new(if salvage { "salvaging" } else { "unpacking" }, false);
     let code = if salvage {
+        if is_standard_input(bundle) {
+            return Err(Error::SalvageFromStandardInput);
+        }
         let report = Bundle::open(bundle)
             .and_then(|opened| opened.verify(keys))
             .and_then(|verified| crate::read::salvage_into(verified, to, &progress))
@@ -100,8 +271,11 @@ pub fn unpack(
                     ""
                 }
             ))?;
+            for problem in &report.problems {
+                detail(format_args!("  detail: {problem}"))?;
+            }
         }
-        print(format_args!(
+        say(format_args!(
             "recovered {} of {total} files into {}, each checked against its signature",
             report.recovered,
             to.display()
@@ -113,20 +287,20 @@ pub fn unpack(
             Verdict::Ok
         } else {
             if !report.lost.is_empty() {
-                print(format_args!(
+                say(format_args!(
                     "get another copy of the bundle to recover the lost files"
                 ))?;
             }
             Verdict::Invalid
         }
     } else {
-        let header = Bundle::open(bundle)
+        let header = open_bundle(bundle)
             .and_then(|opened| opened.verify(keys))
             .and_then(|verified| crate::read::unpack_into(verified, to, &progress))
-            .map_err(|e| with_file(bundle, e))?;
+            .map_err(|e| refused(bundle, keys, e, "tamizdat unpack --salvage"))?;
         progress.finish();
         print(format_args!("VALID   {}", describe(bundle, &header)))?;
-        print(format_args!(
+        say(format_args!(
             "unpacked {} into {}",
             crate::format::text::count(header.manifest().files.len(), "file"),
             to.display()
@@ -134,7 +308,7 @@ pub fn unpack(
         Verdict::Ok
     };
     if replaces_current_folder {
-        print(format_args!(
+        say(format_args!(
             "the folder you are in was replaced by the unpacked one: run `cd \"$PWD\"` to see the files"
         ))?;
     }
@@ -185,8 +359,11 @@ fn bundles_from_arguments(paths: &[PathBuf], json: bool) -> Result<Vec<PathBuf>,
             print(format_args!("SKIPPED {}: {why}", path.display()))
         }
     };
+    if paths.iter().filter(|path| is_standard_input(path)).count() > 1 {
+        return Err(Error::StandardInputTwice);
+    }
     for path in paths {
-        if !path.is_dir() {
+        if is_standard_input(path) || !path.is_dir() {
             bundles.push(path.clone());
             continue;
         }
@@ -206,6 +383,8 @@ fn bundles_from_arguments(paths: &[PathBuf], json: bool) -> Result<Vec<PathBuf>,
 struct Checked {
     path: PathBuf,
     outcome: Result<VerifiedHeader, BundleError>,
+    /// When the outcome is damage: what it means for the reader.
+    damage: Option<Damage>,
 }
 
 impl Checked {
@@ -222,7 +401,10 @@ impl Checked {
                 } else {
                     "ERROR  "
                 };
-                let line = with_hint(error.to_string(), bundle_hint(error));
+                let line = match &self.damage {
+                    Some(damage) => damage.line(),
+                    None => with_hint(error.to_string(), bundle_hint(error)),
+                };
                 format!("{word} {}: {line}", self.path.display())
             }
         }
@@ -254,13 +436,35 @@ impl Checked {
                     "hint": null,
                 })
             }
-            Err(error) => serde_json::json!({
-                "file": self.path.display().to_string(),
-                "verdict": if Verdict::of_bundle_error(error) == Verdict::Invalid { "invalid" } else { "error" },
-                "check": check,
-                "reason": error.to_string(),
-                "hint": bundle_hint(error),
-            }),
+            Err(error) => {
+                let verdict = if Verdict::of_bundle_error(error) == Verdict::Invalid {
+                    "invalid"
+                } else {
+                    "error"
+                };
+                match &self.damage {
+                    Some(damage) => serde_json::json!({
+                        "file": self.path.display().to_string(),
+                        "verdict": verdict,
+                        "check": check,
+                        "reason": damage.sentence,
+                        "hint": damage.hint,
+                        "damage": {
+                            "detail": damage.detail,
+                            "files": damage.lost.as_ref().map(|_| damage.files),
+                            "unreadable": damage.lost,
+                        },
+                    }),
+                    None => serde_json::json!({
+                        "file": self.path.display().to_string(),
+                        "verdict": verdict,
+                        "check": check,
+                        "reason": error.to_string(),
+                        "hint": bundle_hint(error),
+                        "damage": null,
+                    }),
+                }
+            }
         }
     }
 }
@@ -274,7 +478,6 @@ pub fn verify(
     bundles: &[PathBuf],
     keys: &TrustedKeys,
     quick: bool,
-    quiet: bool,
     json: bool,
 ) -> Result<Verdict, Error> {
     let mut worst = Verdict::Ok;
@@ -287,8 +490,8 @@ pub fn verify(
         return Ok(Verdict::Failed);
     }
     for path in bundles {
-        let progress = ProgressBar::new("verifying", quiet || json);
-        let outcome = Bundle::open(&path)
+        let progress = ProgressBar::new("verifying", json);
+        let outcome = open_bundle(&path)
             .and_then(|opened| opened.verify(keys))
             .and_then(|verified| {
                 if quick {
@@ -298,11 +501,23 @@ pub fn verify(
                 }
             });
         progress.finish();
-        let checked = Checked { path, outcome };
+        // A quick check never decompresses, so it does not count what damage costs.
+        let damage = outcome
+            .as_ref()
+            .err()
+            .and_then(|error| Damage::of(&path, keys, error, !quick, "tamizdat open --salvage"));
+        let checked = Checked {
+            path,
+            outcome,
+            damage,
+        };
         if json {
             print(format_args!("{}", checked.json(quick)))?;
         } else {
             print(format_args!("{}", checked.line(quick)))?;
+            if let Some(damage) = &checked.damage {
+                damage.print_lost()?;
+            }
         }
         match &checked.outcome {
             Ok(header) => {
@@ -362,7 +577,7 @@ fn conflict(
 
 /// `tamizdat info`: describes a bundle, as text or JSON, even one that is not trusted.
 pub fn info(path: &Path, json: bool, keys: &TrustedKeys) -> Result<Verdict, Error> {
-    let bundle = Bundle::open(path).map_err(|e| with_file(path, e))?;
+    let bundle = open_bundle(path).map_err(|e| with_file(path, e))?;
     let key_id = bundle.claimed_key_id();
     let format_minor = bundle.format_minor();
     // What the header claims is read before the signature is checked, so that an untrusted
@@ -492,7 +707,7 @@ pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
                 key.key_id()
             ))?;
             if added {
-                print(format_args!(
+                say(format_args!(
                     "Check that this fingerprint matches the one the publisher gave you through another channel."
                 ))?;
                 follow_trust_in_library()?;
@@ -527,7 +742,7 @@ pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
                 key.name()
             ))?;
             if removed.files.len() > 1 {
-                print(format_args!(
+                say(format_args!(
                     "removed the {} files that held it",
                     removed.files.len()
                 ))?;
@@ -570,8 +785,17 @@ pub fn library_list(library: Option<PathBuf>) -> Result<Verdict, Error> {
         ))?;
     }
     for (record, standing) in editions {
+        let incomplete = if record.is_complete() {
+            String::new()
+        } else {
+            format!(
+                ", incomplete: {} of {} files are missing",
+                record.missing.len(),
+                record.manifest.files.len()
+            )
+        };
         print(format_args!(
-            "{}  {}: {}",
+            "{}  {}{incomplete}: {}",
             record.id,
             standing.describe(),
             summary(&record)
@@ -611,9 +835,19 @@ pub fn demo(workspace: Option<PathBuf>, no_browser: bool) -> Result<Verdict, Err
             .keep(),
     };
     let paths = crate::cli::demo::DemoPaths::unpack_into(&workspace)?;
-    let result = crate::cli::demo::run_demo(&paths, &mut std::io::stdout().lock())?;
-    if !no_browser && crate::cli::open_in_browser(&result.front_page) {
+    let result = if verbosity() == Verbosity::Quiet {
+        // Only the verdict: where the demo's library is.
+        let result = crate::cli::demo::run_demo(&paths, &mut std::io::sink())?;
         print(format_args!(
+            "demo library: {}",
+            result.front_page.display()
+        ))?;
+        result
+    } else {
+        crate::cli::demo::run_demo(&paths, &mut std::io::stdout().lock())?
+    };
+    if !no_browser && crate::cli::open_in_browser(&result.front_page) {
+        say(format_args!(
             "opened {} in your browser",
             result.front_page.display()
         ))?;
@@ -640,17 +874,21 @@ pub fn nothing_to_open_here() -> bool {
     std::io::stdout().is_terminal() && crate::library::bundles_nearby().is_empty()
 }
 
-/// `tamizdat open`: imports bundles (the given files and folders, or those nearby) into the
-/// library (each with its pages and a new front page) and opens the front page, or the article
-/// `read`.
+/// `tamizdat open`: imports bundles (the given files and folders, `-` for standard input, or
+/// those nearby) into the library (each with its pages and a new front page) and opens the
+/// front page, or the article `read`. With `salvage`, a damaged copy whose signature is good is
+/// added as an incomplete edition.
 pub fn open_library(
     paths: &[PathBuf],
     library: Option<PathBuf>,
     keys: &TrustedKeys,
     read: Option<&str>,
     no_browser: bool,
-    quiet: bool,
+    salvage: bool,
 ) -> Result<Verdict, Error> {
+    if salvage && paths.iter().any(|path| is_standard_input(path)) {
+        return Err(Error::SalvageFromStandardInput);
+    }
     let library = library_at(library)?;
     let lock = library.lock()?;
     // What a killed or failed run left is put right first; a library in order is only read.
@@ -667,7 +905,10 @@ pub fn open_library(
     let mut trust = trust;
     let mut refused = Vec::new();
     for bundle in &bundles {
-        let mut result = import_one(&library, bundle, &keys, &lock, &trust, quiet);
+        let import = |keys: &TrustedKeys, trust: &TrustNow| {
+            import_one(&library, bundle, keys, &lock, trust, salvage)
+        };
+        let mut result = import(&keys, &trust);
         // Signed by a key not trusted yet, whose public key file lies beside the bundle: the
         // reader is shown who claims to have signed it and the fingerprint, and trusts it only
         // by typing the end of the fingerprint the publisher gave them.
@@ -687,7 +928,7 @@ pub fn open_library(
                 ))?;
                 keys.add(key.clone());
                 trust = trust_now()?;
-                result = import_one(&library, bundle, &keys, &lock, &trust, quiet);
+                result = import(&keys, &trust);
             } else {
                 signer = Some(crate::library::refusals::UntrustedSigner {
                     name: key.name().to_string(),
@@ -697,21 +938,11 @@ pub fn open_library(
             }
         }
         match result {
-            Ok(Imported::Added(record)) => {
-                print(format_args!(
-                    "ADDED   {}: {}",
-                    bundle.display(),
-                    summary(&record)
-                ))?;
-                opened.push(record);
-            }
-            Ok(Imported::AlreadyPresent(record)) => {
-                print(format_args!(
-                    "ALREADY {}: already in your library ({}), nothing to do",
-                    bundle.display(),
-                    summary(&record)
-                ))?;
-                opened.push(record);
+            Ok((imported, report)) => {
+                worst = worst.max(say_imported(bundle, &imported, report.as_ref())?);
+                opened.push(match imported {
+                    Imported::Added(record) | Imported::AlreadyPresent(record) => record,
+                });
             }
             Err(error) => {
                 let code = Verdict::of_library_error(&error);
@@ -721,16 +952,36 @@ pub fn open_library(
                 } else {
                     "ERROR  "
                 };
+                let damage = match &error {
+                    LibraryError::Bundle { source, .. } => {
+                        Damage::of(bundle, &keys, source, true, "tamizdat open --salvage")
+                    }
+                    _ => None,
+                };
                 let sentence = error.to_string();
-                let reason = sentence
-                    .strip_prefix(&format!("{}: ", bundle.display()))
-                    .unwrap_or(&sentence)
-                    .to_string();
                 let error = Error::Library(error);
-                print(format_args!(
-                    "{verdict} {}",
-                    crate::cli::error::error_line(&error)
-                ))?;
+                let (reason, next) = match &damage {
+                    Some(damage) => {
+                        print(format_args!(
+                            "{verdict} {}: {}",
+                            bundle.display(),
+                            damage.line()
+                        ))?;
+                        damage.print_lost()?;
+                        (damage.sentence.clone(), Some(damage.hint.clone()))
+                    }
+                    None => {
+                        print(format_args!(
+                            "{verdict} {}",
+                            crate::cli::error::error_line(&error)
+                        ))?;
+                        let reason = sentence
+                            .strip_prefix(&format!("{}: ", bundle.display()))
+                            .unwrap_or(&sentence)
+                            .to_string();
+                        (reason, error.hint().map(str::to_string))
+                    }
+                };
                 refused.push(crate::library::refusals::Refusal {
                     file: bundle.file_name().map_or_else(
                         || bundle.display().to_string(),
@@ -740,7 +991,7 @@ pub fn open_library(
                     // With the signer known, the page's comparison steps say what to do.
                     next: match signer {
                         Some(_) => None,
-                        None => error.hint().map(str::to_string),
+                        None => next,
                     },
                     untrusted_signer: signer,
                 });
@@ -776,39 +1027,125 @@ pub fn open_library(
     }
     if no_browser || !crate::cli::open_in_browser(&page) {
         if all_refused {
-            print(format_args!(
+            say(format_args!(
                 "why, and what to do: open {} in a browser",
                 page.display()
             ))?;
         } else {
-            print(format_args!(
+            say(format_args!(
                 "to read: open {} in a browser",
                 page.display()
             ))?;
         }
     } else {
-        print(format_args!("opened {} in your browser", page.display()))?;
+        say(format_args!("opened {} in your browser", page.display()))?;
     }
     Ok(worst)
 }
 
-/// Verifies and imports one bundle.
+/// Says what an import did: `ADDED`, `ALREADY`, or `INCOMPLETE` for what a salvage added of a
+/// damaged copy, whose `report` says what it lacks. The verdict is invalid for a damaged copy.
+fn say_imported(
+    bundle: &Path,
+    imported: &Imported,
+    report: Option<&crate::read::SalvageReport>,
+) -> Result<Verdict, Error> {
+    let damaged = report.filter(|report| !report.is_complete());
+    let copy_damage = damaged.map(|report| {
+        let files = report.header.manifest().files.len();
+        if report.lost.is_empty() {
+            format!("this copy is damaged, though each of its {files} files could be read")
+        } else {
+            format!(
+                "this copy is damaged: {} of {files} files cannot be read",
+                report.lost.len()
+            )
+        }
+    });
+    match imported {
+        Imported::Added(record) if !record.is_complete() => {
+            print(format_args!(
+                "INCOMPLETE {}: added what could be recovered; {}, and the edition's pages list them: {}",
+                bundle.display(),
+                copy_damage
+                    .as_deref()
+                    .unwrap_or("some files cannot be read"),
+                summary(record)
+            ))?;
+            say(format_args!(
+                "a complete copy of this bundle, opened later, replaces it"
+            ))?;
+        }
+        Imported::Added(record) => {
+            print(format_args!(
+                "ADDED   {}: {}",
+                bundle.display(),
+                summary(record)
+            ))?;
+            if let Some(damage) = &copy_damage {
+                say(format_args!("{}: {damage}", bundle.display()))?;
+            }
+        }
+        Imported::AlreadyPresent(record) => {
+            let holds = if record.is_complete() {
+                "already in your library"
+            } else {
+                "already in your library, with as many of its files as this copy has or more"
+            };
+            match &copy_damage {
+                Some(damage) => print(format_args!(
+                    "ALREADY {}: {holds} ({}); {damage}",
+                    bundle.display(),
+                    summary(record)
+                ))?,
+                None => print(format_args!(
+                    "ALREADY {}: {holds} ({}), nothing to do",
+                    bundle.display(),
+                    summary(record)
+                ))?,
+            }
+        }
+    }
+    if let Some(report) = damaged {
+        for path in &report.lost {
+            detail(format_args!("  cannot be read: {}", shown(path, 1024)))?;
+        }
+        for problem in &report.problems {
+            detail(format_args!("  detail: {problem}"))?;
+        }
+        return Ok(Verdict::Invalid);
+    }
+    Ok(Verdict::Ok)
+}
+
+/// Verifies and imports one bundle: whole, or with `salvage` what can be recovered of it (then
+/// with the salvage's report).
 fn import_one(
     library: &Library,
     bundle: &Path,
     keys: &TrustedKeys,
     lock: &crate::fs::DestinationLock,
     trust: &TrustNow,
-    quiet: bool,
-) -> Result<Imported, LibraryError> {
-    let progress = ProgressBar::new("importing", quiet);
-    let result = Bundle::open(bundle)
-        .and_then(|opened| opened.verify(keys))
-        .map_err(|source| LibraryError::Bundle {
-            bundle: bundle.to_path_buf(),
-            source,
-        })
-        .and_then(|verified| library.import(verified, lock, &progress, trust));
+    salvage: bool,
+) -> Result<(Imported, Option<crate::read::SalvageReport>), LibraryError> {
+    let progress = ProgressBar::new("importing", false);
+    let in_bundle = |source| LibraryError::Bundle {
+        bundle: bundle.to_path_buf(),
+        source,
+    };
+    let result = if salvage {
+        Bundle::open(bundle)
+            .and_then(|opened| opened.verify(keys))
+            .map_err(in_bundle)
+            .and_then(|verified| library.import_salvaged(verified, lock, &progress, trust))
+            .map(|(imported, report)| (imported, Some(report)))
+    } else {
+        open_bundle(bundle)
+            .and_then(|opened| opened.verify(keys))
+            .map_err(in_bundle)
+            .and_then(|verified| library.import(verified, lock, &progress, trust))
+            .map(|imported| (imported, None))
+    };
     progress.finish();
     result
 }
@@ -816,6 +1153,9 @@ fn import_one(
 /// A public key file (`*.pub`) in the bundle's folder with the key id the bundle claims, whose
 /// key the bundle's signature verifies with: who really signed it, if not whom to trust.
 fn key_beside(bundle: &Path, key_id: crate::keys::KeyId) -> Option<(PublicKey, PathBuf)> {
+    if is_standard_input(bundle) {
+        return None;
+    }
     let folder = crate::fs::parent_folder(bundle);
     let mut candidates: Vec<PathBuf> = std::fs::read_dir(folder)
         .ok()?

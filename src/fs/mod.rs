@@ -381,22 +381,38 @@ impl StagingFolder {
         }
         sync_tree(&self.path)?;
         let mut staged = self;
-        if exchange(&staged.path, destination).is_err() {
-            // Moved aside, then the new tree in: the name is briefly missing.
-            let aside = staged.path.with_extension("old");
-            fs::rename(destination, &aside)?;
-            if let Err(error) = fs::rename(&staged.path, destination) {
-                let _ = fs::rename(&aside, destination);
-                return Err(error);
-            }
-            let _ = fs::rename(&aside, &staged.path);
-        }
+        swap_folders(&staged.path, destination)?;
         // The old tree now sits at the staging path, and goes with it.
         let _ = fs::remove_dir_all(&staged.path);
         staged.committed = true;
         let _ = sync_folder(parent_folder(destination));
         Ok(())
     }
+}
+
+/// Puts the folder `new` (complete and durable) at `destination` in place of the folder there,
+/// in one step where the system can, and removes the old one. Used where a whole folder is
+/// replaced by a better one, as an incomplete edition by a complete copy.
+pub fn replace_folder(new: &Path, destination: &Path) -> io::Result<()> {
+    swap_folders(new, destination)?;
+    let _ = fs::remove_dir_all(new);
+    let _ = sync_folder(parent_folder(destination));
+    Ok(())
+}
+
+/// Swaps two folders' names: in one step with `RENAME_EXCHANGE`, else by moving `destination`
+/// aside first (the name is briefly missing). Afterwards `a` holds what `destination` held.
+fn swap_folders(a: &Path, destination: &Path) -> io::Result<()> {
+    if exchange(a, destination).is_err() {
+        let aside = a.with_extension("old");
+        fs::rename(destination, &aside)?;
+        if let Err(error) = fs::rename(a, destination) {
+            let _ = fs::rename(&aside, destination);
+            return Err(error);
+        }
+        let _ = fs::rename(&aside, a);
+    }
+    Ok(())
 }
 
 #[cfg(target_os = "linux")]

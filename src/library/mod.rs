@@ -39,7 +39,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::fs::{DestinationLock, LockError, Progress, StagingFolder, WORK_PREFIX};
-use crate::read::{BundleError, VerifiedBundle};
+use crate::read::{BundleError, SalvageReport, VerifiedBundle};
 
 /// Why a bundle could not be imported, or the library could not be opened or rebuilt.
 #[derive(Debug, thiserror::Error)]
@@ -206,51 +206,176 @@ impl Library {
             bundle: source.clone(),
             source: source_error,
         };
-        let manifest = bundle.manifest();
-        let id = edition_id(manifest);
-        let manifest_sha256 = manifest_sha256(manifest);
-        let record_path = self.record_path(&id);
-        let edition_folder = self.root.join("editions").join(&id);
-        let pages_folder = self.root.join("read").join(&id);
-        if !edition_folder.is_dir() && record_path.exists() {
-            // Its files were removed by hand: import it again.
-            fs::remove_file(&record_path).map_err(self.io_error(&record_path))?;
-        }
-        if let Some(existing) = self.read_record(&record_path)? {
-            return if existing.manifest_sha256 == manifest_sha256 {
+        let replacing = match self.existing(&bundle, lock, trust)? {
+            Some(existing) if existing.is_complete() => {
                 // Still check every byte: a damaged copy of an edition the reader has must be
                 // called damaged, or they may pass it on.
                 bundle.check(progress).map_err(in_bundle)?;
-                Ok(Imported::AlreadyPresent(existing))
-            } else {
-                // The publisher's key signed two editions under one number: the one here is
-                // marked disputed for good, its pages saying so, and the front page too.
-                self.mark_disputed(&existing, &manifest_sha256, lock, trust)
-                    .map_err(|failure| failure.into_error(None))?;
-                Err(LibraryError::Conflict {
-                    bundle: source.clone(),
-                    channel: manifest.channel.clone(),
-                    sequence: manifest.sequence,
-                })
-            };
+                return Ok(Imported::AlreadyPresent(existing));
+            }
+            // A whole copy of an edition the library holds only in part: it replaces it.
+            Some(_) => true,
+            None => false,
+        };
+        let target = self.prepare_edition_folder(&source, bundle.manifest(), replacing)?;
+        let header = crate::read::unpack_into(bundle, &target, progress).map_err(in_bundle)?;
+        let record = self.finish_edition(&source, header, Vec::new(), replacing, lock, trust)?;
+        Ok(Imported::Added(record))
+    }
+
+    /// Adds what can be recovered of a damaged copy whose signature is good, as an incomplete
+    /// edition whose pages list the missing files (a whole copy is added as [`Library::import`]
+    /// adds it). An edition the library holds already is kept unless this copy recovers more of
+    /// it; when this copy yields no file at all, nothing changes and the import fails. The
+    /// report says what this copy is missing.
+    pub fn import_salvaged<R: std::io::Read + std::io::Seek + Send>(
+        &self,
+        bundle: VerifiedBundle<R>,
+        lock: &DestinationLock,
+        progress: &dyn Progress,
+        trust: &TrustNow,
+    ) -> Result<(Imported, SalvageReport), LibraryError> {
+        let source = bundle.source().to_path_buf();
+        let in_bundle = |source_error| LibraryError::Bundle {
+            bundle: source.clone(),
+            source: source_error,
+        };
+        let existing = self.existing(&bundle, lock, trust)?;
+        if let Some(existing) = existing.as_ref().filter(|record| record.is_complete()) {
+            // Nothing to add; the reader still learns whether this copy is damaged.
+            let report = crate::read::assess_damage(bundle, progress).map_err(in_bundle)?;
+            return Ok((Imported::AlreadyPresent(existing.clone()), report));
         }
-        // An import killed after its unpack or its pages and before its record: redo it.
-        for folder in [&pages_folder, &edition_folder] {
-            if fs::symlink_metadata(folder).is_ok() {
-                fs::remove_dir_all(folder).map_err(self.io_error(folder))?;
+        let replacing = existing.is_some();
+        let target = self.prepare_edition_folder(&source, bundle.manifest(), replacing)?;
+        let report = crate::read::salvage_into(bundle, &target, progress).map_err(in_bundle)?;
+        if let Some(existing) = existing
+            && report.lost.len() >= existing.missing.len()
+        {
+            // This copy recovers no more than the library holds: the library keeps its own.
+            remove_entry(&target).map_err(self.io_error(&target))?;
+            return Ok((Imported::AlreadyPresent(existing), report));
+        }
+        let record = self.finish_edition(
+            &source,
+            report.header.clone(),
+            report.lost.clone(),
+            replacing,
+            lock,
+            trust,
+        )?;
+        Ok((Imported::Added(record), report))
+    }
+
+    /// The record of the edition `bundle` is, if the library has it. A different edition under
+    /// the same number marks the one here disputed, and is refused.
+    fn existing<R>(
+        &self,
+        bundle: &VerifiedBundle<R>,
+        lock: &DestinationLock,
+        trust: &TrustNow,
+    ) -> Result<Option<Record>, LibraryError> {
+        let manifest = bundle.manifest();
+        let id = edition_id(manifest);
+        let record_path = self.record_path(&id);
+        if !self.root.join("editions").join(&id).is_dir() && record_path.exists() {
+            // Its files were removed by hand: import it again.
+            fs::remove_file(&record_path).map_err(self.io_error(&record_path))?;
+        }
+        let Some(existing) = self.read_record(&record_path)? else {
+            return Ok(None);
+        };
+        let manifest_sha256 = manifest_sha256(manifest);
+        if existing.manifest_sha256 == manifest_sha256 {
+            return Ok(Some(existing));
+        }
+        // The publisher's key signed two editions under one number: the one here is marked
+        // disputed for good, its pages saying so, and the front page too.
+        self.mark_disputed(&existing, &manifest_sha256, lock, trust)
+            .map_err(|failure| failure.into_error(None))?;
+        Err(LibraryError::Conflict {
+            bundle: bundle.source().to_path_buf(),
+            channel: manifest.channel.clone(),
+            sequence: manifest.sequence,
+        })
+    }
+
+    /// Where a new edition's files go, once nothing is in the way and the disk has room: its
+    /// folder `editions/ID`, or with `replacing` (the library holds the edition only in part)
+    /// `editions/ID.replacement`, which [`Library::finish_edition`] swaps in.
+    fn prepare_edition_folder(
+        &self,
+        source: &Path,
+        manifest: &crate::format::Manifest,
+        replacing: bool,
+    ) -> Result<PathBuf, LibraryError> {
+        let id = edition_id(manifest);
+        let edition_folder = self.root.join("editions").join(&id);
+        let replacement = self.replacement_folder(&id);
+        if fs::symlink_metadata(&replacement).is_ok() {
+            remove_entry(&replacement).map_err(self.io_error(&replacement))?;
+        }
+        if !replacing {
+            // An import killed after its unpack or its pages and before its record: redo it.
+            for folder in [&self.root.join("read").join(&id), &edition_folder] {
+                if fs::symlink_metadata(folder).is_ok() {
+                    fs::remove_dir_all(folder).map_err(self.io_error(folder))?;
+                }
             }
         }
-        self.check_free_space(manifest).map_err(in_bundle)?;
-        let header =
-            crate::read::unpack_into(bundle, &edition_folder, progress).map_err(in_bundle)?;
+        self.check_free_space(manifest)
+            .map_err(|error| LibraryError::Bundle {
+                bundle: source.to_path_buf(),
+                source: error,
+            })?;
+        Ok(if replacing {
+            replacement
+        } else {
+            edition_folder
+        })
+    }
+
+    /// `editions/ID.replacement`: never an edition id, which ends in its number, so a leftover
+    /// is removed by [`Library::tidy`] as a folder without a record.
+    fn replacement_folder(&self, id: &str) -> PathBuf {
+        self.root.join("editions").join(format!("{id}.replacement"))
+    }
+
+    /// With the edition's verified files in place (`missing` lists those a salvage could not
+    /// recover): with `replacing`, swaps them for the partial edition's in one step; then
+    /// writes its pages, its record and the front page, in that order. A new edition's steps
+    /// are undone on failure. A replacement's are not: until its record follows, its pages
+    /// still call it incomplete, which is never wrong in the direction that matters.
+    fn finish_edition(
+        &self,
+        source: &Path,
+        header: crate::read::VerifiedHeader,
+        missing: Vec<String>,
+        replacing: bool,
+        lock: &DestinationLock,
+        trust: &TrustNow,
+    ) -> Result<Record, LibraryError> {
+        let manifest = header.manifest();
+        let id = edition_id(manifest);
+        let record_path = self.record_path(&id);
+        let edition_folder = self.root.join("editions").join(&id);
+        let pages_folder = self.root.join("read").join(&id);
+        if replacing {
+            let replacement = self.replacement_folder(&id);
+            crate::fs::replace_folder(&replacement, &edition_folder).map_err(|error| {
+                let _ = remove_entry(&replacement);
+                self.io_error(&edition_folder)(error)
+            })?;
+        }
         let record = Record {
-            id: id.clone(),
+            id,
             imported: crate::format::manifest::format_created(time::OffsetDateTime::now_utc()),
             signer_name: header.signer().name().to_string(),
             fingerprint: header.signer().fingerprint(),
-            manifest_sha256,
-            manifest: header.manifest().clone(),
+            manifest_sha256: manifest_sha256(manifest),
+            manifest: manifest.clone(),
             trusted_at_import: trust.trusts(&header.signer().fingerprint()),
+            missing,
         };
         let result = (|| {
             self.build_edition_pages(&record, lock, self.standing(&record, trust))?;
@@ -260,14 +385,17 @@ impl Library {
             self.write_front_page(true, trust)
         })();
         if let Err(failure) = result {
-            // Undo, newest step first, so that a kill half way leaves at most an interrupted
-            // import; the front page was not replaced, so it never linked to this edition.
-            let _ = fs::remove_file(&record_path);
-            let _ = fs::remove_dir_all(&pages_folder);
-            let _ = fs::remove_dir_all(&edition_folder);
-            return Err(failure.into_error(Some(&source)));
+            if !replacing {
+                // Undo, newest step first, so that a kill half way leaves at most an
+                // interrupted import; the front page was not replaced, so it never linked to
+                // this edition.
+                let _ = fs::remove_file(&record_path);
+                let _ = fs::remove_dir_all(&pages_folder);
+                let _ = fs::remove_dir_all(&edition_folder);
+            }
+            return Err(failure.into_error(Some(source)));
         }
-        Ok(Imported::Added(record))
+        Ok(record)
     }
 
     fn record_path(&self, id: &str) -> PathBuf {

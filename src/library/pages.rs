@@ -169,16 +169,31 @@ pub fn edition_pages<'a>(
         .iter()
         .map(|a| a.main_file.as_str().to_string())
         .collect();
+    let missing: HashSet<String> = record.missing.iter().cloned().collect();
     let edition = root.join("editions").join(&record.id);
     std::iter::once((PathBuf::from("index.html"), edition_page(record, standing))).chain(
         record.manifest.articles.iter().map(move |article| {
-            let source = read_article_source(&edition.join(article.main_file.to_relative_path()));
+            let source = if missing.contains(article.main_file.as_str()) {
+                Err(Unrenderable::MissingFromCopy)
+            } else {
+                read_article_source(&edition.join(article.main_file.to_relative_path()))
+            };
             let page: PathBuf = article.main_file.as_str().split('/').collect();
             let mut page = page.into_os_string();
             page.push(".html");
             (
                 PathBuf::from(page),
-                article_page_html(record, standing, article, source, &files, &articles),
+                article_page_html(
+                    record,
+                    standing,
+                    article,
+                    source,
+                    &PageFiles {
+                        files: &files,
+                        articles: &articles,
+                        missing: &missing,
+                    },
+                ),
             )
         }),
     )
@@ -236,6 +251,9 @@ pub fn front_page_marker(ids: &[String]) -> String {
 pub struct FrontPageEntry {
     record: Record,
     article_count: usize,
+    /// How many files the edition has, and how many of them this library lacks.
+    file_count: usize,
+    missing_count: usize,
     standing: Standing,
 }
 
@@ -243,7 +261,10 @@ impl FrontPageEntry {
     /// Trims `record` to what the front page shows.
     pub fn new(mut record: Record, standing: Standing) -> FrontPageEntry {
         let article_count = record.manifest.articles.len();
+        let file_count = record.manifest.files.len();
+        let missing_count = record.missing.len();
         record.manifest.files = Vec::new();
+        record.missing = Vec::new();
         // The same order the front page's latest articles use (stable, so ties keep the
         // manifest's order): the newest articles of all editions are among those kept.
         let created = date_of(&record.manifest.created).to_string();
@@ -256,6 +277,8 @@ impl FrontPageEntry {
         FrontPageEntry {
             record,
             article_count,
+            file_count,
+            missing_count,
             standing,
         }
     }
@@ -335,7 +358,7 @@ fn front_page_body(
             let _ = writeln!(
                 out,
                 "<li class=\"card\"><a href=\"read/{id}/index.html\" lang=\"{lang}\" dir=\"{dir}\">{title}</a>\
-                 <p class=\"meta\">{date} · channel <code>{channel}</code> #{sequence} · {count} · {publisher}</p>{standing}</li>",
+                 <p class=\"meta\">{date} · channel <code>{channel}</code> #{sequence} · {count} · {publisher}</p>{standing}{incomplete}</li>",
                 id = encode_path(&record.id),
                 lang = language,
                 dir = direction(language),
@@ -351,6 +374,20 @@ fn front_page_body(
                     format!(
                         "<p class=\"not-verified\" lang=\"en\" dir=\"ltr\"><span class=\"mark\">⚠</span> {}</p>",
                         entry.standing.describe()
+                    )
+                },
+                incomplete = if entry.missing_count == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "<p class=\"incomplete\" lang=\"en\" dir=\"ltr\"><span class=\"mark\">⚠ Incomplete</span> {} of {} files {} missing from this copy</p>",
+                        entry.missing_count,
+                        entry.file_count,
+                        if entry.missing_count == 1 {
+                            "is"
+                        } else {
+                            "are"
+                        }
                     )
                 },
             );
@@ -452,6 +489,49 @@ fn article_card(out: &mut String, record: &Record, article: &Article, read_url: 
     out.push_str("</li>\n");
 }
 
+/// How many missing files a page names; the rest are counted.
+const MISSING_FILES_NAMED: usize = 200;
+
+/// The box on every page of an incomplete edition: how many of its files this library lacks,
+/// those of `listed` (the page's own missing files, or all of them), and how to get the rest.
+/// `edition_page` is the relative URL prefix of the edition's page, `""` on that page itself.
+fn incomplete_notice(out: &mut String, record: &Record, listed: &[&str], edition_page: &str) {
+    let total = record.manifest.files.len();
+    let _ = write!(
+        out,
+        "<section class=\"incomplete\" lang=\"en\" dir=\"ltr\"><p><span class=\"mark\">⚠ Incomplete</span> This edition was recovered from a damaged copy: {} of its {total} files could not be recovered{}. What is shown was each checked against the signature; nothing is shown in place of what is missing. To get the whole edition, ask for another copy and open it: it replaces this one.</p>",
+        record.missing.len(),
+        if edition_page.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (<a href=\"{}index.html\">the edition's page</a> lists them)",
+                escape(edition_page)
+            )
+        }
+    );
+    if !listed.is_empty() {
+        out.push_str(if edition_page.is_empty() {
+            "<p>Missing:</p>"
+        } else {
+            "<p>Missing from this article:</p>"
+        });
+        out.push_str("<ul class=\"missing-files\">\n");
+        for path in listed.iter().take(MISSING_FILES_NAMED) {
+            let _ = writeln!(out, "<li><code><bdi>{}</bdi></code></li>", escape(path));
+        }
+        if listed.len() > MISSING_FILES_NAMED {
+            let _ = writeln!(
+                out,
+                "<li>and {} more</li>",
+                listed.len() - MISSING_FILES_NAMED
+            );
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("</section>\n");
+}
+
 fn edition_page(record: &Record, standing: Standing) -> String {
     let manifest = &record.manifest;
     let mut out = String::new();
@@ -468,6 +548,10 @@ fn edition_page(record: &Record, standing: Standing) -> String {
         crate::format::text::count(manifest.files.len(), "file"),
     );
     verification(&mut out, record, standing);
+    if !record.is_complete() {
+        let missing: Vec<&str> = record.missing.iter().map(String::as_str).collect();
+        incomplete_notice(&mut out, record, &missing, "");
+    }
     out.push_str("<ul class=\"cards\">\n");
     for article in &manifest.articles {
         article_card(&mut out, record, article, "../");
@@ -479,13 +563,22 @@ fn edition_page(record: &Record, standing: Standing) -> String {
     out
 }
 
+/// What an article's page needs to know of its edition's files.
+struct PageFiles<'a> {
+    /// Every file of the edition, with its signed media type.
+    files: &'a HashMap<String, String>,
+    /// The articles that have pages.
+    articles: &'a HashSet<String>,
+    /// The files this library lacks (an incomplete copy).
+    missing: &'a HashSet<String>,
+}
+
 fn article_page_html(
     record: &Record,
     standing: Standing,
     article: &Article,
     source: Result<Vec<u8>, Unrenderable>,
-    files: &HashMap<String, String>,
-    articles: &HashSet<String>,
+    page_files: &PageFiles<'_>,
 ) -> String {
     let folders = article.main_file.as_str().matches('/').count();
     // The page is read/ID/PATH.html: the root is two folders up, plus the article's folders.
@@ -494,8 +587,9 @@ fn article_page_html(
     let pages_url = up(folders);
     let context = RenderContext {
         article_path: article.main_file.as_str(),
-        files,
-        articles,
+        files: page_files.files,
+        articles: page_files.articles,
+        missing: page_files.missing,
         files_url: &files_url,
         pages_url: &pages_url,
         title: &article.title,
@@ -533,6 +627,16 @@ fn article_page_html(
     }
     let _ = writeln!(out, "{}</p>", escape(&record.signer_name));
     verification(&mut out, record, standing);
+    if !record.is_complete() {
+        let mut own = vec![&article.main_file];
+        own.extend(article.images.iter());
+        let own_missing: Vec<&str> = own
+            .iter()
+            .map(|path| path.as_str())
+            .filter(|path| page_files.missing.contains(*path))
+            .collect();
+        incomplete_notice(&mut out, record, &own_missing, &pages_url);
+    }
     match rendered {
         Ok(rendered) => {
             for note in &rendered.notes {
@@ -558,20 +662,28 @@ fn article_page_html(
 fn unrendered(out: &mut String, record: &Record, article: &Article, reason: &str) {
     let _ = writeln!(
         out,
-        "<p class=\"render-note\" lang=\"en\" dir=\"ltr\">This article cannot be shown here: {}. Its verified files are in your library:</p>",
+        "<p class=\"render-note\" lang=\"en\" dir=\"ltr\">This article cannot be shown here: {}. Its files, as your library holds them:</p>",
         escape(reason)
     );
     out.push_str("<ul class=\"article-files\" dir=\"ltr\">\n");
     let mut paths = vec![&article.main_file];
     paths.extend(article.images.iter());
     for path in paths {
-        let size = record
-            .manifest
-            .files
+        let size = if record
+            .missing
             .iter()
-            .find(|file| file.path == *path)
-            .map(|file| crate::format::text::human_bytes(file.size))
-            .unwrap_or_default();
+            .any(|missing| missing == path.as_str())
+        {
+            "missing from this incomplete copy".to_string()
+        } else {
+            record
+                .manifest
+                .files
+                .iter()
+                .find(|file| file.path == *path)
+                .map(|file| crate::format::text::human_bytes(file.size))
+                .unwrap_or_default()
+        };
         let _ = writeln!(
             out,
             "<li><code>editions/{}/{}</code> {}</li>",

@@ -23,6 +23,18 @@ pub struct Record {
     /// (not only given for that one command). Records written before this was kept say true.
     #[serde(default = "imported_trusted")]
     pub trusted_at_import: bool,
+    /// The files of the edition that are not in the library, in manifest order: empty for a
+    /// whole edition, the files a salvage of a damaged copy could not recover otherwise. An
+    /// edition with missing files is never shown as complete, and a whole copy replaces it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+impl Record {
+    /// True when every file of the edition is in the library.
+    pub fn is_complete(&self) -> bool {
+        self.missing.is_empty()
+    }
 }
 
 fn imported_trusted() -> bool {

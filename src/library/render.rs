@@ -35,6 +35,8 @@ pub struct RenderContext<'a> {
     pub files: &'a HashMap<String, String>,
     /// Edition paths of the articles that have pages of their own.
     pub articles: &'a HashSet<String>,
+    /// Files of the edition that this library does not have (a salvaged, incomplete copy).
+    pub missing: &'a HashSet<String>,
     /// URL prefix, relative to the article's page, of the verified files (ends with `/`).
     pub files_url: &'a str,
     /// URL prefix, relative to the article's page, of the edition's pages (ends with `/`).
@@ -75,6 +77,9 @@ pub enum Unrenderable {
     /// The article's file could not be read from the library.
     #[error("its file could not be read from the library ({0})")]
     Unreadable(String),
+    /// The article's file is one a salvaged, incomplete copy could not recover.
+    #[error("its file is missing from this incomplete copy of the edition")]
+    MissingFromCopy,
     /// Rendering it failed (a bug, reported on the page rather than stopping the library).
     #[error("the reader failed while rendering it")]
     Failed,
@@ -249,7 +254,7 @@ impl PieceWriter<'_> {
                             self.out.push_str("<span class=\"external-link\">");
                             Ending::Address(href.trim().to_string())
                         }
-                        Target::Missing => Ending::Nothing,
+                        Target::Missing | Target::Lost => Ending::Nothing,
                         target => {
                             let url = local_url(target, context, false);
                             if url.is_empty() {
@@ -276,11 +281,16 @@ impl PieceWriter<'_> {
             "img" => {
                 let alt = attribute(attributes, "alt").unwrap_or("").trim();
                 let src = attribute(attributes, "src").unwrap_or("");
+                let mut lost = false;
                 let url = if is_data_image(src) {
                     Some(src.trim().to_string())
                 } else {
                     match classify(src, context) {
                         target @ Target::Local { .. } => Some(local_url(target, context, true)),
+                        Target::Lost => {
+                            lost = true;
+                            None
+                        }
                         _ => None,
                     }
                 };
@@ -299,8 +309,13 @@ impl PieceWriter<'_> {
                         // An English sentence, laid out left to right even on a right-to-left
                         // page (or its brackets are mirrored), with the description isolated
                         // in its own direction.
+                        let why = if lost {
+                            "it is missing from this incomplete copy"
+                        } else {
+                            "it is not part of this edition"
+                        };
                         self.out.push_str(&format!(
-                            "<span class=\"missing-image\" lang=\"en\" dir=\"ltr\">[<bdi>{}</bdi>: not shown, it is not part of this edition]</span>",
+                            "<span class=\"missing-image\" lang=\"en\" dir=\"ltr\">[<bdi>{}</bdi>: not shown, {why}]</span>",
                             escape(shown)
                         ));
                     }
@@ -357,6 +372,9 @@ enum Target {
     Local { path: String, fragment: String },
     /// A local-looking reference to a file the edition does not have.
     Missing,
+    /// A file of the edition that this incomplete copy lacks (an article's page still exists,
+    /// and says so).
+    Lost,
     /// Anywhere else: another site, another scheme.
     Remote,
 }
@@ -376,7 +394,9 @@ fn classify(reference: &str, context: &RenderContext<'_>) -> Target {
                     segments, fragment, ..
                 } => {
                     let path = segments.join("/");
-                    if context.files.contains_key(&path) {
+                    if context.missing.contains(&path) && !context.articles.contains(&path) {
+                        Target::Lost
+                    } else if context.files.contains_key(&path) {
                         Target::Local { path, fragment }
                     } else {
                         Target::Missing
@@ -494,7 +514,7 @@ fn local_url(target: Target, context: &RenderContext<'_>, is_image: bool) -> Str
             };
             with_fragment(url, &fragment)
         }
-        Target::Missing | Target::Remote => String::new(),
+        Target::Missing | Target::Lost | Target::Remote => String::new(),
     }
 }
 
@@ -608,6 +628,7 @@ mod tests {
             ("news/report.shtml", "text/html"),
             ("news/lying.png", "text/html"),
             ("news/drawing.svg", "image/svg+xml"),
+            ("news/images/lost.png", "image/png"),
         ]
         .iter()
         .map(|(p, m)| (p.to_string(), m.to_string()))
@@ -616,10 +637,12 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
+        let missing: HashSet<String> = HashSet::from(["news/images/lost.png".to_string()]);
         let context = RenderContext {
             article_path: "news/story.md",
             files: &files,
             articles: &articles,
+            missing: &missing,
             files_url: "../../editions/e/",
             pages_url: "../",
             title: "The title",
@@ -628,6 +651,22 @@ mod tests {
         render_article(kind, source.as_bytes(), &context)
             .map(|rendered| rendered.html)
             .unwrap_or_else(|error| error.to_string())
+    }
+
+    #[test]
+    fn a_picture_lost_from_an_incomplete_copy_is_named_not_linked() {
+        let html = render(
+            ArticleKind::Markdown,
+            "![the bakery](images/lost.png)\n\n[the picture](images/lost.png)\n\n![kept](images/photo.png)",
+        );
+        assert!(
+            html.contains(
+                "[<bdi>the bakery</bdi>: not shown, it is missing from this incomplete copy]"
+            ),
+            "{html}"
+        );
+        assert!(!html.contains("lost.png"), "{html}");
+        assert!(html.contains("images/photo.png"), "{html}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod unpack;
 pub mod verify;
 
 pub use bundle::{Bundle, ClaimedManifest, VerifiedBundle};
-pub use salvage::{SalvageReport, salvage_into, salvage_to_sink};
+pub use salvage::{SalvageReport, assess_damage, salvage_into, salvage_to_sink};
 pub use unpack::unpack_into;
 pub use verify::{
     ArchiveError, BundleError, DestinationError, DiscardFiles, FileSink, VerifiedHeader,

@@ -211,6 +211,15 @@ pub fn salvage_into<R: Read + Seek>(
     Ok(report)
 }
 
+/// How damaged a copy is, without writing anything: which files a salvage would recover and
+/// which it could not. Reads the copy out of order, frame by frame, as a salvage does.
+pub fn assess_damage<R: Read + Seek>(
+    bundle: VerifiedBundle<R>,
+    progress: &dyn Progress,
+) -> Result<SalvageReport, BundleError> {
+    salvage_to_sink(bundle, &mut crate::read::verify::DiscardFiles, progress)
+}
+
 /// The core of a salvage: reads every frame that matches its signed hash, walks each run of
 /// intact frames from the first file that starts in it, and hands `sink` every file whose bytes
 /// verify (a file that turns out bad is discarded through [`FileSink::discard_file`]). The

@@ -381,6 +381,21 @@ impl BundleError {
                 | BundleError::Busy { .. }
         )
     }
+
+    /// True when the signed header was good but the payload after it is not what was signed:
+    /// a copy damaged on its way (cut short, altered, or with bytes added), of which a salvage
+    /// may still recover the intact files.
+    pub fn is_damage(&self) -> bool {
+        matches!(
+            self,
+            BundleError::Truncated { .. }
+                | BundleError::CorruptedFile { .. }
+                | BundleError::CorruptedFrame { .. }
+                | BundleError::CorruptedPayload
+                | BundleError::TrailingData { .. }
+                | BundleError::Archive(_)
+        )
+    }
 }
 
 /// A header whose signature verified with a trusted key and whose manifest is consistent.

@@ -113,7 +113,7 @@ impl Drop for Served {
     }
 }
 
-/// `tamizdat open BUNDLE --library LIBRARY --public-key KEY --no-browser --quiet`, which must
+/// `tamizdat open BUNDLE --library LIBRARY --public-key KEY --no-browser`, which must
 /// succeed.
 #[track_caller]
 pub fn import_into(library: &Path, bundle: &Path, key: &Key, home: &Path) {
@@ -124,7 +124,7 @@ pub fn import_into(library: &Path, bundle: &Path, key: &Key, home: &Path) {
         .arg(library)
         .arg("--public-key")
         .arg(&key.public_path)
-        .args(["--no-browser", "--quiet"])
+        .arg("--no-browser")
         .home(home)
         .run()
         .expect_code(0);

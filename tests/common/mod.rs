@@ -177,6 +177,14 @@ impl Cmd {
         self
     }
 
+    /// Gives the command this file on standard input (as `tamizdat verify - < FILE`).
+    pub fn stdin_file(mut self, path: &Path) -> Cmd {
+        self.shown.push_str(&format!(" < {}", path.display()));
+        self.command
+            .stdin(fs::File::open(path).expect("open the file for standard input"));
+        self
+    }
+
     pub fn current_dir(mut self, dir: &Path) -> Cmd {
         self.command.current_dir(dir);
         self
@@ -320,7 +328,7 @@ pub fn mode(path: &Path) -> u32 {
 // ---------------------------------------------------------------------------------------------
 
 /// `tamizdat-publish pack EDITION --secret-key KEY --channel test-news --seq 1 --time TIME
-/// --out OUT --quiet EXTRA...` (a later `--time` in `extra` is not allowed: pass the time
+/// --out OUT EXTRA...` (a later `--time` in `extra` is not allowed: pass the time
 /// through [`pack_cmd`] instead).
 pub fn pack(edition: &Path, key: &Key, out: &Path, extra: &[&str]) -> Out {
     pack_cmd(edition, key, out)
@@ -336,7 +344,7 @@ pub fn pack_cmd(edition: &Path, key: &Key, out: &Path) -> Cmd {
         .arg(edition)
         .arg("--secret-key")
         .arg(&key.secret_path)
-        .args(["--channel", CHANNEL, "--seq", "1", "--quiet"])
+        .args(["--channel", CHANNEL, "--seq", "1"])
         .arg("--out")
         .arg(out)
 }
@@ -348,29 +356,27 @@ pub fn pack_ok(edition: &Path, key: &Key, out: &Path) -> Vec<u8> {
     fs::read(out).expect("read the packed bundle")
 }
 
-/// `tamizdat verify BUNDLE --public-key PUB --quiet`.
+/// `tamizdat verify BUNDLE --public-key PUB`.
 pub fn verify(bundle: &Path, public_key: &Path) -> Out {
     reader()
         .arg("verify")
         .arg(bundle)
         .arg("--public-key")
         .arg(public_key)
-        .arg("--quiet")
         .run()
 }
 
-/// `tamizdat verify --quick BUNDLE --public-key PUB --quiet`.
+/// `tamizdat verify --quick BUNDLE --public-key PUB`.
 pub fn verify_quick(bundle: &Path, public_key: &Path) -> Out {
     reader()
         .args(["verify", "--quick"])
         .arg(bundle)
         .arg("--public-key")
         .arg(public_key)
-        .arg("--quiet")
         .run()
 }
 
-/// `tamizdat unpack BUNDLE --to DIR --public-key PUB --quiet`.
+/// `tamizdat unpack BUNDLE --to DIR --public-key PUB`.
 pub fn unpack(bundle: &Path, to: &Path, public_key: &Path) -> Out {
     reader()
         .arg("unpack")
@@ -379,7 +385,6 @@ pub fn unpack(bundle: &Path, to: &Path, public_key: &Path) -> Out {
         .arg(to)
         .arg("--public-key")
         .arg(public_key)
-        .arg("--quiet")
         .run()
 }
 
