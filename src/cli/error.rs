@@ -124,17 +124,21 @@ pub enum Error {
     /// `-` was given more than once: standard input holds one bundle.
     #[error("standard input (-) holds one bundle, so it can be given only once")]
     StandardInputTwice,
-    /// The passphrase typed or read from a file was empty and `--unencrypted` was not given.
+    /// The passphrase typed or given in the environment was empty and `--unencrypted` was not
+    /// given (an empty passphrase file is the library's [`KeyError::PassphraseFileEmpty`]).
     #[error("an empty passphrase would leave the secret key unprotected")]
     EmptyPassphrase,
     /// A new key's passphrase is shorter than [`crate::keys::MIN_PASSPHRASE_CHARS`].
     #[error(
-        "the passphrase has {chars} characters; a new key needs at least {}, so that a thief with the laptop cannot guess it",
+        "the passphrase{} has {chars} characters; a new key needs at least {}, so that a thief with the laptop cannot guess it",
+        in_file(.file.as_deref()),
         crate::keys::MIN_PASSPHRASE_CHARS
     )]
     PassphraseTooShort {
         /// How many characters it has.
         chars: usize,
+        /// The passphrase file it was read from, if it was.
+        file: Option<std::path::PathBuf>,
     },
     /// A file or folder the command needed could not be read or written.
     #[error("{context}: {source}")]
@@ -187,6 +191,12 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// ` in FILE` when the passphrase was read from a file, so the message names it.
+fn in_file(file: Option<&std::path::Path>) -> String {
+    file.map(|file| format!(" in {}", file.display()))
+        .unwrap_or_default()
 }
 
 /// What to do about a refused bundle.
@@ -278,6 +288,15 @@ pub fn key_hint(error: &KeyError) -> Option<&'static str> {
             "run `chmod 600` on the file so that only you can read it; if others may have copied it, make a new key",
         ),
         KeyError::PassphraseFileReadableByOthers { .. } => Some(CHMOD_HINT),
+        KeyError::PassphraseFileIsFolder { .. } => {
+            Some("give the path of the file that holds the passphrase")
+        }
+        KeyError::PassphraseFileEmpty { .. } => {
+            Some("write the passphrase on the first line of the file")
+        }
+        KeyError::PassphraseFileWrong { .. } => {
+            Some("check that the first line of the passphrase file is this key's passphrase")
+        }
         KeyError::PassphraseNeeded { .. } => Some(
             "type it at a terminal, or give it with --passphrase-file FILE or the TAMIZDAT_PASSPHRASE variable",
         ),

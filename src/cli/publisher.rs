@@ -8,7 +8,7 @@ use age::secrecy::ExposeSecret;
 use crate::cli::error::{Error, Verdict};
 use crate::cli::reader::{detail, print, say};
 use crate::cli::{ProgressBar, human_bytes, parse_time, read_passphrase, shown};
-use crate::keys::SecretKey;
+use crate::keys::{KeyError, SecretKey};
 use crate::publish::pack::{PackOptions, pack_edition};
 
 /// What `tamizdat-publish pack` was asked to do.
@@ -47,9 +47,32 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
         out,
         options,
     } = request;
-    let secret = SecretKey::load(&secret_key, &mut || {
+    let mut asked = false;
+    let loaded = SecretKey::load(&secret_key, &mut || {
+        asked = true;
         read_passphrase(passphrase_file.as_deref(), &secret_key, false)
-    })?;
+    });
+    let secret = match (loaded, &passphrase_file) {
+        (Ok(secret), _) => secret,
+        // The file comes before TAMIZDAT_PASSPHRASE, so a wrong passphrase is the file's.
+        (Err(KeyError::WrongPassphrase { path }), Some(file)) => {
+            return Err(KeyError::PassphraseFileWrong {
+                file: file.clone(),
+                key: path,
+            }
+            .into());
+        }
+        (Err(error), _) => return Err(error.into()),
+    };
+    if let Some(file) = &passphrase_file
+        && !asked
+    {
+        crate::cli::to_stderr(format_args!(
+            "tamizdat-publish: warning: {} is not encrypted, so the passphrase file {} was not read",
+            secret_key.display(),
+            file.display()
+        ));
+    }
     let progress = ProgressBar::new("packing", false);
     let report = pack_edition(&dir, &secret, &options, &out, &progress)?;
     progress.finish();
@@ -143,7 +166,10 @@ pub fn keygen(
             return Err(Error::EmptyPassphrase);
         }
         if chars < crate::keys::MIN_PASSPHRASE_CHARS {
-            return Err(Error::PassphraseTooShort { chars });
+            return Err(Error::PassphraseTooShort {
+                chars,
+                file: passphrase_file.map(Path::to_path_buf),
+            });
         }
         Some(passphrase)
     };

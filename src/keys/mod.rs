@@ -109,6 +109,26 @@ pub enum KeyError {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// A passphrase file names a folder.
+    #[error("the passphrase file {path} is a folder, not a file")]
+    PassphraseFileIsFolder {
+        /// The path given as the passphrase file.
+        path: PathBuf,
+    },
+    /// A passphrase file's first line is empty (or the file is).
+    #[error("the passphrase file {path} has no passphrase on its first line")]
+    PassphraseFileEmpty {
+        /// The passphrase file.
+        path: PathBuf,
+    },
+    /// The passphrase read from a passphrase file did not decrypt the secret key.
+    #[error("the passphrase in {file} does not unlock {key} (or the key is damaged)")]
+    PassphraseFileWrong {
+        /// The passphrase file.
+        file: PathBuf,
+        /// The secret key file it was used for.
+        key: PathBuf,
+    },
     /// Reading the passphrase from the terminal failed.
     #[error(
         "cannot read the passphrase for the secret key file {path} from the terminal: {source}"
@@ -647,11 +667,19 @@ pub fn check_private_mode(_path: &Path, _kind: PrivateFile) -> Result<(), KeyErr
 }
 
 /// Reads the passphrase in the first line of a passphrase file (without its line ending),
-/// refusing a file other users can read.
+/// refusing a folder, a file other users can read, and an empty first line. Every refusal
+/// names the passphrase file, never the key it is for.
 pub fn read_passphrase_file(path: &Path) -> Result<SecretString, KeyError> {
     use std::io::Read;
-    check_private_mode(path, PrivateFile::Passphrase)?;
     let read_error = |source| PrivateFile::Passphrase.read_error(path, source);
+    // A folder is named as one, before its (usually 755) mode is blamed. Pipes and devices
+    // (`--passphrase-file <(pass show key)`) are read like files.
+    if fs::metadata(path).map_err(read_error)?.is_dir() {
+        return Err(KeyError::PassphraseFileIsFolder {
+            path: path.to_path_buf(),
+        });
+    }
+    check_private_mode(path, PrivateFile::Passphrase)?;
     let file = fs::File::open(path).map_err(read_error)?;
     // Allocated once at full size, like a key file: no copies of the secret in freed memory.
     let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_KEY_FILE_LEN as usize + 1));
@@ -671,6 +699,11 @@ pub fn read_passphrase_file(path: &Path) -> Result<SecretString, KeyError> {
         ))
     })?;
     let line = text.lines().next().unwrap_or_default();
+    if line.is_empty() {
+        return Err(KeyError::PassphraseFileEmpty {
+            path: path.to_path_buf(),
+        });
+    }
     Ok(SecretString::from(line.to_string()))
 }
 
@@ -806,6 +839,28 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
         let message = read_passphrase_file(&path).unwrap_err().to_string();
         assert!(message.contains("not UTF-8"), "{message}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn passphrase_file_that_is_a_folder_or_has_an_empty_first_line_is_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("folder");
+        fs::create_dir(&folder).unwrap();
+        fs::set_permissions(&folder, fs::Permissions::from_mode(0o755)).unwrap();
+        let message = read_passphrase_file(&folder).unwrap_err().to_string();
+        assert!(message.contains("is a folder"), "{message}");
+        assert!(message.contains(&folder.display().to_string()), "{message}");
+        for (name, text) in [("empty.txt", ""), ("blank.txt", "\nsecond line\n")] {
+            let path = file_with_mode(dir.path(), name, text, 0o600);
+            let message = read_passphrase_file(&path).unwrap_err().to_string();
+            assert!(
+                message.contains("no passphrase on its first line"),
+                "{message}"
+            );
+            assert!(message.contains(&path.display().to_string()), "{message}");
+        }
     }
 
     #[test]
