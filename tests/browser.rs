@@ -54,6 +54,8 @@ fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
     let home = work.path().join("home");
     let library = work.path().join("library");
     import_into(&library, &bundle, &key, &home);
+    // A damaged copy added with --salvage: every page of it must say it is incomplete.
+    let incomplete = salvage_a_damaged_copy(work.path(), &library, &home);
     // Then a stick with a bundle by a publisher not trusted yet, its key file beside it: the
     // front page must say who claims to have signed it and the fingerprint to compare.
     let stick = work.path().join("stick");
@@ -83,6 +85,7 @@ fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
         .arg(&library)
         .arg(format!("http://{}/", served.address))
         .arg(&artifacts)
+        .arg(&incomplete)
         .current_dir(&browser_folder)
         .output()
         .expect("run node");
@@ -95,6 +98,13 @@ fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
         failed.join("\n")
     );
     assert!(stdout.contains("no request outside"), "{stdout}");
+    for shown in [
+        "shows its edition as incomplete",
+        "names its lost picture and draws none",
+        "the front page marks the incomplete edition",
+    ] {
+        assert!(stdout.contains(&format!(": {shown}")), "{shown}: {stdout}");
+    }
     assert!(
         stdout.contains(&format!(
             "front page shows the untrusted signer and fingerprint {}",
@@ -109,6 +119,70 @@ fn every_page_renders_in_chromium_and_nothing_reaches_the_network() {
         }
     }
     eprintln!("{}", stdout.lines().last().unwrap_or(""));
+}
+
+/// Packs six stories with a picture of 1.5 MB each (several frames), damages a frame that
+/// holds a picture whose story lies in another frame, and adds the copy to `library` with
+/// `open --salvage`. Returns the edition's id.
+fn salvage_a_damaged_copy(work: &Path, library: &Path, home: &Path) -> String {
+    let edition = work.join("pictures");
+    let mut rng = Rng::new(0xB0_5A1E);
+    write_file(
+        &edition,
+        "index.md",
+        b"---\ntitle: Pictures, damaged on the way\nlang: en\n---\n\n# Six stories\n",
+    );
+    for index in 0..6 {
+        write_file(
+            &edition,
+            &format!("stories/{index}.md"),
+            format!("---\ntitle: Story {index}\nlang: en\n---\n\n# Story {index}\n\n![Picture {index}]({index}.png)\n\nText of story {index}.\n").as_bytes(),
+        );
+        // A real picture (browsers ignore what follows its end), made incompressible.
+        let mut picture = fs::read(example_edition().join("ru/images/library.png")).unwrap();
+        picture.extend_from_slice(&rng.bytes(1_500_000));
+        write_file(&edition, &format!("stories/{index}.png"), &picture);
+    }
+    let key = make_key(work, "Damaged Daily", 59);
+    let bundle = work.join("pictures.tar.zst");
+    let mut bytes = pack_ok(&edition, &key, &bundle);
+    let info = info_json(&bundle, &key.public_path);
+    let frames = frames_of(&info);
+    let frame_of = |path: &str| {
+        info["manifest"]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|file| file["path"] == path)
+            .and_then(|file| file["frame"].as_u64())
+            .unwrap() as usize
+    };
+    let damaged = (0..6)
+        .map(|index| frame_of(&format!("stories/{index}.png")))
+        .zip((0..6).map(|index| frame_of(&format!("stories/{index}.md"))))
+        .find(|(picture, story)| picture != story && *picture > 0)
+        .map(|(picture, _)| picture)
+        .expect("a picture in another frame than its story");
+    let frame = frames[damaged];
+    let at = (header_len(&bytes) + frame.offset + frame.length / 2) as usize;
+    bytes[at] ^= 0x40;
+    fs::write(&bundle, &bytes).unwrap();
+    reader()
+        .args(["open", "--salvage", "--no-browser", "--library"])
+        .arg(library)
+        .arg("--public-key")
+        .arg(&key.public_path)
+        .arg(&bundle)
+        .home(home)
+        .run()
+        .expect_code(1)
+        .line_starting("INCOMPLETE");
+    format!(
+        "{}-{}-{}",
+        key.key_id(),
+        info["manifest"]["channel"].as_str().unwrap(),
+        info["manifest"]["sequence"]
+    )
 }
 
 /// 20 distinct pictures of about 60 kB each, so that a page of them takes several connections.

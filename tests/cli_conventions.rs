@@ -263,3 +263,21 @@ fn standard_input_at_a_terminal_is_refused_not_waited_on() {
     );
     assert_eq!(output.status.code(), Some(2), "{text}");
 }
+
+#[test]
+fn listing_or_removing_editions_with_no_library_creates_nothing() {
+    let home = tempfile::tempdir().expect("home");
+    reader()
+        .home(home.path())
+        .args(["library", "list"])
+        .run()
+        .expect_code(0)
+        .expect_text("no editions: there is no library at");
+    reader()
+        .home(home.path())
+        .args(["library", "remove", "0123456789abcdef-news-1"])
+        .run()
+        .expect_code(2)
+        .expect_text("there is no edition 0123456789abcdef-news-1 in the library");
+    assert_empty_dir(home.path(), "a home where nothing was opened");
+}

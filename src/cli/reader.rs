@@ -776,7 +776,17 @@ fn follow_trust_in_library() -> Result<(), Error> {
 /// `tamizdat library list`: every edition in the library, newest first, with its id and
 /// what its pages say of its signature.
 pub fn library_list(library: Option<PathBuf>) -> Result<Verdict, Error> {
-    let library = library_at(library)?;
+    let root = match &library {
+        Some(root) => root.clone(),
+        None => Library::default_root()?,
+    };
+    let Some(library) = existing_library(library)? else {
+        print(format_args!(
+            "no editions: there is no library at {} yet (`tamizdat open BUNDLE` makes it)",
+            root.display()
+        ))?;
+        return Ok(Verdict::Ok);
+    };
     let editions = library.editions(&trust_now()?)?;
     if editions.is_empty() {
         print(format_args!(
@@ -806,7 +816,9 @@ pub fn library_list(library: Option<PathBuf>) -> Result<Verdict, Error> {
 
 /// `tamizdat library remove ID`: forgets an edition, its files and its pages.
 pub fn library_remove(library: Option<PathBuf>, id: &str) -> Result<Verdict, Error> {
-    let library = library_at(library)?;
+    let Some(library) = existing_library(library)? else {
+        return Err(LibraryError::NoSuchEdition(id.to_string()).into());
+    };
     let lock = library.lock()?;
     let trust = trust_now()?;
     let record = library.remove_edition(id, &lock, &trust)?;
@@ -853,6 +865,18 @@ pub fn demo(workspace: Option<PathBuf>, no_browser: bool) -> Result<Verdict, Err
         ))?;
     }
     Ok(Verdict::Ok)
+}
+
+/// The library, if there is one: listing or removing never creates it.
+fn existing_library(library: Option<PathBuf>) -> Result<Option<Library>, Error> {
+    let root = match library {
+        Some(root) => root,
+        None => Library::default_root()?,
+    };
+    if !root.join("records").is_dir() {
+        return Ok(None);
+    }
+    Ok(Some(Library::open(&root)?))
 }
 
 fn library_at(library: Option<PathBuf>) -> Result<Library, Error> {

@@ -30,6 +30,8 @@ function pagesUnder(folder) {
   return found;
 }
 const pages = [join(library, 'index.html'), ...pagesUnder(join(library, 'read'))];
+// The id of an edition added with `open --salvage` from a damaged copy, if the test made one.
+const incompleteEdition = process.argv[5] || '';
 const server = new URL(serverUrl);
 
 let failures = 0;
@@ -134,6 +136,30 @@ for (const [mode, toUrl] of [
         const shown = refused !== null && refused.text.includes('Not added at your last open')
           && refused.text.includes('tamizdat trust add') && refused.fingerprint;
         check(shown, `${name}: front page shows the untrusted signer and fingerprint ${refused && refused.fingerprint}`);
+      }
+      if (rel.includes(incompleteEdition)) {
+        // Every page of an edition salvaged from a damaged copy says so, visibly, and a lost
+        // picture is named in its place, never drawn.
+        const incomplete = await page.evaluate(() => {
+          const box = document.querySelector('section.incomplete');
+          return {
+            shown: box !== null && box.checkVisibility() && box.innerText.includes('Incomplete'),
+            lostPictures: [...document.querySelectorAll('.missing-image')]
+              .filter((span) => span.checkVisibility() && span.innerText.includes('missing from this incomplete copy')).length,
+            images: document.querySelectorAll('.article-body img').length,
+          };
+        });
+        check(incomplete.shown, `${name}: shows its edition as incomplete`);
+        if (incomplete.lostPictures > 0) {
+          check(incomplete.images === 0, `${name}: names its lost picture and draws none (${incomplete.images} drawn)`);
+        }
+      }
+      if (rel === 'index.html' && incompleteEdition) {
+        const card = await page.evaluate(() => {
+          const mark = document.querySelector('.card .incomplete');
+          return mark !== null && mark.checkVisibility() && mark.innerText.includes('missing from this copy');
+        });
+        check(card, `${name}: the front page marks the incomplete edition`);
       }
       if (rel.endsWith('fa/nanvayi.html.html')) {
         const direction = await page.evaluate(() => ({
