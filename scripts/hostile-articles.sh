@@ -24,8 +24,8 @@ cases=(
     "14,100 nested divs|divs.html|'<div>' * 14100 + 'x'"
     "50,000 nested b|bold.html|'<b>' * 50000 + 'x'"
     "50,000 > quotes|quotes.md|'>' * 50000 + ' x\\n'"
-    "8 MB of &amp;|entities.html|'&amp;' * (8 * 1024 * 1024 // 5)"
-    "8 MB of <p>x|paragraphs.html|'<p>x' * (8 * 1024 * 1024 // 4)"
+    "8 MB of &amp;|entities.html|'&amp;' * (8_000_000 // 5)"
+    "8 MB of <p>x|paragraphs.html|'<p>x' * (8_000_000 // 4)"
 )
 
 printf '%-22s %12s %12s   %s\n' "article" "open s" "open MB" "baseline on the same bundle"
@@ -67,6 +67,6 @@ for case in "${cases[@]}"; do
     sha256sum "$edition/$file" >/dev/null
     end=$(date +%s.%N)
     printf '%-22s %12s %12s   zstd -d | tar -x %.2f s, sha256sum %.2f s\n' "$title" \
-        "$shown_seconds" "$((kilobytes / 1024))" \
+        "$shown_seconds" "$(awk -v k="${kilobytes:-0}" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }')" \
         "$(echo "$middle - $start" | bc)" "$(echo "$end - $middle" | bc)"
 done

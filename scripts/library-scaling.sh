@@ -50,7 +50,8 @@ done
 
 library=$WORK/library
 rm -rf "$library" "$WORK/home"
-open_one() { # bundle -> "seconds peak-kB files-written"
+# /usr/bin/time's %M is in KiB (1,024 bytes); the table shows MB of 1,000,000 bytes.
+open_one() { # bundle -> "seconds peak-KiB files-written"
     local after
     touch "$WORK/stamp"
     sleep 0.01
@@ -60,7 +61,7 @@ open_one() { # bundle -> "seconds peak-kB files-written"
     after=$(find "$library" -newer "$WORK/stamp" -type f | wc -l)
     echo "$(cat "$WORK/time") $after"
 }
-baseline() { # bundle -> "seconds peak-kB"
+baseline() { # bundle -> "seconds peak-KiB"
     rm -rf "$WORK/untar"
     mkdir -p "$WORK/untar"
     /usr/bin/time -f '%e %M' -o "$WORK/time" \
@@ -77,11 +78,11 @@ for sequence in $(seq 1 "$EDITIONS"); do
     if [[ $sequence == 1 || $sequence == 20 || $sequence == 200 || $sequence == "$EDITIONS" ]]; then
         read -r base_seconds base_kilobytes < <(baseline "$bundle")
         printf '%-34s %8s %9.1f %14s   %s s, %.1f MB\n' \
-            "edition $sequence (library of $sequence)" "$seconds" "$(awk "BEGIN { print $kilobytes / 1024 }")" \
-            "$written" "$base_seconds" "$(awk "BEGIN { print $base_kilobytes / 1024 }")"
+            "edition $sequence (library of $sequence)" "$seconds" "$(awk "BEGIN { print $kilobytes * 1024 / 1e6 }")" \
+            "$written" "$base_seconds" "$(awk "BEGIN { print $base_kilobytes * 1024 / 1e6 }")"
     fi
 done
 read -r seconds kilobytes written < <(open_one "$WORK/bundles/edition-1.tar.zst")
 printf '%-34s %8s %9.1f %14s   (checks every byte again)\n' \
-    "edition 1 again (library of $EDITIONS)" "$seconds" "$(awk "BEGIN { print $kilobytes / 1024 }")" "$written"
-echo "library: $(du -sh "$library" | cut -f1), $(find "$library" -type f | wc -l) files"
+    "edition 1 again (library of $EDITIONS)" "$seconds" "$(awk "BEGIN { print $kilobytes * 1024 / 1e6 }")" "$written"
+echo "library: $(du -sB1 "$library" | awk '{ printf "%.1f MB", $1 / 1e6 }'), $(find "$library" -type f | wc -l) files"

@@ -12,8 +12,8 @@
 #   FORCE=1     rebuild even if a matching corpus is present
 #   DEDUP=1     (default) take each distinct file content once per copy: /usr/share/doc holds
 #               hundreds of byte-identical changelog.Debian.gz files (one per binary package of
-#               a source package), which a solid zstd stream dedups within its window and 4 MiB
-#               frames mostly cannot; DEDUP=0 keeps them (and then the framing cost is ~3%)
+#               a source package), which a solid zstd stream dedups within its window and frames
+#               of 4,194,304 bytes mostly cannot; DEDUP=0 keeps them (and then the framing cost is ~3%)
 #
 # Layout, under $BENCH_DIR:
 #   corpus-full/copy-01/python/...   Debian's python3.11-doc HTML (symlinks dereferenced)

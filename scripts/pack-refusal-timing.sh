@@ -8,11 +8,12 @@
 #   NO_BUILD=1 scripts/pack-refusal-timing.sh   # uses target/release/tamizdat-publish as it is
 #   PUBLISH=/path/to/tamizdat-publish scripts/pack-refusal-timing.sh   # another build
 #
-# Environment: SIZE_MB=1024 (random incompressible data, in 4 MiB files), BAD_NAMES=60,
+# Environment: SIZE_MB=1000 (random incompressible data, in files of 4 MB; 1 MB = 1,000,000
+# bytes), BAD_NAMES=60,
 # ARTICLES=300 (HTML pages of about 100 KB beside the article with a missing reference),
 # WORK=target/pack-refusal-timing (kept between runs: the data is made once).
 #
-# The editions share the data (hard links): `bad-names` (SIZE_MB in 4 MiB files and BAD_NAMES
+# The editions share the data (hard links): `bad-names` (SIZE_MB in 4 MB files and BAD_NAMES
 # file names holding `:`), `missing-reference` (the same files, ARTICLES pages, and an article
 # referencing a missing image) and `missing-reference-one-file` (the data as one file, the
 # pages and the article). Each is packed once after a warm-up listing (the page cache holds the
@@ -21,7 +22,7 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/.." && pwd)
-SIZE_MB=${SIZE_MB:-1024}
+SIZE_MB=${SIZE_MB:-1000}
 BAD_NAMES=${BAD_NAMES:-60}
 ARTICLES=${ARTICLES:-300}
 WORK=${WORK:-$REPO/target/pack-refusal-timing}
@@ -38,14 +39,15 @@ fi
 
 data=$WORK/data
 files=$((SIZE_MB / 4))
-if [[ ! -f $data/.complete-$files ]]; then
+file_bytes=4000000
+if [[ ! -f $data/.complete-$files-$file_bytes ]]; then
     rm -rf "$data"
     mkdir -p "$data"
-    echo "making $files random files of 4 MiB in $data ..." >&2
+    echo "making $files random files of 4 MB in $data ..." >&2
     for ((i = 0; i < files; i++)); do
-        head -c $((4 * 1024 * 1024)) /dev/urandom >"$data/$(printf 'part-%04d.bin' "$i")"
+        head -c "$file_bytes" /dev/urandom >"$data/$(printf 'part-%04d.bin' "$i")"
     done
-    touch "$data/.complete-$files"
+    touch "$data/.complete-$files-$file_bytes"
 fi
 if [[ ! -f $data/.complete-whole ]]; then
     cat "$data"/part-*.bin >"$data/whole.bin"
@@ -111,7 +113,7 @@ pack_it() {
 
 bytes=$(du -sb --apparent-size "$data" | cut -f1)
 echo "binary:  $PUBLISH"
-echo "edition: $((files)) data files, $((bytes / 1024 / 1024)) MiB random data"
+echo "edition: $((files)) data files, $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB random data"
 for edition in "$bad" "$missing" "$missing_one"; do
     find "$edition" >/dev/null # warm the page cache's metadata
     t_find=$(seconds find "$edition")

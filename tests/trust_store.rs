@@ -164,7 +164,7 @@ fn one_bad_pub_file_is_named_in_a_warning_and_the_other_keys_still_verify() {
     for (name, reason) in [
         ("garbage.pub", "not a tamizdat public key file"),
         ("latin1.pub", "not UTF-8"),
-        ("huge.pub", "larger than 65536 bytes"),
+        ("huge.pub", "larger than 65,536 bytes"),
         ("folder.pub", "not a regular file"),
         ("writable.pub", "other users can change it"),
     ] {

@@ -140,15 +140,7 @@ impl BoundsExceeded {
 }
 
 fn thousands(number: usize) -> String {
-    let digits = number.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
+    crate::format::text::thousands(number as u64)
 }
 
 /// Elements that end an open `<p>` when they start (HTML's "close a p element").

@@ -8,20 +8,21 @@
 //! - A frame is also closed as soon as it holds exactly [`FRAME_TARGET_TAR_LEN`] bytes, which
 //!   only happens inside an entry too large for one frame.
 //!
-//! So every frame unpacks to at most 4 MiB, and every entry that fits in a frame lies in one
+//! So every frame unpacks to at most 4,194,304 bytes, and every entry that fits in a frame lies in one
 //! frame: a damaged frame loses only the files that start in it (and a large file crossing it).
 
-/// Uncompressed tar bytes per frame. 4 MiB keeps the cost against one solid frame small
-/// (zstd's window at levels 1-9 is at most 4 MiB anyway) while a reader holds only one frame
+/// Uncompressed tar bytes per frame: 4,194,304 (2^22), which keeps the cost against one solid
+/// frame small (zstd's window at levels 1-9 is at most 2^22 bytes anyway) while a reader holds only one frame
 /// in memory and a damaged frame loses few files.
 pub const FRAME_TARGET_TAR_LEN: u64 = 4 * 1024 * 1024;
 /// A reader refuses frames that claim to unpack to more than a writer may put in one.
 pub const MAX_FRAME_TAR_LEN: u64 = FRAME_TARGET_TAR_LEN;
-/// zstd's worst case for 4 MiB of input is 4 MiB + 16 KiB (ZSTD_compressBound); anything
-/// larger is not a frame a writer produced.
+/// zstd's worst case for 4,194,304 bytes of input is about 16,384 bytes more
+/// (ZSTD_compressBound); this allows 65,536 more (4,259,840 in all), and anything larger is not
+/// a frame a writer produced.
 pub const MAX_FRAME_LEN: u64 = FRAME_TARGET_TAR_LEN + 64 * 1024;
 /// Frames are decoded in one call into a buffer of their declared size, so zstd never needs a
-/// window larger than the frame; refuse frames that ask for more than 4 MiB of window.
+/// window larger than the frame; refuse frames that ask for a window of more than 4,194,304 bytes (2^22).
 pub const MAX_WINDOW_LOG: u32 = 22;
 /// A tar block.
 pub const TAR_BLOCK_LEN: u64 = 512;

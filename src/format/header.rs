@@ -48,13 +48,13 @@ const FIXED_CONTENT_LEN: usize = PREAMBLE_LEN - 8 + SIGNATURE_LEN;
 /// Prefix of the signed message. Naming format, version and kind means a signature made for
 /// another kind of object (a catalog, a key certificate) can never be replayed as a bundle header.
 pub const SIGNATURE_CONTEXT: &[u8] = b"tamizdat/v1/bundle-header\0";
-/// The manifest must fit in memory before it is trusted. 16 MiB of JSON holds the metadata of
-/// about 70,000 files, far beyond an edition, and is small enough to read on a phone. The
+/// The manifest must fit in memory before it is trusted. 16,777,216 bytes (2^24) of JSON hold
+/// the metadata of about 70,000 files, far beyond an edition, and is small enough to read on a phone. The
 /// compressed manifest has the same limit.
 pub const MAX_MANIFEST_LEN: usize = 16 * 1024 * 1024;
 /// Fixed, so the same manifest always compresses to the same bytes whatever the payload level.
 pub const MANIFEST_LEVEL: i32 = 9;
-/// A manifest frame never needs a window beyond its own size limit, 16 MiB.
+/// A manifest frame never needs a window beyond its own size limit, 2^24 bytes.
 const MANIFEST_WINDOW_LOG: u32 = 24;
 
 /// The fixed-size start of a bundle, enough to know which key to check and how much to read.

@@ -26,7 +26,7 @@ use super::path::EditionPath;
 /// counts one. Parsed into structs, a value can take ten times its bytes of JSON (a 4-byte
 /// `"a",` becomes a 24-byte String and an allocation of its own), so the count, not only the
 /// byte size, bounds a reader's memory: 1.5 million values take at most about 75 MB. A
-/// legitimate manifest at the 16 MiB size limit holds about a million.
+/// legitimate manifest at the size limit (16.8 MB) holds about a million.
 pub const MAX_MANIFEST_VALUES: u64 = 1_500_000;
 /// Deepest nesting of arrays and objects; the manifest's own object is level 1. A recursive
 /// parser must not overflow its stack, and the manifest itself needs 4 levels.

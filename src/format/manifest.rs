@@ -23,13 +23,13 @@ use crate::format::path::{EditionPath, PathError};
 /// More entries than this would make the manifest alone megabytes long; an edition with more
 /// files than this should be split. Also bounds the work a hostile manifest can ask for.
 pub const MAX_FILES: usize = 100_000;
-/// Largest single file: 64 GiB holds hours of video; anything larger is no news edition, and
+/// Largest single file: 2^36 bytes (68.7 GB) holds hours of video; anything larger is no news edition, and
 /// a bound keeps every size computation far from overflow.
 pub const MAX_FILE_SIZE: u64 = 64 << 30;
-/// Largest edition, all files together: 256 GiB, beyond any edition and within what a reader
+/// Largest edition, all files together: 2^38 bytes (274.9 GB), beyond any edition and within what a reader
 /// can check against free space before writing anything.
 pub const MAX_TOTAL_SIZE: u64 = 256 << 30;
-/// Most frames: enough for the largest edition (one frame per 4 MiB, one more per file at
+/// Most frames: enough for the largest edition (one frame per 4,194,304 bytes, one more per file at
 /// most), so a manifest cannot ask a reader to walk hundreds of thousands of empty frames.
 pub const MAX_FRAMES: usize = MAX_FILES + (MAX_TOTAL_SIZE / MAX_FRAME_TAR_LEN) as usize + 1;
 /// Channel names appear in file names and mirror paths, so they are kept to a portable alphabet.
@@ -240,7 +240,11 @@ pub enum ManifestError {
         expected: u64,
     },
     /// A frame's compressed length is 0 or too large.
-    #[error("frame {index} is {length} bytes; frames must be 1 to {MAX_FRAME_LEN} bytes")]
+    #[error(
+        "frame {index} is {} bytes; frames must be 1 to {} bytes",
+        crate::format::text::thousands(*.length),
+        crate::format::text::thousands(MAX_FRAME_LEN)
+    )]
     FrameLength {
         /// The frame's index, from 0.
         index: usize,
@@ -249,7 +253,9 @@ pub enum ManifestError {
     },
     /// A frame's uncompressed length is 0 or too large.
     #[error(
-        "frame {index} unpacks to {tar_length} bytes; frames must unpack to 1 to {MAX_FRAME_TAR_LEN} bytes"
+        "frame {index} unpacks to {} bytes; frames must unpack to 1 to {} bytes",
+        crate::format::text::thousands(*.tar_length),
+        crate::format::text::thousands(MAX_FRAME_TAR_LEN)
     )]
     FrameTarLength {
         /// The frame's index, from 0.
@@ -314,7 +320,9 @@ pub enum ManifestError {
     },
     /// A file declares more bytes than one file may have.
     #[error(
-        "the file {path:?} declares {size} bytes, more than the limit of {MAX_FILE_SIZE} for one file"
+        "the file {path:?} declares {} bytes, more than the limit of {} bytes for one file",
+        crate::format::text::thousands(*.size),
+        crate::format::text::thousands(MAX_FILE_SIZE)
     )]
     FileTooLarge {
         /// The file's path as the manifest lists it.
@@ -323,7 +331,10 @@ pub enum ManifestError {
         size: u64,
     },
     /// The files together declare more bytes than an edition may have.
-    #[error("its files declare more than {MAX_TOTAL_SIZE} bytes in all, the limit for one edition")]
+    #[error(
+        "its files declare more than {} bytes in all, the limit for one edition",
+        crate::format::text::thousands(MAX_TOTAL_SIZE)
+    )]
     TotalTooLarge,
     /// Two paths differ only in letter case.
     #[error("the paths {first:?} and {second:?} would be the same file on a case-insensitive disk")]

@@ -57,7 +57,11 @@ pub enum FormatError {
         manifest_len: usize,
     },
     /// The compressed manifest is larger than allowed.
-    #[error("the manifest is {len} bytes, more than the limit of {max} bytes")]
+    #[error(
+        "the manifest is {} bytes, more than the limit of {} bytes",
+        crate::format::text::thousands(*.len as u64),
+        crate::format::text::thousands(*.max as u64)
+    )]
     ManifestTooLarge {
         /// Its length, in bytes.
         len: usize,

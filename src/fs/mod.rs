@@ -317,7 +317,7 @@ pub fn free_space(folder: &Path) -> Option<u64> {
 }
 
 /// True for the errors a full disk, an exhausted quota or a file-size limit give (EFBIG: a
-/// write beyond RLIMIT_FSIZE or the file system's largest file, 4 GiB on FAT32).
+/// write beyond RLIMIT_FSIZE or the file system's largest file, 4.3 GB on FAT32).
 pub fn is_out_of_space(error: &io::Error) -> bool {
     matches!(
         error.kind(),

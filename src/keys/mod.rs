@@ -24,9 +24,9 @@ use zeroize::Zeroizing;
 /// Prefix of the hash that names a key; a separate context keeps key ids from ever colliding
 /// with any other hash in the format.
 const KEY_HASH_CONTEXT: &[u8] = b"tamizdat/v1/key-id\0";
-/// Work factor for new encrypted secret keys: N = 2^18 (256 MiB, about a second here).
+/// Work factor for new encrypted secret keys: N = 2^18 (268 MB of memory, about a second here).
 const NEW_KEY_SCRYPT_LOG_N: u8 = 18;
-/// Refuse to try secret key files that ask for more than N = 2^20 (1 GiB of memory): a file
+/// Refuse to try secret key files that ask for more than N = 2^20 (1.1 GB of memory): a file
 /// tampered to ask for absurd work must not exhaust the publisher's machine.
 pub const MAX_SCRYPT_LOG_N: u8 = 20;
 /// A key name is shown to readers next to the fingerprint.
@@ -233,7 +233,10 @@ pub enum KeyFileProblem {
     #[error("it is neither an age-encrypted file nor key text")]
     NeitherEncryptedNorText,
     /// Larger than any key file.
-    #[error("it is larger than {MAX_KEY_FILE_LEN} bytes")]
+    #[error(
+        "it is larger than {} bytes",
+        crate::format::text::thousands(MAX_KEY_FILE_LEN)
+    )]
     TooLarge,
 }
 
@@ -1090,7 +1093,7 @@ mod tests {
         fs::write(&path, format!("{padding}#\n{VECTOR_PUB}")).unwrap();
         let error = PublicKey::load(&path).unwrap_err().to_string();
         assert!(error.contains("not a tamizdat public key file"), "{error}");
-        assert!(error.contains("larger than 65536 bytes"), "{error}");
+        assert!(error.contains("larger than 65,536 bytes"), "{error}");
     }
 
     #[test]

@@ -201,8 +201,8 @@ pub fn edition_pages<'a>(
 
 /// A generous estimate of the disk the pages of an edition take, in bytes: an article's page
 /// is its rendered body (at most about three times its file, with every reference rewritten
-/// and escaped) plus a fixed head, navigation and verification box, each in whole 4 KiB
-/// blocks; plus the edition's page, one card per article.
+/// and escaped) plus a fixed head, navigation and verification box, each in whole blocks
+/// of 4,096 bytes; plus the edition's page, one card per article.
 pub fn pages_space_needed(manifest: &crate::format::Manifest) -> u64 {
     const BLOCK: u64 = 4096;
     const PAGE_FIXED: u64 = 16 * 1024;

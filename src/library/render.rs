@@ -67,7 +67,7 @@ pub enum Unrenderable {
     /// The article's file is larger than [`MAX_RENDERED_ARTICLE_BYTES`].
     #[error(
         "this article is {}, more than the {} the library shows as a page",
-        crate::format::text::human_bytes(*size),
+        crate::format::text::human_bytes_over(*size, MAX_RENDERED_ARTICLE_BYTES),
         crate::format::text::human_bytes(MAX_RENDERED_ARTICLE_BYTES)
     )]
     TooLarge {
@@ -667,6 +667,35 @@ mod tests {
         );
         assert!(!html.contains("lost.png"), "{html}");
         assert!(html.contains("images/photo.png"), "{html}");
+    }
+
+    #[test]
+    fn a_too_large_article_is_described_in_decimal_units() {
+        let message = Unrenderable::TooLarge { size: 20_000_000 }.to_string();
+        assert_eq!(
+            message,
+            "this article is 20 MB, more than the 16 MB the library shows as a page"
+        );
+        let message = Unrenderable::TooLarge {
+            size: MAX_RENDERED_ARTICLE_BYTES + 1,
+        }
+        .to_string();
+        assert!(
+            message.contains("is 16,000,001 bytes, more than the 16 MB"),
+            "{message}"
+        );
+        for binary in ["MiB", "16777216", "16,777,216", "16.8 MB"] {
+            assert!(!message.contains(binary), "{binary} in: {message}");
+        }
+    }
+
+    #[test]
+    fn an_article_over_the_limit_is_not_rendered() {
+        let html = render(ArticleKind::Html, &"x".repeat(16_000_001));
+        assert!(
+            html.starts_with("this article is 16,000,001 bytes"),
+            "{html}"
+        );
     }
 
     #[test]

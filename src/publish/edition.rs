@@ -13,15 +13,18 @@ use crate::article::bounded::{
 use crate::format::Article;
 use crate::format::manifest::{MAX_FILE_SIZE, MAX_FILES, MAX_TOTAL_SIZE};
 use crate::format::path::{EditionPath, find_collisions};
-use crate::format::text::human_bytes;
+use crate::format::text::{human_bytes, human_bytes_over};
 use crate::publish::scan::{
     ArticleKind, RemoteReference, article_kind, scan_article, scan_stylesheet,
 };
 
 /// Articles are parsed whole, and an HTML page takes about ten times its size in memory while
-/// it is checked; 8 MiB is far beyond any article (a long news page is 100 KB) and keeps the
-/// packer's memory bounded whatever the edition holds.
-pub const MAX_ARTICLE_LEN: u64 = 8 * 1024 * 1024;
+/// it is checked; 8 MB is far beyond any article (a long news page is 100 KB) and keeps the
+/// packer's memory bounded whatever the edition holds. Below the reader's
+/// [`crate::article::MAX_RENDERED_ARTICLE_BYTES`], so every article pack lets through can be
+/// shown; a round decimal figure, so that its message says "8 MB".
+pub const MAX_ARTICLE_LEN: u64 = 8_000_000;
+const _: () = assert!(MAX_ARTICLE_LEN < crate::article::MAX_RENDERED_ARTICLE_BYTES);
 
 /// Why an edition folder could not be packed.
 #[derive(Debug, thiserror::Error)]
@@ -408,7 +411,9 @@ fn read_small(file: &SourceFile) -> Result<Vec<u8>, Vec<String>> {
     let name = file.path.as_str();
     if file.size > MAX_ARTICLE_LEN {
         return Err(vec![format!(
-            "{name:?} is larger than {MAX_ARTICLE_LEN} bytes, too large to check as an article or stylesheet"
+            "{name:?} is {}, too large to check as an article or stylesheet (the limit is {})",
+            human_bytes_over(file.size, MAX_ARTICLE_LEN),
+            human_bytes(MAX_ARTICLE_LEN)
         )]);
     }
     fs::read(&file.location).map_err(|error| vec![format!("cannot read {name:?}: {error}")])
@@ -515,4 +520,39 @@ fn read_article(
         summary: scan.summary,
         images,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(size: u64) -> String {
+        let file = SourceFile {
+            path: EditionPath::new("big.html").unwrap(),
+            location: PathBuf::from("/nonexistent/big.html"),
+            size,
+        };
+        read_small(&file).expect_err("too large").join("\n")
+    }
+
+    #[test]
+    fn a_too_large_article_is_refused_in_decimal_units() {
+        let message = refusal(9_500_000);
+        assert!(
+            message.contains("\"big.html\" is 9.5 MB") && message.contains("the limit is 8 MB"),
+            "{message}"
+        );
+        for binary in ["MiB", "KiB", "8388608", "8,388,608", "8.4 MB"] {
+            assert!(!message.contains(binary), "{binary} in: {message}");
+        }
+    }
+
+    #[test]
+    fn an_article_just_over_the_limit_does_not_read_as_the_limit() {
+        let message = refusal(MAX_ARTICLE_LEN + 1);
+        assert!(
+            message.contains("is 8,000,001 bytes") && message.contains("the limit is 8 MB"),
+            "{message}"
+        );
+    }
 }

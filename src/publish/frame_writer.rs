@@ -16,7 +16,7 @@ type CompressResult = (usize, Vec<u8>, io::Result<Vec<u8>>);
 
 /// Takes the tar stream, cuts it into frames and compresses them on worker threads, writing
 /// the compressed frames in order. At most two frames per worker are in flight, so memory
-/// stays at a few tens of MiB whatever the edition's size.
+/// stays at a few tens of MB whatever the edition's size.
 pub(crate) struct FrameWriter<W: Write> {
     out: W,
     planner: FramePlanner,

@@ -310,7 +310,7 @@ fn list_and_check(
         }
         .into());
     }
-    // Then the articles and stylesheets, at most 8 MiB each, on every core: parsing HTML is
+    // Then the articles and stylesheets, at most 8 MB each, on every core: parsing HTML is
     // the slowest part of packing after compression, but small beside it.
     let check = check_articles(&listing.files, options.allow_remote, threads);
     Ok(listing.into_edition(source, check)?)

@@ -204,8 +204,8 @@ pub(crate) fn lock_destination(destination: &Path) -> Result<LockedDestination, 
     Ok(LockedDestination { target, lock })
 }
 
-/// Bytes of disk the files of `manifest` need: each file in whole 4 KiB blocks, as most file
-/// systems store it, plus one block for its folder entry and metadata.
+/// Bytes of disk the files of `manifest` need: each file in whole blocks of 4,096 bytes, as
+/// most file systems store it, plus one block for its folder entry and metadata.
 pub fn space_needed(manifest: &Manifest) -> u64 {
     const BLOCK: u64 = 4096;
     manifest

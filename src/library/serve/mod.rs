@@ -30,9 +30,9 @@ use connections::{Busy, Connections};
 pub use connections::{CHECK_INTERVAL, IDLE_TIMEOUT, MAX_CONNECTIONS, WRITE_TIMEOUT};
 
 /// A request head (request line and headers) larger than this is refused with 431 and its
-/// connection closed. A browser's GET for a library page is well under 2 KiB; 16 KiB leaves
+/// connection closed. A browser's GET for a library page is well under 2 KB; 16 KB leaves
 /// room for long Persian paths, percent-encoded three times over.
-pub const MAX_REQUEST_HEAD: usize = 16 * 1024;
+pub const MAX_REQUEST_HEAD: usize = 16_000;
 
 /// At most this many headers in a request; a browser sends about fifteen.
 pub const MAX_HEADERS: usize = 64;
@@ -40,11 +40,15 @@ pub const MAX_HEADERS: usize = 64;
 /// The most a connection buffers, reading a request head or writing an answer: a multiple of
 /// [`MAX_REQUEST_HEAD`] and of [`FILE_CHUNK`], so that memory stays bounded by the number of
 /// connections, never by what a client sends or by the size of a file.
-pub const MAX_CONNECTION_BUFFER: usize = 64 * 1024;
+pub const MAX_CONNECTION_BUFFER: usize = 64_000;
 
 /// Files are sent in pieces of this size, read as the client takes them: a 64 MB picture
-/// costs a connection 64 KiB of memory, not 64 MB.
-pub const FILE_CHUNK: usize = 64 * 1024;
+/// costs a connection 64 KB of memory, not 64 MB.
+pub const FILE_CHUNK: usize = 64_000;
+const _: () = assert!(
+    MAX_CONNECTION_BUFFER.is_multiple_of(MAX_REQUEST_HEAD)
+        && MAX_CONNECTION_BUFFER.is_multiple_of(FILE_CHUNK)
+);
 
 /// Threads that read files and manifests from disk, so that a slow disk never stalls the
 /// thread that answers connections. Each request needs one only briefly; 4 lets a page's
