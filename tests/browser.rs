@@ -148,14 +148,13 @@ fn salvage_a_damaged_copy(work: &Path, library: &Path, home: &Path) -> String {
     let mut bytes = pack_ok(&edition, &key, &bundle);
     let info = info_json(&bundle, &key.public_path);
     let frames = frames_of(&info);
+    let files = files_with_frames(&info);
     let frame_of = |path: &str| {
-        info["manifest"]["files"]
-            .as_array()
-            .unwrap()
+        files
             .iter()
-            .find(|file| file["path"] == path)
-            .and_then(|file| file["frame"].as_u64())
-            .unwrap() as usize
+            .find(|(file, _)| file == path)
+            .map(|(_, frame)| *frame)
+            .unwrap()
     };
     let damaged = (0..6)
         .map(|index| frame_of(&format!("stories/{index}.png")))

@@ -64,17 +64,7 @@ fn scene() -> Scene {
         "the edition spans {} frames",
         frames.len()
     );
-    let files = info["manifest"]["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .map(|file| {
-            (
-                file["path"].as_str().expect("path").to_string(),
-                file["frame"].as_u64().expect("frame") as usize,
-            )
-        })
-        .collect();
+    let files = files_with_frames(&info);
     let id = format!(
         "{}-{}-{}",
         key.key_id(),

@@ -65,17 +65,7 @@ fn fixture() -> Damaged {
     let bundle = pack_ok(&edition, &key, &bundle_path);
     let info = info_json(&bundle_path, &key.public_path);
     let frames = frames_of(&info);
-    let files = info["manifest"]["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .map(|file| {
-            (
-                file["path"].as_str().expect("path").to_string(),
-                file["frame"].as_u64().expect("frame") as usize,
-            )
-        })
-        .collect();
+    let files = files_with_frames(&info);
     let header_len = header_len(&bundle);
     assert!(
         frames.len() >= 5,

@@ -104,13 +104,7 @@ fn main() -> ExitCode {
     // Every command's --help ends with the exit codes.
     let matches = tamizdat::cli::error::with_exit_codes(Cli::command()).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    tamizdat::cli::set_verbosity(if cli.quiet {
-        Verbosity::Quiet
-    } else if cli.verbose {
-        Verbosity::Verbose
-    } else {
-        Verbosity::Normal
-    });
+    tamizdat::cli::set_verbosity(Verbosity::from_flags(cli.quiet, cli.verbose));
     finish("tamizdat-publish", run(cli.command))
 }
 

@@ -30,6 +30,19 @@ pub enum Verbosity {
     Verbose,
 }
 
+impl Verbosity {
+    /// From the `-q` and `-v` flags (which clap keeps from being given together).
+    pub fn from_flags(quiet: bool, verbose: bool) -> Verbosity {
+        if quiet {
+            Verbosity::Quiet
+        } else if verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }
+    }
+}
+
 static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
 
 /// Sets how much every command of this process prints; the binary calls it once, from its

@@ -423,6 +423,23 @@ pub fn frames_of(info: &serde_json::Value) -> Vec<FrameInfo> {
         .collect()
 }
 
+/// Every file of the manifest `info --json` shows, with the index of the frame its tar entry
+/// starts in, in manifest order.
+#[track_caller]
+pub fn files_with_frames(info: &serde_json::Value) -> Vec<(String, usize)> {
+    info["manifest"]["files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("info --json has no manifest.files array: {info}"))
+        .iter()
+        .map(|file| {
+            (
+                file["path"].as_str().expect("path").to_string(),
+                file["frame"].as_u64().expect("frame") as usize,
+            )
+        })
+        .collect()
+}
+
 /// The header length of a bundle, from its preamble (FORMAT.md section 2).
 pub fn header_len(bundle: &[u8]) -> u64 {
     SignedHeader::parse(bundle)
