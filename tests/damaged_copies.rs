@@ -415,6 +415,7 @@ fn open_salvage_adds_an_incomplete_edition_never_shown_complete_until_a_whole_co
     );
 
     // The whole copy replaces it: every file, no page left saying incomplete.
+    let front_page_before = fs::read(scene.library.join("index.html")).expect("front page");
     let whole = scene.open(&scene.intact, &[]);
     whole.expect_code(0).line_starting("ADDED");
     assert_eq!(scene.files_in_library(), all_files(&scene));
@@ -443,6 +444,18 @@ fn open_salvage_adds_an_incomplete_edition_never_shown_complete_until_a_whole_co
         names,
         vec![scene.id.clone()],
         "no replacement folder left behind"
+    );
+
+    // A run killed after the record and before the front page leaves the old front page; the
+    // next run must not go on calling the edition incomplete.
+    fs::write(scene.library.join("index.html"), &front_page_before).expect("old front page");
+    scene
+        .open(&scene.intact, &[])
+        .expect_code(0)
+        .line_starting("ALREADY");
+    assert!(
+        !scene.front_page().contains("Incomplete"),
+        "the front page still calls the whole edition incomplete"
     );
 }
 

@@ -71,7 +71,7 @@ fn open_bundle(path: &Path) -> Result<StreamedBundle, BundleError> {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
             return Err(BundleError::Read(std::io::Error::other(
-                "standard input is a terminal, not a bundle: pipe one in, as in `cat BUNDLE.tar.zst | tamizdat verify -`",
+                "standard input is a terminal, not a bundle: pipe one in, as in `cat BUNDLE.tar.zst | tamizdat COMMAND -`",
             )));
         }
         Box::new(std::io::BufReader::with_capacity(READ_BUFFER, stdin))
@@ -120,40 +120,27 @@ impl Damage {
                     .ok()
             })
             .flatten();
-        let truncated = matches!(error, BundleError::Truncated { .. })
-            || report.as_ref().is_some_and(|report| report.truncated);
-        let what = if truncated {
-            "this copy is cut short (a download or copy that stopped early)"
-        } else if matches!(error, BundleError::TrailingData { .. }) {
-            "this copy has bytes added after its end that the publisher did not sign"
-        } else {
-            "this copy is damaged"
-        };
+        let what = damage_kind(
+            matches!(error, BundleError::Truncated { .. })
+                || report.as_ref().is_some_and(|report| report.truncated),
+            matches!(error, BundleError::TrailingData { .. }),
+        );
         let (sentence, hint, files, lost) = match report {
             Some(report) => {
                 let files = report.header.manifest().files.len();
-                let lost = report.lost.len();
-                let intact = files - lost.min(files);
-                let (sentence, hint) = if lost == 0 {
-                    (
-                        format!("{what}, though each of its {files} files can still be read"),
-                        format!(
-                            "ask for another copy, or run `{salvage}` on this one to use its files, each checked against the signature"
-                        ),
+                let intact = files - report.lost.len().min(files);
+                let sentence = damage_sentence(what, &report);
+                let hint = if report.lost.is_empty() {
+                    format!(
+                        "ask for another copy, or run `{salvage}` on this one to use its files, each checked against the signature"
                     )
                 } else if intact == 0 {
-                    (
-                        format!("{what}: none of its {files} files can be read"),
-                        "ask for another copy".to_string(),
-                    )
+                    "ask for another copy".to_string()
                 } else {
-                    (
-                        format!("{what}: {lost} of {files} files cannot be read"),
-                        format!(
-                            "ask for another copy, or run `{salvage}` on this one to read the {} that {} intact",
-                            crate::format::text::count(intact, "other file"),
-                            if intact == 1 { "is" } else { "are" }
-                        ),
+                    format!(
+                        "ask for another copy, or run `{salvage}` on this one to read the {} that {} intact",
+                        crate::format::text::count(intact, "other file"),
+                        if intact == 1 { "is" } else { "are" }
                     )
                 };
                 (sentence, hint, files, Some(report.lost))
@@ -185,6 +172,30 @@ impl Damage {
             detail(format_args!("  cannot be read: {}", shown(path, 1024)))?;
         }
         Ok(())
+    }
+}
+
+/// What is wrong with a damaged copy, as the start of a sentence.
+fn damage_kind(truncated: bool, trailing: bool) -> &'static str {
+    if truncated {
+        "this copy is cut short (a download or copy that stopped early)"
+    } else if trailing {
+        "this copy has bytes added after its end that the publisher did not sign"
+    } else {
+        "this copy is damaged"
+    }
+}
+
+/// `what`, and how many of the edition's files the copy cannot give.
+fn damage_sentence(what: &str, report: &crate::read::SalvageReport) -> String {
+    let files = report.header.manifest().files.len();
+    let lost = report.lost.len();
+    if lost == 0 {
+        format!("{what}, though each of its {files} files can still be read")
+    } else if lost >= files {
+        format!("{what}: none of its {files} files can be read")
+    } else {
+        format!("{what}: {lost} of {files} files cannot be read")
     }
 }
 
@@ -799,9 +810,14 @@ pub fn library_list(library: Option<PathBuf>) -> Result<Verdict, Error> {
             String::new()
         } else {
             format!(
-                ", incomplete: {} of {} files are missing",
+                ", incomplete: {} of {} files {} missing",
                 record.missing.len(),
-                record.manifest.files.len()
+                record.manifest.files.len(),
+                if record.missing.len() == 1 {
+                    "is"
+                } else {
+                    "are"
+                }
             )
         };
         print(format_args!(
@@ -1076,24 +1092,21 @@ fn say_imported(
 ) -> Result<Verdict, Error> {
     let damaged = report.filter(|report| !report.is_complete());
     let copy_damage = damaged.map(|report| {
-        let files = report.header.manifest().files.len();
-        if report.lost.is_empty() {
-            format!("this copy is damaged, though each of its {files} files could be read")
-        } else {
-            format!(
-                "this copy is damaged: {} of {files} files cannot be read",
-                report.lost.len()
-            )
-        }
+        let trailing = report.lost.is_empty()
+            && report
+                .problems
+                .iter()
+                .any(|problem| problem.contains("follow the signed payload"));
+        damage_sentence(damage_kind(report.truncated, trailing), report)
     });
     match imported {
         Imported::Added(record) if !record.is_complete() => {
+            let files = record.manifest.files.len();
             print(format_args!(
-                "INCOMPLETE {}: added what could be recovered; {}, and the edition's pages list them: {}",
+                "INCOMPLETE {}: {} of {files} files cannot be read from this damaged copy, so only the other {} were added, and the edition's pages list what is missing ({})",
                 bundle.display(),
-                copy_damage
-                    .as_deref()
-                    .unwrap_or("some files cannot be read"),
+                record.missing.len(),
+                files - record.missing.len().min(files),
                 summary(record)
             ))?;
             say(format_args!(

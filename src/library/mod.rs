@@ -590,7 +590,23 @@ impl Library {
             .cloned()
             .collect();
         let trusted: Vec<String> = trust.fingerprints().map(str::to_string).collect();
-        pages::front_page_marker(&[ids, &trusted, &disputed].concat())
+        // Each record's size and time: a record rewritten by a run killed before the front page
+        // (an incomplete edition made whole) no longer matches, and the front page is rebuilt.
+        let records: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                let stamp = fs::metadata(self.record_path(id)).ok().map(|metadata| {
+                    let modified = metadata
+                        .modified()
+                        .ok()
+                        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map_or(0, |since| since.as_nanos());
+                    (metadata.len(), modified)
+                });
+                format!("{id} {stamp:?}")
+            })
+            .collect();
+        pages::front_page_marker(&[ids, &trusted, &disputed, &records].concat())
     }
 
     /// Puts the library right after a killed or failed run, under its `lock`: sweeps every work

@@ -585,15 +585,21 @@ const FRAMES_IN_FLIGHT: usize = 2;
 
 type FrameMessage = Result<Vec<u8>, BundleError>;
 
-/// Names the files that start in frame `index`, for an error message.
+/// Names the files that start in frame `index`, for an error message. A frame in which no
+/// file starts holds part of one begun in an earlier frame.
 fn frame_files(manifest: &Manifest, index: usize) -> String {
     let mut names = manifest
         .files_in_frame(index)
         .map(|file| format!("{:?}", file.path.as_str()));
-    let mut text = names.next().unwrap_or_else(|| "the end of a file".into());
+    let mut text = names
+        .next()
+        .unwrap_or_else(|| "part of a file begun in an earlier frame".into());
     let more = names.count();
     if more > 0 {
-        text.push_str(&format!(" and {more} more files"));
+        text.push_str(&format!(
+            " and {}",
+            crate::format::text::count(more, "more file")
+        ));
     }
     text
 }
