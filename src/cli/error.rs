@@ -141,7 +141,7 @@ pub enum Error {
         file: Option<std::path::PathBuf>,
     },
     /// A file or folder the command needed could not be read or written.
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", crate::fs::plainly(.source))]
     Io {
         /// What the command was doing, as shown before the OS message.
         context: String,

@@ -14,6 +14,24 @@ pub trait Progress: Sync {
     fn advance(&self, _bytes: u64) {}
 }
 
+/// An I/O failure in plain words for a message: what the common ones mean for the reader,
+/// and otherwise the system's text without its "(os error N)".
+pub fn plainly(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "there is no such file or folder".to_string(),
+        io::ErrorKind::PermissionDenied => "you are not allowed to open it".to_string(),
+        io::ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
+        io::ErrorKind::NotADirectory => "a part of its path is a file, not a folder".to_string(),
+        _ => {
+            let text = error.to_string();
+            match text.rfind(" (os error ") {
+                Some(at) if text.ends_with(')') => text[..at].to_string(),
+                _ => text,
+            }
+        }
+    }
+}
+
 /// Progress that goes nowhere, for callers that do not show any.
 pub struct NoProgress;
 impl Progress for NoProgress {}
@@ -464,4 +482,19 @@ fn sync_tree(root: &Path) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_failures_read_plainly_and_others_lose_their_error_number() {
+        let missing = io::Error::from(io::ErrorKind::NotFound);
+        assert_eq!(plainly(&missing), "there is no such file or folder");
+        let raw = io::Error::from_raw_os_error(28);
+        assert!(raw.to_string().contains("os error 28"));
+        assert!(!plainly(&raw).contains("os error"), "{}", plainly(&raw));
+        assert!(!plainly(&raw).is_empty());
+    }
 }

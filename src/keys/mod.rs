@@ -44,7 +44,7 @@ pub const MIN_PASSPHRASE_CHARS: usize = 10;
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// Reading a key file failed.
-    #[error("cannot read the key file {path}: {source}")]
+    #[error("cannot read the key file {path}: {}", crate::fs::plainly(.source))]
     Read {
         /// The key file.
         path: PathBuf,
@@ -102,7 +102,7 @@ pub enum KeyError {
         mode: u32,
     },
     /// Reading a passphrase file failed.
-    #[error("cannot read the passphrase file {path}: {source}")]
+    #[error("cannot read the passphrase file {path}: {}", crate::fs::plainly(.source))]
     ReadPassphraseFile {
         /// The passphrase file.
         path: PathBuf,

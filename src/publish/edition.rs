@@ -30,7 +30,7 @@ const _: () = assert!(MAX_ARTICLE_LEN < crate::article::MAX_RENDERED_ARTICLE_BYT
 #[derive(Debug, thiserror::Error)]
 pub enum EditionError {
     /// Reading the edition folder failed.
-    #[error("cannot read the edition folder {path}: {source}")]
+    #[error("cannot read the edition folder {path}: {}", crate::fs::plainly(.source))]
     Read {
         /// The file or folder being read.
         path: PathBuf,

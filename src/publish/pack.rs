@@ -68,7 +68,7 @@ pub enum PackError {
     #[error("the output {0} already exists")]
     OutputExists(PathBuf),
     /// Reading a source file failed.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {}", crate::fs::plainly(.source))]
     Read {
         /// The source file.
         path: PathBuf,

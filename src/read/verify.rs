@@ -89,7 +89,7 @@ pub enum BundleError {
         path: String,
     },
     /// Reading the bundle file failed.
-    #[error("cannot read the bundle: {0}")]
+    #[error("cannot read the bundle: {}", crate::fs::plainly(.0))]
     Read(io::Error),
     /// Writing an unpacked file failed.
     #[error("cannot write {path}: {source}")]
