@@ -501,17 +501,17 @@ pub fn verify(
         return Ok(Verdict::Failed);
     }
     for path in bundles {
-        let progress = ProgressBar::new("verifying", json);
+        // The bar is drawn only once there is a verified bundle to read.
         let outcome = open_bundle(&path)
             .and_then(|opened| opened.verify(keys))
             .and_then(|verified| {
+                let progress = ProgressBar::new("verifying", json);
                 if quick {
                     verified.check_quick(&progress)
                 } else {
                     verified.check(&progress)
                 }
             });
-        progress.finish();
         // A quick check never decompresses, so it does not count what damage costs.
         let damage = outcome
             .as_ref()
@@ -1165,26 +1165,25 @@ fn import_one(
     trust: &TrustNow,
     salvage: bool,
 ) -> Result<(Imported, Option<crate::read::SalvageReport>), LibraryError> {
-    let progress = ProgressBar::new("importing", false);
+    let progress = || ProgressBar::new("importing", false);
     let in_bundle = |source| LibraryError::Bundle {
         bundle: bundle.to_path_buf(),
         source,
     };
-    let result = if salvage {
+    // Each bar is drawn only once there is a verified bundle to read.
+    if salvage {
         Bundle::open(bundle)
             .and_then(|opened| opened.verify(keys))
             .map_err(in_bundle)
-            .and_then(|verified| library.import_salvaged(verified, lock, &progress, trust))
+            .and_then(|verified| library.import_salvaged(verified, lock, &progress(), trust))
             .map(|(imported, report)| (imported, Some(report)))
     } else {
         open_bundle(bundle)
             .and_then(|opened| opened.verify(keys))
             .map_err(in_bundle)
-            .and_then(|verified| library.import(verified, lock, &progress, trust))
+            .and_then(|verified| library.import(verified, lock, &progress(), trust))
             .map(|imported| (imported, None))
-    };
-    progress.finish();
-    result
+    }
 }
 
 /// A public key file (`*.pub`) in the bundle's folder with the key id the bundle claims, whose
