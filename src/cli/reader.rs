@@ -979,7 +979,12 @@ pub fn open_library(
         }
         match result {
             Ok((imported, report)) => {
-                worst = worst.max(say_imported(bundle, &imported, report.as_ref())?);
+                let standing = match &imported {
+                    Imported::Added(record) | Imported::AlreadyPresent(record) => {
+                        library.standing(record, &trust)
+                    }
+                };
+                worst = worst.max(say_imported(bundle, &imported, standing, report.as_ref())?);
                 opened.push(match imported {
                     Imported::Added(record) | Imported::AlreadyPresent(record) => record,
                 });
@@ -1088,6 +1093,7 @@ pub fn open_library(
 fn say_imported(
     bundle: &Path,
     imported: &Imported,
+    standing: crate::library::Standing,
     report: Option<&crate::read::SalvageReport>,
 ) -> Result<Verdict, Error> {
     let damaged = report.filter(|report| !report.is_complete());
@@ -1107,7 +1113,7 @@ fn say_imported(
                 bundle.display(),
                 record.missing.len(),
                 files - record.missing.len().min(files),
-                summary(record)
+                described(record, standing)
             ))?;
             say(format_args!(
                 "a complete copy of this bundle, opened later, replaces it"
@@ -1117,7 +1123,7 @@ fn say_imported(
             print(format_args!(
                 "ADDED   {}: {}",
                 bundle.display(),
-                summary(record)
+                described(record, standing)
             ))?;
             if let Some(damage) = &copy_damage {
                 say(format_args!("{}: {damage}", bundle.display()))?;
@@ -1133,12 +1139,12 @@ fn say_imported(
                 Some(damage) => print(format_args!(
                     "ALREADY {}: {holds} ({}); {damage}",
                     bundle.display(),
-                    summary(record)
+                    described(record, standing)
                 ))?,
                 None => print(format_args!(
                     "ALREADY {}: {holds} ({}), nothing to do",
                     bundle.display(),
-                    summary(record)
+                    described(record, standing)
                 ))?,
             }
         }
@@ -1286,6 +1292,16 @@ fn tidy_or_warn(library: &Library, lock: &crate::fs::DestinationLock, trust: &Tr
             ));
             library.front_page()
         }
+    }
+}
+
+/// [`summary`], ending with what the edition's pages say of its signature when that is not
+/// "verified" (a key given for this command only, one no longer trusted, a disputed number).
+fn described(record: &Record, standing: crate::library::Standing) -> String {
+    if standing.is_trusted() {
+        summary(record)
+    } else {
+        format!("{}; {}", summary(record), standing.describe())
     }
 }
 
