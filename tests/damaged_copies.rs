@@ -487,3 +487,26 @@ fn a_salvage_that_recovers_nothing_fails_loudly_and_changes_nothing() {
     assert!(snapshot(&scene.library.join("records")) == records);
     assert!(snapshot(&scene.library.join("read")) == pages);
 }
+
+#[test]
+fn a_copy_with_bytes_added_after_its_end_is_said_so_and_salvaged_whole() {
+    let scene = scene();
+    let mut bytes = scene.bytes.clone();
+    bytes.extend_from_slice(b"appended by someone on the way");
+    let padded = scene.work.join("padded.tar.zst");
+    fs::write(&padded, &bytes).expect("write");
+    let total = scene.files.len();
+    let sentence = format!(
+        "this copy has bytes added after its end that the publisher did not sign, though each of its {total} files can still be read"
+    );
+    scene
+        .open(&padded, &[])
+        .expect_code(1)
+        .expect_text(&sentence);
+    // With --salvage the edition is whole: added, not incomplete, and the copy still named.
+    let salvaged = scene.open(&padded, &["--salvage"]);
+    salvaged.expect_code(1).expect_text(&sentence);
+    salvaged.line_starting("ADDED");
+    assert_eq!(scene.files_in_library(), all_files(&scene));
+    assert!(scene.record().get("missing").is_none());
+}

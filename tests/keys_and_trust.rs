@@ -372,13 +372,7 @@ fn fingerprint_of_the_demo_key_is_six_groups_of_four_base32_characters() {
 }
 
 fn keygen(dir: &Path, extra: &[&str]) -> Cmd {
-    publisher()
-        .args(["keygen", "--name", "Newsroom Key"])
-        .arg("--public-key")
-        .arg(dir.join("new.pub"))
-        .arg("--secret-key")
-        .arg(dir.join("new.key"))
-        .args(extra)
+    keygen_cmd(dir).args(extra)
 }
 
 /// Encrypting and decrypting a key costs one scrypt run each (about a second in release, much

@@ -102,12 +102,7 @@ fn assert_refused_naming(out: &Out, file: &Path, says: &str, hint: Option<&str>)
 }
 
 fn keygen(dir: &Path, passphrase_file: &Path) -> Cmd {
-    publisher()
-        .args(["keygen", "--name", "Newsroom Key"])
-        .arg("--public-key")
-        .arg(dir.join("new.pub"))
-        .arg("--secret-key")
-        .arg(dir.join("new.key"))
+    keygen_cmd(dir)
         .arg("--passphrase-file")
         .arg(passphrase_file)
 }

@@ -65,8 +65,8 @@ type StreamedBundle = Bundle<Box<dyn Read + Send>>;
 
 /// Opens a bundle file, or standard input for `-`, so that `curl … | tamizdat verify -` works.
 fn open_bundle(path: &Path) -> Result<StreamedBundle, BundleError> {
+    use crate::read::READ_BUFFER;
     use std::io::IsTerminal;
-    const READ_BUFFER: usize = 1 << 20;
     let reader: Box<dyn Read + Send> = if is_standard_input(path) {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
@@ -1098,11 +1098,7 @@ fn say_imported(
 ) -> Result<Verdict, Error> {
     let damaged = report.filter(|report| !report.is_complete());
     let copy_damage = damaged.map(|report| {
-        let trailing = report.lost.is_empty()
-            && report
-                .problems
-                .iter()
-                .any(|problem| problem.contains("follow the signed payload"));
+        let trailing = report.lost.is_empty() && report.trailing_bytes > 0;
         damage_sentence(damage_kind(report.truncated, trailing), report)
     });
     match imported {

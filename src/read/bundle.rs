@@ -19,8 +19,8 @@ use crate::format::{KeyId, Manifest};
 use crate::keys::{PublicKey, TrustedKeys};
 use crate::read::verify::{BundleError, VerifiedHeader, read_header, verify_header};
 
-/// Size of the read buffer over a bundle file.
-const READ_BUFFER: usize = 1 << 20;
+/// Size of the read buffer over a bundle file (or standard input).
+pub const READ_BUFFER: usize = 1 << 20;
 
 /// A bundle whose header has been read but not verified.
 pub struct Bundle<R = BufReader<File>> {

@@ -8,7 +8,7 @@ mod tar_walk;
 pub mod unpack;
 pub mod verify;
 
-pub use bundle::{Bundle, ClaimedManifest, VerifiedBundle};
+pub use bundle::{Bundle, ClaimedManifest, READ_BUFFER, VerifiedBundle};
 pub use salvage::{SalvageReport, assess_damage, salvage_into, salvage_to_sink};
 pub use unpack::unpack_into;
 pub use verify::{

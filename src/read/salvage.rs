@@ -31,6 +31,8 @@ pub struct SalvageReport {
     pub damaged_frames: Vec<usize>,
     /// True when the file ends before its last frame.
     pub truncated: bool,
+    /// How many unsigned bytes follow the signed payload (0 for none).
+    pub trailing_bytes: u64,
     /// Everything else a full verification refuses in this copy, each a plain sentence:
     /// damaged frames, bytes after the signed payload, a payload hash that does not match, an
     /// archive that differs from the manifest (entries it does not list, a bad end of archive,
@@ -327,7 +329,8 @@ pub fn salvage_to_sink<R: Read + Seek>(
             next_frame(&mut frame, &mut frame_start);
         }
     }
-    problems.extend(whole_copy_problems(&mut source)?);
+    let (whole_copy, trailing_bytes) = whole_copy_problems(&mut source)?;
+    problems.extend(whole_copy);
     let mut damaged = source.damaged;
     damaged.sort_unstable();
     damaged.dedup();
@@ -349,6 +352,7 @@ pub fn salvage_to_sink<R: Read + Seek>(
         lost,
         damaged_frames: damaged,
         truncated,
+        trailing_bytes,
         problems,
     })
 }
@@ -372,10 +376,10 @@ fn damaged_frames_problem(damaged: &[usize], truncated: bool) -> String {
 }
 
 /// The checks of a full verification that no single frame shows: the signed payload hash
-/// (when every frame was intact) and bytes after the payload.
+/// (when every frame was intact) and bytes after the payload, with how many those are.
 fn whole_copy_problems<R: Read + Seek>(
     source: &mut FrameSource<'_, R>,
-) -> Result<Vec<String>, BundleError> {
+) -> Result<(Vec<String>, u64), BundleError> {
     use sha2::Digest;
     let manifest = source.manifest;
     let mut problems = Vec::new();
@@ -384,10 +388,10 @@ fn whole_copy_problems<R: Read + Seek>(
         .file
         .seek(SeekFrom::End(0))
         .map_err(BundleError::Read)?;
-    if file_len > end {
+    let trailing_bytes = file_len.saturating_sub(end);
+    if trailing_bytes > 0 {
         problems.push(format!(
-            "{} unsigned bytes follow the signed payload",
-            file_len - end
+            "{trailing_bytes} unsigned bytes follow the signed payload"
         ));
     }
     if source.damaged.is_empty() && !source.truncated {
@@ -409,7 +413,7 @@ fn whole_copy_problems<R: Read + Seek>(
             problems.push("the payload does not match its signature".to_string());
         }
     }
-    Ok(problems)
+    Ok((problems, trailing_bytes))
 }
 
 /// Removes folders left empty because none of their files could be recovered.

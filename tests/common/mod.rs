@@ -293,6 +293,17 @@ pub fn make_key(dir: &Path, name: &str, seed: u8) -> Key {
     }
 }
 
+/// `tamizdat-publish keygen --name "Newsroom Key" --public-key DIR/new.pub --secret-key
+/// DIR/new.key`, for the tests of keygen itself to add their flags to.
+pub fn keygen_cmd(dir: &Path) -> Cmd {
+    publisher()
+        .args(["keygen", "--name", "Newsroom Key"])
+        .arg("--public-key")
+        .arg(dir.join("new.pub"))
+        .arg("--secret-key")
+        .arg(dir.join("new.key"))
+}
+
 /// The repository's demo key, with the secret copied into `dir` and made 0600.
 pub fn demo_key(dir: &Path) -> Key {
     let secret_path = dir.join("demo.key");
