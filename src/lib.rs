@@ -92,6 +92,7 @@
 #![warn(missing_docs)]
 
 pub mod article;
+pub mod authority;
 pub mod cli;
 pub mod format;
 pub mod fs;

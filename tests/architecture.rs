@@ -11,13 +11,27 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("article", &["format"]),
     ("fs", &["format"]),
     ("keys", &["format", "fs"]),
-    ("read", &["format", "fs", "keys"]),
-    ("publish", &["format", "article", "fs", "keys", "read"]),
-    ("library", &["format", "article", "fs", "keys", "read"]),
+    ("authority", &["format", "fs", "keys"]),
+    ("read", &["format", "fs", "keys", "authority"]),
+    (
+        "publish",
+        &["format", "article", "fs", "keys", "authority", "read"],
+    ),
+    (
+        "library",
+        &["format", "article", "fs", "keys", "authority", "read"],
+    ),
     (
         "cli",
         &[
-            "format", "article", "fs", "keys", "read", "publish", "library",
+            "format",
+            "article",
+            "fs",
+            "keys",
+            "authority",
+            "read",
+            "publish",
+            "library",
         ],
     ),
 ];

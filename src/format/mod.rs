@@ -11,6 +11,7 @@ mod key_id;
 mod kind;
 pub mod manifest;
 pub mod path;
+pub mod statement;
 pub mod tar;
 pub mod text;
 
