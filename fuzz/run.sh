@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the fuzz targets, each for a number of seconds, at most JOBS at a time.
 #
-#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 600 s; all five targets)
+#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 600 s; all the targets)
 #
 # Environment: JOBS (targets run at once, default 2), RSS_LIMIT_MB (default 256).
 # Seeds: on first use (an empty corpus folder) it runs the make_seeds helper (fuzz-key bundles
@@ -18,7 +18,8 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(header path verify_unpack verify_unpack_signed salvage_signed render_article)
+  targets=(header path verify_unpack verify_unpack_signed salvage_signed render_article
+    statement root_chain certified_header)
 fi
 jobs=${JOBS:-2}
 rss=${RSS_LIMIT_MB:-256}
@@ -30,6 +31,9 @@ max_len() {
     verify_unpack) echo 65536 ;;        # whole bundles; the seeds are 0.2 to 14 KB
     verify_unpack_signed) echo 65536 ;; # manifest + uncompressed tar; the largest seed is 32 KB
     salvage_signed) echo 65536 ;;       # the same input format as verify_unpack_signed
+    statement) echo 16384 ;;            # statements and credentials blocks; the seeds are < 2 KB
+    root_chain) echo 16384 ;;           # credentials blocks or JSON bodies; the seeds are < 2 KB
+    certified_header) echo 65536 ;;     # as header, with a credentials block of a few KB
   esac
 }
 
@@ -80,7 +84,13 @@ mkdir -p artifacts/logs
 run_one() {
   local t=$1
   mkdir -p "corpus/$t" "artifacts/$t"
-  (cd "$repo" && cargo +nightly fuzz run "$t" "fuzz/corpus/$t" -- \
+  # Committed seeds (fuzz/seeds/<target>/, see make_authority_seeds) are read as a second
+  # corpus folder; new inputs go to fuzz/corpus/<target>/ only.
+  local seeds=()
+  if [ -d "seeds/$t" ]; then
+    seeds=("fuzz/seeds/$t")
+  fi
+  (cd "$repo" && cargo +nightly fuzz run "$t" "fuzz/corpus/$t" "${seeds[@]}" -- \
     -max_total_time="$seconds" -rss_limit_mb="$rss" -timeout=10 -max_len="$(max_len "$t")" \
     -print_final_stats=1 -artifact_prefix="$fuzz_dir/artifacts/$t/") \
     >"artifacts/logs/$t.log" 2>&1 || true

@@ -30,6 +30,7 @@
 //! input is validly signed and the fuzzer reaches manifest validation, the frame checks, the
 //! zstd decoder, and the tar walker.
 
+pub mod authority;
 pub mod render_checks;
 
 use std::io::Cursor;

@@ -329,9 +329,28 @@ impl RootChain {
         })
     }
 
-    /// The root's identity: SHA-256 of version 1's bytes. It stays the same through rotations.
+    /// The root's identity: SHA-256 of `"tamizdat/v1/root-id" || 0x00 ||` version 1's bytes.
+    /// It stays the same through rotations.
     pub fn id(&self) -> Sha256Digest {
-        Sha256Digest::of(&self.versions[0].bytes)
+        root_id(&self.versions[0].bytes)
+    }
+
+    /// The first 8 bytes of [`RootChain::id`] in hex, as files and messages name a root.
+    pub fn short_id(&self) -> String {
+        self.id().to_hex()[..16].to_string()
+    }
+
+    /// The fingerprint people compare: the first 15 bytes of the id in base32, in six groups of
+    /// four, as for keys (FORMAT.md section 6).
+    pub fn fingerprint(&self) -> String {
+        let text = data_encoding::BASE32_NOPAD.encode(&self.id().0[..15]);
+        let groups: Vec<&str> = (0..text.len()).step_by(4).map(|at| &text[at..at + 4]).collect();
+        groups.join("-")
+    }
+
+    /// The publisher's name, as the newest version gives it.
+    pub fn name(&self) -> &str {
+        &self.newest().name
     }
 
     /// The newest version known.
@@ -526,8 +545,20 @@ impl Revocation {
     }
 }
 
+/// SHA-256 of `"tamizdat/v1/root-id" || 0x00 || anchor`: a root's identity.
+pub fn root_id(anchor: &[u8]) -> Sha256Digest {
+    let mut bytes = b"tamizdat/v1/root-id\0".to_vec();
+    bytes.extend_from_slice(anchor);
+    Sha256Digest::of(&bytes)
+}
+
 fn hex(bytes: &[u8]) -> String {
     data_encoding::HEXLOWER.encode(bytes)
+}
+
+/// Bytes in lowercase hex, as statements write keys.
+pub fn hex_of(bytes: &[u8]) -> String {
+    hex(bytes)
 }
 
 fn unsigned(kind: StatementKind, body: &impl Serialize) -> Result<SignedStatement, AuthorityError> {
@@ -626,6 +657,10 @@ pub fn sign(statement: &mut SignedStatement, editor: &SecretKey) {
     // and a rotation is signed by two versions', so the 256th is the only one refused.
     let _ = statement.add_signature(editor.public().key_id(), signature);
 }
+
+pub mod reader;
+pub mod root_file;
+pub mod state;
 
 #[cfg(test)]
 mod tests;

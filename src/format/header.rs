@@ -16,6 +16,21 @@
 //!   36+M    64  Ed25519 signature over SIGNATURE_CONTEXT || bytes[0 .. 36+M]
 //! ```
 //!
+//! A certified bundle (format 2, FORMAT.md section 10) is signed by a key a publisher's root
+//! certified, and carries the credentials that prove it in its header, covered by the same
+//! signature:
+//!
+//! ```text
+//!      0    20  as above, major version 2
+//!     20     8  key id of the signing key
+//!     28     4  credentials block length K
+//!     32     4  compressed manifest length M
+//!     36     4  manifest length U, uncompressed
+//!     40     K  credentials block (format/statement.rs)
+//!   40+K     M  manifest
+//! 40+K+M    64  Ed25519 signature over CERTIFIED_SIGNATURE_CONTEXT || bytes[0 .. 40+K+M]
+//! ```
+//!
 //! The manifest is compressed because it lists every file (about 200 bytes of JSON each, 50
 //! compressed): uncompressed it cost several percent of a bundle of many small articles. The
 //! signature covers the compressed bytes, so nothing is decompressed before it verifies.
@@ -37,6 +52,16 @@ pub const SKIPPABLE_FRAME_MAGIC: u32 = 0x184D_2A5D;
 pub const MAGIC: &[u8; 8] = b"TAMIZDAT";
 /// Readers refuse any other major version: it may change what is signed or how.
 pub const FORMAT_MAJOR: u16 = 1;
+/// A certified bundle: its header carries the credentials of the key that signed it. A 1.0
+/// reader refuses it as needing a newer tamizdat.
+pub const CERTIFIED_FORMAT_MAJOR: u16 = 2;
+/// Bytes before the credentials in a certified header.
+pub const CERTIFIED_PREAMBLE_LEN: usize = 40;
+/// Prefix of the message a certified header's signature is over: its own kind of object.
+pub const CERTIFIED_SIGNATURE_CONTEXT: &[u8] = b"tamizdat/v2/bundle-header\0";
+/// A credentials block holds at most 256 root versions and 4,096 other statements; real ones
+/// are a few kilobytes. Refused before allocating when larger.
+pub const MAX_CREDENTIALS_LEN: usize = 16 * 1024 * 1024;
 /// Minor versions only add manifest fields that a v1 reader may ignore.
 pub const FORMAT_MINOR: u16 = 0;
 /// Bytes before the manifest.
@@ -60,11 +85,15 @@ const MANIFEST_WINDOW_LOG: u32 = 24;
 /// The fixed-size start of a bundle, enough to know which key to check and how much to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preamble {
+    /// The major format version: [`FORMAT_MAJOR`], or [`CERTIFIED_FORMAT_MAJOR`].
+    pub format_major: u16,
     /// The minor format version, which readers may ignore.
     pub format_minor: u16,
     /// The id of the key that signed the bundle.
     pub key_id: KeyId,
-    /// Bytes of compressed manifest that follow the preamble.
+    /// Bytes of credentials that follow the preamble (0 unless certified).
+    pub credentials_len: usize,
+    /// Bytes of compressed manifest that follow the preamble and credentials.
     pub manifest_len: usize,
     /// Bytes of JSON the manifest decompresses to.
     pub manifest_json_len: usize,
@@ -88,8 +117,10 @@ fn take4(bytes: &[u8; PREAMBLE_LEN], at: usize) -> [u8; 4] {
 
 impl Preamble {
     /// Parses the first [`PREAMBLE_LEN`] bytes. Checks that come before any signature check can
-    /// only say what the bytes claim; they are all re-covered by the signature afterwards.
-    pub fn parse(bytes: &[u8; PREAMBLE_LEN]) -> Result<Preamble, FormatError> {
+    /// only say what the bytes claim; they are all re-covered by the signature afterwards. A
+    /// certified header ([`CERTIFIED_FORMAT_MAJOR`]) needs [`Preamble::parse_certified`] with
+    /// its 4 more bytes; this returns `Ok(None)` for it.
+    pub fn parse(bytes: &[u8; PREAMBLE_LEN]) -> Result<Option<Preamble>, FormatError> {
         let magic = u32::from_le_bytes(take4(bytes, 0));
         if magic != SKIPPABLE_FRAME_MAGIC || &bytes[8..16] != MAGIC {
             return Err(FormatError::NotABundle);
@@ -98,14 +129,63 @@ impl Preamble {
         if major == 0 {
             return Err(FormatError::UnknownVersion { major });
         }
+        if major == CERTIFIED_FORMAT_MAJOR {
+            return Ok(None);
+        }
         if major != FORMAT_MAJOR {
             return Err(FormatError::UnsupportedVersion { major });
         }
+        let manifest_len = u32::from_le_bytes(take4(bytes, 28)) as usize;
+        let manifest_json_len = u32::from_le_bytes(take4(bytes, 32)) as usize;
+        let content_len = u32::from_le_bytes(take4(bytes, 4)) as usize;
+        Preamble::checked(bytes, FORMAT_MAJOR, 0, manifest_len, manifest_json_len, content_len)
+            .map(Some)
+    }
+
+    /// Parses the first [`CERTIFIED_PREAMBLE_LEN`] bytes of a certified header.
+    pub fn parse_certified(bytes: &[u8; CERTIFIED_PREAMBLE_LEN]) -> Result<Preamble, FormatError> {
+        let magic = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        let major = u16::from_le_bytes([bytes[16], bytes[17]]);
+        if magic != SKIPPABLE_FRAME_MAGIC || &bytes[8..16] != MAGIC {
+            return Err(FormatError::NotABundle);
+        }
+        if major != CERTIFIED_FORMAT_MAJOR {
+            return Err(FormatError::UnsupportedVersion { major });
+        }
+        let at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let credentials_len = at(28) as usize;
+        if credentials_len == 0 {
+            return Err(FormatError::EmptyCredentials);
+        }
+        if credentials_len > MAX_CREDENTIALS_LEN {
+            return Err(FormatError::CredentialsTooLarge {
+                len: credentials_len,
+                max: MAX_CREDENTIALS_LEN,
+            });
+        }
+        let mut first = [0u8; PREAMBLE_LEN];
+        first.copy_from_slice(&bytes[..PREAMBLE_LEN]);
+        Preamble::checked(
+            &first,
+            CERTIFIED_FORMAT_MAJOR,
+            credentials_len,
+            at(32) as usize,
+            at(36) as usize,
+            at(4) as usize,
+        )
+    }
+
+    fn checked(
+        bytes: &[u8; PREAMBLE_LEN],
+        format_major: u16,
+        credentials_len: usize,
+        manifest_len: usize,
+        manifest_json_len: usize,
+        content_len: usize,
+    ) -> Result<Preamble, FormatError> {
         let format_minor = u16::from_le_bytes([bytes[18], bytes[19]]);
         let mut key_id = [0u8; 8];
         key_id.copy_from_slice(&bytes[20..28]);
-        let manifest_len = u32::from_le_bytes(take4(bytes, 28)) as usize;
-        let manifest_json_len = u32::from_le_bytes(take4(bytes, 32)) as usize;
         for len in [manifest_len, manifest_json_len] {
             if len == 0 {
                 return Err(FormatError::EmptyManifest);
@@ -117,29 +197,54 @@ impl Preamble {
                 });
             }
         }
-        let content_len = u32::from_le_bytes(take4(bytes, 4)) as usize;
-        if content_len != FIXED_CONTENT_LEN + manifest_len {
+        let preamble = Preamble {
+            format_major,
+            format_minor,
+            key_id: KeyId::from_bytes(key_id),
+            credentials_len,
+            manifest_len,
+            manifest_json_len,
+        };
+        if content_len != preamble.rest_len() + preamble.len() - 8 {
             return Err(FormatError::InconsistentHeaderLength {
                 frame_len: content_len,
                 manifest_len,
             });
         }
-        Ok(Preamble {
-            format_minor,
-            key_id: KeyId::from_bytes(key_id),
-            manifest_len,
-            manifest_json_len,
-        })
+        Ok(preamble)
     }
 
-    /// Bytes that follow the preamble in the header: the manifest and the signature.
+    /// True for a certified header (format 2).
+    pub fn is_certified(&self) -> bool {
+        self.format_major == CERTIFIED_FORMAT_MAJOR
+    }
+
+    /// Bytes of the preamble: 36, or 40 for a certified header.
+    pub fn len(&self) -> usize {
+        if self.is_certified() {
+            CERTIFIED_PREAMBLE_LEN
+        } else {
+            PREAMBLE_LEN
+        }
+    }
+
+    /// The context string this header's signature is made over.
+    pub fn signature_context(&self) -> &'static [u8] {
+        if self.is_certified() {
+            CERTIFIED_SIGNATURE_CONTEXT
+        } else {
+            SIGNATURE_CONTEXT
+        }
+    }
+
+    /// Bytes that follow the preamble in the header: credentials, manifest and signature.
     pub fn rest_len(&self) -> usize {
-        self.manifest_len + SIGNATURE_LEN
+        self.credentials_len + self.manifest_len + SIGNATURE_LEN
     }
 
     /// Length of the whole header; the payload starts at this offset.
     pub fn header_len(&self) -> u64 {
-        (PREAMBLE_LEN + self.rest_len()) as u64
+        (self.len() + self.rest_len()) as u64
     }
 }
 
@@ -191,17 +296,36 @@ impl SignedHeader {
                 FormatError::NotABundle
             }));
         }
-        let preamble = Preamble::parse(&preamble_bytes).map_err(ReadHeaderError::Format)?;
-        let mut message =
-            Vec::with_capacity(SIGNATURE_CONTEXT.len() + PREAMBLE_LEN + preamble.manifest_len);
-        message.extend_from_slice(SIGNATURE_CONTEXT);
+        let mut preamble_bytes = preamble_bytes.to_vec();
+        let preamble = match Preamble::parse(first_bytes(&preamble_bytes))
+            .map_err(ReadHeaderError::Format)?
+        {
+            Some(preamble) => preamble,
+            None => {
+                let mut more = [0u8; CERTIFIED_PREAMBLE_LEN - PREAMBLE_LEN];
+                let have = read_fully(reader, &mut more).map_err(ReadHeaderError::Io)?;
+                if have < more.len() {
+                    return Err(ReadHeaderError::Format(FormatError::Truncated));
+                }
+                preamble_bytes.extend_from_slice(&more);
+                let mut all = [0u8; CERTIFIED_PREAMBLE_LEN];
+                all.copy_from_slice(&preamble_bytes);
+                Preamble::parse_certified(&all).map_err(ReadHeaderError::Format)?
+            }
+        };
+        let context = preamble.signature_context();
+        let mut message = Vec::with_capacity(
+            context.len() + preamble.len() + preamble.credentials_len + preamble.manifest_len,
+        );
+        message.extend_from_slice(context);
         message.extend_from_slice(&preamble_bytes);
         let manifest_start = message.len();
-        message.resize(manifest_start + preamble.manifest_len, 0);
+        let signed_rest = preamble.credentials_len + preamble.manifest_len;
+        message.resize(manifest_start + signed_rest, 0);
         let mut signature = [0u8; SIGNATURE_LEN];
         let complete = read_fully(reader, &mut message[manifest_start..])
             .and_then(|n| {
-                Ok(n == preamble.manifest_len
+                Ok(n == signed_rest
                     && read_fully(reader, &mut signature)? == SIGNATURE_LEN)
             })
             .map_err(ReadHeaderError::Io)?;
@@ -230,7 +354,20 @@ impl SignedHeader {
 
     /// The compressed manifest exactly as signed.
     pub fn compressed_manifest(&self) -> &[u8] {
-        &self.message[SIGNATURE_CONTEXT.len() + PREAMBLE_LEN..]
+        &self.message[self.manifest_offset()..]
+    }
+
+    fn manifest_offset(&self) -> usize {
+        self.preamble.signature_context().len()
+            + self.preamble.len()
+            + self.preamble.credentials_len
+    }
+
+    /// A certified header's credentials block exactly as signed (empty for format 1). Not yet
+    /// verified: only the authority's checks may read it, by offsets first.
+    pub fn credentials(&self) -> &[u8] {
+        let start = self.preamble.signature_context().len() + self.preamble.len();
+        &self.message[start..start + self.preamble.credentials_len]
     }
 
     /// Decompresses the manifest into exactly its declared length. Call it after the signature
@@ -257,7 +394,7 @@ impl SignedHeader {
 
     /// The header as it appears in the file.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = self.message[SIGNATURE_CONTEXT.len()..].to_vec();
+        let mut out = self.message[self.preamble.signature_context().len()..].to_vec();
         out.extend_from_slice(&self.signature);
         out
     }
@@ -269,18 +406,7 @@ pub fn unsigned_header(
     key_id: KeyId,
     manifest_json: &[u8],
 ) -> Result<(Vec<u8>, Vec<u8>), FormatError> {
-    let too_large = |len| FormatError::ManifestTooLarge {
-        len,
-        max: MAX_MANIFEST_LEN,
-    };
-    if manifest_json.len() > MAX_MANIFEST_LEN {
-        return Err(too_large(manifest_json.len()));
-    }
-    let compressed = zstd::bulk::compress(manifest_json, MANIFEST_LEVEL)
-        .map_err(FormatError::ManifestCompression)?;
-    if compressed.len() > MAX_MANIFEST_LEN {
-        return Err(too_large(compressed.len()));
-    }
+    let compressed = compress_manifest(manifest_json)?;
     let mut message = Vec::with_capacity(SIGNATURE_CONTEXT.len() + PREAMBLE_LEN + compressed.len());
     message.extend_from_slice(SIGNATURE_CONTEXT);
     message.extend_from_slice(&SKIPPABLE_FRAME_MAGIC.to_le_bytes());
@@ -294,6 +420,62 @@ pub fn unsigned_header(
     message.extend_from_slice(&compressed);
     let bytes = message[SIGNATURE_CONTEXT.len()..].to_vec();
     Ok((bytes, message))
+}
+
+/// The bytes a publisher signs for a certified bundle (format 2): as [`unsigned_header`], with
+/// the credentials block before the manifest.
+pub fn unsigned_certified_header(
+    key_id: KeyId,
+    credentials: &[u8],
+    manifest_json: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), FormatError> {
+    if credentials.is_empty() {
+        return Err(FormatError::EmptyCredentials);
+    }
+    if credentials.len() > MAX_CREDENTIALS_LEN {
+        return Err(FormatError::CredentialsTooLarge {
+            len: credentials.len(),
+            max: MAX_CREDENTIALS_LEN,
+        });
+    }
+    let compressed = compress_manifest(manifest_json)?;
+    let content_len = CERTIFIED_PREAMBLE_LEN - 8 + credentials.len() + compressed.len() + SIGNATURE_LEN;
+    let mut message = CERTIFIED_SIGNATURE_CONTEXT.to_vec();
+    message.extend_from_slice(&SKIPPABLE_FRAME_MAGIC.to_le_bytes());
+    message.extend_from_slice(&(content_len as u32).to_le_bytes());
+    message.extend_from_slice(MAGIC);
+    message.extend_from_slice(&CERTIFIED_FORMAT_MAJOR.to_le_bytes());
+    message.extend_from_slice(&FORMAT_MINOR.to_le_bytes());
+    message.extend_from_slice(key_id.as_bytes());
+    message.extend_from_slice(&(credentials.len() as u32).to_le_bytes());
+    message.extend_from_slice(&(compressed.len() as u32).to_le_bytes());
+    message.extend_from_slice(&(manifest_json.len() as u32).to_le_bytes());
+    message.extend_from_slice(credentials);
+    message.extend_from_slice(&compressed);
+    let bytes = message[CERTIFIED_SIGNATURE_CONTEXT.len()..].to_vec();
+    Ok((bytes, message))
+}
+
+fn compress_manifest(manifest_json: &[u8]) -> Result<Vec<u8>, FormatError> {
+    let too_large = |len| FormatError::ManifestTooLarge {
+        len,
+        max: MAX_MANIFEST_LEN,
+    };
+    if manifest_json.len() > MAX_MANIFEST_LEN {
+        return Err(too_large(manifest_json.len()));
+    }
+    let compressed = zstd::bulk::compress(manifest_json, MANIFEST_LEVEL)
+        .map_err(FormatError::ManifestCompression)?;
+    if compressed.len() > MAX_MANIFEST_LEN {
+        return Err(too_large(compressed.len()));
+    }
+    Ok(compressed)
+}
+
+fn first_bytes(bytes: &[u8]) -> &[u8; PREAMBLE_LEN] {
+    bytes[..PREAMBLE_LEN]
+        .try_into()
+        .expect("the preamble buffer holds at least PREAMBLE_LEN bytes")
 }
 
 #[cfg(test)]
@@ -321,10 +503,40 @@ mod tests {
     #[test]
     fn other_major_version_is_refused_with_its_number() {
         let mut bytes = sample(b"{}");
-        bytes[16] = 2;
+        bytes[16] = 3;
         assert!(matches!(
             SignedHeader::parse(&bytes),
-            Err(FormatError::UnsupportedVersion { major: 2 })
+            Err(FormatError::UnsupportedVersion { major: 3 })
+        ));
+    }
+
+    #[test]
+    fn certified_header_round_trips_with_its_credentials_signed() {
+        let (mut bytes, message) =
+            unsigned_certified_header(KeyId::from_bytes([7; 8]), b"CREDS", b"{\"a\":1}").unwrap();
+        bytes.extend_from_slice(&[9u8; SIGNATURE_LEN]);
+        let header = SignedHeader::parse(&bytes).unwrap();
+        assert!(header.preamble.is_certified());
+        assert_eq!(header.credentials(), b"CREDS");
+        assert_eq!(header.manifest_json().unwrap(), b"{\"a\":1}");
+        assert_eq!(header.signed_message(), message.as_slice());
+        assert!(header.signed_message().starts_with(CERTIFIED_SIGNATURE_CONTEXT));
+        assert_eq!(header.to_bytes(), bytes);
+        assert_eq!(header.preamble.header_len(), bytes.len() as u64);
+        for len in 0..bytes.len() {
+            assert!(SignedHeader::parse(&bytes[..len]).is_err(), "length {len}");
+        }
+        let mut huge = bytes.clone();
+        huge[28..32].copy_from_slice(&(MAX_CREDENTIALS_LEN as u32 + 1).to_le_bytes());
+        assert!(matches!(
+            SignedHeader::parse(&huge),
+            Err(FormatError::CredentialsTooLarge { .. })
+        ));
+        let mut shifted = bytes.clone();
+        shifted[28] += 1;
+        assert!(matches!(
+            SignedHeader::parse(&shifted),
+            Err(FormatError::InconsistentHeaderLength { .. })
         ));
     }
 

@@ -47,6 +47,21 @@ pub enum FormatError {
     /// The file ends before the header does.
     #[error("the file is truncated: it ends inside the header")]
     Truncated,
+    /// A certified header declares an empty credentials block.
+    #[error("the header is damaged: it declares credentials of 0 bytes")]
+    EmptyCredentials,
+    /// A certified header declares more credentials than allowed.
+    #[error(
+        "the header declares {} bytes of credentials, more than the limit of {} bytes",
+        crate::format::text::thousands(*.len as u64),
+        crate::format::text::thousands(*.max as u64)
+    )]
+    CredentialsTooLarge {
+        /// Bytes declared.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The header frame's length does not fit its manifest length.
     #[error(
         "the header is damaged: its frame length {frame_len} does not match its manifest length {manifest_len}"

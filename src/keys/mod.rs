@@ -6,7 +6,7 @@
 //! passphrase (scrypt) mode and ASCII-armoured, so the stock `age -d` tool can also open it.
 
 pub mod store;
-mod text;
+pub(crate) mod text;
 mod trusted;
 
 pub use store::{TrustError, TrustStore};

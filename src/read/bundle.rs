@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::format::header::SignedHeader;
 use crate::format::{KeyId, Manifest};
-use crate::keys::{PublicKey, TrustedKeys};
+use crate::keys::PublicKey;
 use crate::read::verify::{BundleError, VerifiedHeader, read_header, verify_header};
 
 /// Size of the read buffer over a bundle file (or standard input).
@@ -67,7 +67,10 @@ impl<R: Read> Bundle<R> {
     }
 
     /// Checks the signature against `trusted` and validates the manifest.
-    pub fn verify(self, trusted: &TrustedKeys) -> Result<VerifiedBundle<R>, BundleError> {
+    pub fn verify(
+        self,
+        trusted: &(impl crate::read::TrustSource + ?Sized),
+    ) -> Result<VerifiedBundle<R>, BundleError> {
         let header = verify_header(&self.header, trusted)?;
         Ok(VerifiedBundle {
             source: self.source,

@@ -18,7 +18,9 @@ use crate::format::frames::{MAX_WINDOW_LOG, frame_window_size};
 use crate::format::header::{ReadHeaderError, SignedHeader};
 use crate::format::{FileEntry, FormatError, Manifest, Sha256Digest};
 use crate::fs::{Progress, read_fully};
-use crate::keys::{KeyId, PublicKey, TrustedKeys};
+use crate::authority::reader::{Authority, CertifiedSigner, Judgement};
+use crate::keys::{KeyId, PublicKey};
+use crate::read::trust::TrustSource;
 
 /// Size of reads from the bundle when hashing it whole.
 const READ_CHUNK: usize = 1024 * 1024;
@@ -126,6 +128,9 @@ pub enum BundleError {
         /// The file being written.
         path: PathBuf,
     },
+    /// A certified bundle's credentials, certificate, scope, revocation or number refuse it.
+    #[error("{0}")]
+    Certified(#[from] crate::authority::reader::CertifiedError),
     /// Salvage found no intact file at all.
     #[error("nothing could be recovered: none of its {files} files is intact")]
     NothingRecovered {
@@ -404,6 +409,20 @@ pub struct VerifiedHeader {
     manifest: Manifest,
     signer: PublicKey,
     header_len: u64,
+    certified: Option<Box<Certified>>,
+}
+
+/// What verified a certified bundle (format 2): its root, certificate and judgement.
+#[derive(Debug, Clone)]
+pub struct Certified {
+    /// The root, certificate and what the credentials taught.
+    pub signer: CertifiedSigner,
+    /// Latest or archive, and warnings.
+    pub judgement: Judgement,
+    /// SHA-256 of the signed header.
+    pub header_sha256: String,
+    /// The signed header's bytes, kept as evidence.
+    pub header_bytes: Vec<u8>,
 }
 
 impl VerifiedHeader {
@@ -415,6 +434,11 @@ impl VerifiedHeader {
     /// The trusted key that signed, with the name the reader trusted it under.
     pub fn signer(&self) -> &PublicKey {
         &self.signer
+    }
+
+    /// For a certified bundle: its root, certificate and judgement.
+    pub fn certified(&self) -> Option<&Certified> {
+        self.certified.as_deref()
     }
 
     /// Bytes of header before the payload.
@@ -452,11 +476,17 @@ pub(crate) fn read_header<R: Read>(reader: &mut R) -> Result<SignedHeader, Bundl
     })
 }
 
-/// Checks a header's signature against the trusted keys, then parses and validates its manifest.
+/// Checks a header's signature against the trusted keys (or, for a certified header, against
+/// the key its credentials certify under a trusted root), then parses and validates its
+/// manifest, then (certified) judges scope, revocation and number.
 pub(crate) fn verify_header(
     header: &SignedHeader,
-    keys: &TrustedKeys,
+    trust: &(impl TrustSource + ?Sized),
 ) -> Result<VerifiedHeader, BundleError> {
+    if header.preamble.is_certified() {
+        return verify_certified_header(header, trust);
+    }
+    let keys = trust.keys();
     let key_id = header.preamble.key_id;
     let mut candidates = keys.with_id(key_id).peekable();
     let Some(first) = candidates.peek().copied() else {
@@ -476,6 +506,57 @@ pub(crate) fn verify_header(
         manifest,
         signer: signer.clone(),
         header_len: header.preamble.header_len(),
+        certified: None,
+    })
+}
+
+fn verify_certified_header(
+    header: &SignedHeader,
+    trust: &(impl TrustSource + ?Sized),
+) -> Result<VerifiedHeader, BundleError> {
+    let empty = Authority::default();
+    let authority = trust.authority().unwrap_or(&empty);
+    let key_id = header.preamble.key_id;
+    // The credentials are split by offsets and each statement checked against keys the
+    // reader holds before its body is read; only then is the certified key known.
+    let signer = authority.certified_signer(header.credentials(), key_id)?;
+    if !signer.key.verify(header.signed_message(), &header.signature) {
+        return Err(BundleError::BadSignature {
+            name: format!("{}, certified by {}", signer.key.name(), signer.publisher()),
+            fingerprint: signer.key.fingerprint(),
+        });
+    }
+    let manifest = Manifest::from_json(&header.manifest_json()?)?;
+    manifest.validate(&key_id.to_hex())?;
+    let header_bytes = header.to_bytes();
+    let header_sha256 = crate::authority::reader::header_sha256(&header_bytes);
+    let judgement = authority
+        .judge(
+            &signer,
+            &manifest.channel,
+            manifest.sequence,
+            &manifest.created,
+            &header_sha256,
+        )
+        .map_err(|error| {
+            crate::read::trust::keep_equivocation(
+                trust.state(),
+                error,
+                signer.chain.short_id(),
+                &header_bytes,
+                &header_sha256,
+            )
+        })?;
+    Ok(VerifiedHeader {
+        manifest,
+        signer: signer.key.clone(),
+        header_len: header.preamble.header_len(),
+        certified: Some(Box::new(Certified {
+            signer,
+            judgement,
+            header_sha256,
+            header_bytes,
+        })),
     })
 }
 
