@@ -311,6 +311,15 @@ fn read_root(statement: &SignedStatement) -> Result<RootVersion, AuthorityError>
     })
 }
 
+/// Reads a root body without checking its signatures: only for a publisher collecting
+/// signatures on a version it wrote itself, to know whom to ask. Readers never call it.
+pub(crate) fn read_root_unverified(
+    statement: &SignedStatement,
+) -> Result<RootVersion, AuthorityError> {
+    expect_kind(statement, StatementKind::Root)?;
+    read_root(statement)
+}
+
 impl RootChain {
     /// Starts a chain at the version-1 root statement the reader has chosen to trust (by its
     /// fingerprint): it must be version 1 and carry a threshold of its own editors' signatures.
@@ -344,7 +353,10 @@ impl RootChain {
     /// four, as for keys (FORMAT.md section 6).
     pub fn fingerprint(&self) -> String {
         let text = data_encoding::BASE32_NOPAD.encode(&self.id().0[..15]);
-        let groups: Vec<&str> = (0..text.len()).step_by(4).map(|at| &text[at..at + 4]).collect();
+        let groups: Vec<&str> = (0..text.len())
+            .step_by(4)
+            .map(|at| &text[at..at + 4])
+            .collect();
         groups.join("-")
     }
 
@@ -658,6 +670,7 @@ pub fn sign(statement: &mut SignedStatement, editor: &SecretKey) {
     let _ = statement.add_signature(editor.public().key_id(), signature);
 }
 
+pub mod publisher;
 pub mod reader;
 pub mod root_file;
 pub mod state;

@@ -221,8 +221,10 @@ impl Authority {
                     .filter_map(|text| decode(text))
                     .filter_map(|bytes| SignedStatement::parse(&bytes).ok())
                     .collect();
-                let mut carried = vec![SignedStatement::parse(&chain.versions()[0].bytes)
-                    .expect("a verified anchor parses")];
+                let mut carried = vec![
+                    SignedStatement::parse(&chain.versions()[0].bytes)
+                        .expect("a verified anchor parses"),
+                ];
                 carried.extend(versions);
                 if chain.catch_up(&carried).is_ok() {
                     known.chain = chain;
@@ -290,11 +292,7 @@ impl Authority {
 
     /// Finds the trusted root a credentials block speaks for (by the bytes of the carried
     /// version 1, before parsing any of it) and verifies every carried statement against it.
-    fn check_credentials(
-        &self,
-        credentials: &Credentials,
-    ) -> Result<(usize, RootChain, Vec<(Vec<u8>, StatementKind)>, Vec<Revocation>, Vec<Certificate>, Option<time::OffsetDateTime>), CertifiedError>
-    {
+    fn check_credentials(&self, credentials: &Credentials) -> Result<Checked, CertifiedError> {
         let root_index = match credentials.roots.first() {
             Some(first) => {
                 let bytes = first.to_bytes();
@@ -350,7 +348,14 @@ impl Authority {
             }
             carried.push((bytes, statement.kind()));
         }
-        Ok((root_index, chain, carried, revocations, certificates, newest_issued))
+        Ok(Checked {
+            root_index,
+            chain,
+            carried,
+            revocations,
+            certificates,
+            newest_issued,
+        })
     }
 
     /// Verifies a certified header's credentials and finds the certificate of `key_id`, the
@@ -363,8 +368,14 @@ impl Authority {
         key_id: KeyId,
     ) -> Result<CertifiedSigner, CertifiedError> {
         let credentials = Credentials::parse(credentials)?;
-        let (root_index, chain, carried, carried_revocations, certificates, newest_issued) =
-            self.check_credentials(&credentials)?;
+        let Checked {
+            root_index,
+            chain,
+            carried,
+            revocations: carried_revocations,
+            certificates,
+            newest_issued,
+        } = self.check_credentials(&credentials)?;
         let known = &self.roots[root_index];
         let certificate = certificates
             .iter()
@@ -546,8 +557,14 @@ impl Authority {
             }
             return Err(last);
         }
-        let (root_index, chain, carried, revocations, certificates, newest_issued) =
-            self.check_credentials(credentials)?;
+        let Checked {
+            root_index,
+            chain,
+            carried,
+            revocations,
+            certificates,
+            newest_issued,
+        } = self.check_credentials(credentials)?;
         let added_versions = chain.versions().len() - self.roots[root_index].chain.versions().len();
         Ok(StatementFile {
             signer: CertifiedSigner {
@@ -610,6 +627,16 @@ impl Authority {
                 .map(|(_, c)| (known, c))
         })
     }
+}
+
+/// A credentials block checked against a trusted root.
+struct Checked {
+    root_index: usize,
+    chain: RootChain,
+    carried: Vec<(Vec<u8>, StatementKind)>,
+    revocations: Vec<Revocation>,
+    certificates: Vec<Certificate>,
+    newest_issued: Option<time::OffsetDateTime>,
 }
 
 /// What a standalone statement file says, once verified.
@@ -704,7 +731,10 @@ fn advance_time(state: &mut StateFile, at: Option<time::OffsetDateTime>) {
 fn fingerprint_of(anchor: &[u8]) -> String {
     let id = crate::authority::root_id(anchor);
     let text = data_encoding::BASE32_NOPAD.encode(&id.0[..15]);
-    let groups: Vec<&str> = (0..text.len()).step_by(4).map(|at| &text[at..at + 4]).collect();
+    let groups: Vec<&str> = (0..text.len())
+        .step_by(4)
+        .map(|at| &text[at..at + 4])
+        .collect();
     groups.join("-")
 }
 

@@ -110,10 +110,11 @@ impl RootFile {
             .map_err(|_| malformed("the `root:` value is not base64".into()))?;
         let statement = SignedStatement::parse(&bytes)
             .map_err(|error| malformed(format!("its root statement: {error}")))?;
-        let chain = RootChain::from_anchor(&statement).map_err(|source| RootFileError::Invalid {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let chain =
+            RootChain::from_anchor(&statement).map_err(|source| RootFileError::Invalid {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let file = RootFile { chain };
         for (field, value) in [
             ("name", file.name().to_string()),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use tamizdat::cli::Verbosity;
+use tamizdat::cli::credentials;
 use tamizdat::cli::error::{Error, Verdict, finish};
 use tamizdat::cli::publisher::{self, PackRequest};
 use tamizdat::publish::pack::{DEFAULT_LEVEL, PackOptions};
@@ -32,17 +33,30 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create a new publisher key pair.
+    /// Create a new publisher key pair, or with --root a publisher root kept offline.
     Keygen {
         /// The name readers will see next to the fingerprint, e.g. "Example News, Russian service".
         #[arg(long)]
         name: String,
-        /// Where to write the public key (safe to publish).
+        /// Where to write the public key (safe to publish); with --root, the root file readers
+        /// trust (ROOT.pub).
         #[arg(long = "public-key")]
         public_key: PathBuf,
-        /// Where to write the secret key (mode 0600, passphrase-encrypted).
+        /// Where to write the secret key (mode 0600, passphrase-encrypted); with --root and
+        /// several editors, NAME-editor-N.key beside it; the root's chain goes beside it as
+        /// NAME.chain.
         #[arg(long = "secret-key")]
         secret_key: PathBuf,
+        /// Make a root: the offline identity that certifies signing keys, revokes them and
+        /// rotates itself.
+        #[arg(long)]
+        root: bool,
+        /// With --root: how many editors hold the root, each with their own key.
+        #[arg(long, default_value_t = 1, requires = "root")]
+        editors: usize,
+        /// With --root: how many editors must sign each root statement.
+        #[arg(long, default_value_t = 1, requires = "root")]
+        threshold: usize,
         /// Store the secret key without a passphrase (only for keys kept on encrypted disks).
         #[arg(long)]
         unencrypted: bool,
@@ -97,6 +111,115 @@ enum Command {
         /// Compression threads (default: one per core). Does not change the output.
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// The signing key's certificate (from certify): the bundle is certified by the root
+        /// and carries the certificate and the root chain.
+        #[arg(long)]
+        certificate: Option<PathBuf>,
+        /// A folder of statement files (revocations, certificates, a newer chain): every one
+        /// is carried in the bundle.
+        #[arg(long)]
+        statements: Option<PathBuf>,
+    },
+    /// Certify a signing key with the root: which channels it may sign, and until when.
+    Certify {
+        /// An editor's secret root key (repeat for several editors on this machine).
+        #[arg(long = "root-key", required = true)]
+        root_keys: Vec<PathBuf>,
+        /// The root's chain file (default: ROOT.chain beside the first root key).
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// The signing key's public key file.
+        #[arg(long = "public-key")]
+        public_key: PathBuf,
+        /// Channels it may sign: names, or prefixes ending in * (news-ru*); comma-separated or
+        /// repeated.
+        #[arg(long, required = true)]
+        channels: Vec<String>,
+        /// Start of validity (default: now): a later date pre-announces the next key.
+        #[arg(long)]
+        from: Option<String>,
+        /// End of validity (default: a year after the start). Past it readers see a warning.
+        #[arg(long)]
+        until: Option<String>,
+        /// How often the publisher usually publishes: daily, weekly, or hours (36h). Readers
+        /// are warned when editions stop coming.
+        #[arg(long)]
+        cadence: Option<String>,
+        /// The certificate file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Signing time (default: SOURCE_DATE_EPOCH, else now).
+        #[arg(long)]
+        time: Option<String>,
+        /// Read the root keys' passphrase from the first line of this file.
+        #[arg(long = "passphrase-file")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Revoke a signing key from a sequence number on, per channel (a stolen laptop).
+    Revoke {
+        /// An editor's secret root key (repeat for several editors on this machine).
+        #[arg(long = "root-key", required = true)]
+        root_keys: Vec<PathBuf>,
+        /// The root's chain file (default: ROOT.chain beside the first root key).
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// The revoked signing key's public key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// CHANNEL=NUMBER: editions of CHANNEL numbered NUMBER or higher signed by the key are
+        /// refused (*=NUMBER for every channel); comma-separated or repeated.
+        #[arg(long = "from-sequence", required = true)]
+        from_sequence: Vec<String>,
+        /// Why, in a few words readers will see ("laptop seized").
+        #[arg(long)]
+        reason: String,
+        /// The revocation file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Signing time (default: SOURCE_DATE_EPOCH, else now).
+        #[arg(long)]
+        time: Option<String>,
+        /// Read the root keys' passphrase from the first line of this file.
+        #[arg(long = "passphrase-file")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Replace the root's editors (a lost or stolen editor key): the next root version.
+    RotateRoot {
+        /// Secret keys of editors on this machine, current or new (repeat).
+        #[arg(long = "root-key", required = true)]
+        root_keys: Vec<PathBuf>,
+        /// The root's chain file (default: ROOT.chain beside the first root key).
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// A public key file of an editor of the new version (repeat for each).
+        #[arg(long = "editor", required = true)]
+        editors: Vec<PathBuf>,
+        /// How many of the new editors must sign root statements.
+        #[arg(long, default_value_t = 1)]
+        threshold: usize,
+        /// The publisher's name, if it changes.
+        #[arg(long)]
+        name: Option<String>,
+        /// The new chain file (may be the old one, which is then replaced).
+        #[arg(long)]
+        out: PathBuf,
+        /// Signing time (default: SOURCE_DATE_EPOCH, else now).
+        #[arg(long)]
+        time: Option<String>,
+        /// Read the keys' passphrase from the first line of this file.
+        #[arg(long = "passphrase-file")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Add one editor's signature to a certificate, revocation or root version.
+    Cosign {
+        /// The statement file (rewritten in place).
+        file: PathBuf,
+        /// This editor's secret root key.
+        #[arg(long = "secret-key")]
+        secret_key: PathBuf,
+        /// Read the key's passphrase from the first line of this file.
+        #[arg(long = "passphrase-file")]
+        passphrase_file: Option<PathBuf>,
     },
 }
 
@@ -114,8 +237,28 @@ fn run(command: Command) -> Result<Verdict, Error> {
             name,
             public_key,
             secret_key,
+            root: true,
+            editors,
+            threshold,
             unencrypted,
             passphrase_file,
+        } => credentials::keygen_root(credentials::RootRequest {
+            name,
+            root_file: public_key,
+            secret_key,
+            editors,
+            threshold,
+            unencrypted,
+            passphrase_file,
+            issued: publisher::creation_time(None)?,
+        }),
+        Command::Keygen {
+            name,
+            public_key,
+            secret_key,
+            unencrypted,
+            passphrase_file,
+            ..
         } => publisher::keygen(
             &name,
             &public_key,
@@ -138,11 +281,15 @@ fn run(command: Command) -> Result<Verdict, Error> {
             force,
             passphrase_file,
             threads,
+            certificate,
+            statements,
         } => publisher::pack(PackRequest {
             dir,
             secret_key,
             passphrase_file,
             out,
+            certificate,
+            statements,
             options: PackOptions {
                 channel,
                 sequence: seq,
@@ -156,5 +303,79 @@ fn run(command: Command) -> Result<Verdict, Error> {
                 include_hidden,
             },
         }),
+        Command::Certify {
+            root_keys,
+            chain,
+            public_key,
+            channels,
+            from,
+            until,
+            cadence,
+            out,
+            time,
+            passphrase_file,
+        } => credentials::certify(credentials::CertifyRequest {
+            root_keys,
+            chain,
+            public_key,
+            channels,
+            from: from.as_deref().map(parse_date).transpose()?,
+            until: until.as_deref().map(parse_date).transpose()?,
+            cadence,
+            out,
+            passphrase_file,
+            issued: publisher::creation_time(time.as_deref())?,
+        }),
+        Command::Revoke {
+            root_keys,
+            chain,
+            key,
+            from_sequence,
+            reason,
+            out,
+            time,
+            passphrase_file,
+        } => credentials::revoke(credentials::RevokeRequest {
+            root_keys,
+            chain,
+            key,
+            from_sequence,
+            reason,
+            out,
+            passphrase_file,
+            issued: publisher::creation_time(time.as_deref())?,
+        }),
+        Command::RotateRoot {
+            root_keys,
+            chain,
+            editors,
+            threshold,
+            name,
+            out,
+            time,
+            passphrase_file,
+        } => credentials::rotate_root(credentials::RotateRequest {
+            root_keys,
+            chain,
+            editors,
+            threshold,
+            name,
+            out,
+            passphrase_file,
+            issued: publisher::creation_time(time.as_deref())?,
+        }),
+        Command::Cosign {
+            file,
+            secret_key,
+            passphrase_file,
+        } => credentials::cosign(&file, &secret_key, passphrase_file.as_deref()),
     }
+}
+
+/// A date as 2027-12-01, or any time `--time` accepts.
+fn parse_date(text: &str) -> Result<time::OffsetDateTime, Error> {
+    if text.len() == 10 {
+        return Ok(tamizdat::cli::parse_time(&format!("{text}T00:00:00Z"))?);
+    }
+    Ok(tamizdat::cli::parse_time(text)?)
 }

@@ -76,6 +76,13 @@ enum Command {
         #[arg(long = "public-key")]
         public_keys: Vec<PathBuf>,
     },
+    /// Per publisher and channel: the newest edition you have, its age against the publisher's
+    /// usual cadence (are editions being held back?), expired certificates, revoked editions.
+    Status {
+        /// One JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the fingerprint of a public key file, to compare with the publisher's.
     Fingerprint {
         /// The public key file (.pub).
@@ -138,9 +145,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum TrustCommand {
-    /// Trust a publisher's public key file (check its fingerprint with them first).
+    /// Trust a publisher's public key file or root file (check its fingerprint with them first).
     Add {
-        /// The publisher's public key file (.pub).
+        /// The publisher's public key file or root file (.pub).
         public_key: PathBuf,
     },
     /// List trusted keys.
@@ -231,6 +238,7 @@ fn run(command: Command) -> Result<Verdict, Error> {
             salvage,
         ),
         Command::Serve { library, listen } => reader::serve(library, listen),
+        Command::Status { json } => reader::status(json),
         Command::Fingerprint { public_key } => reader::fingerprint(&public_key),
         Command::Trust { action } => reader::trust(match action {
             TrustCommand::Add { public_key } => TrustAction::Add { public_key },

@@ -107,6 +107,26 @@ pub enum Error {
     /// The time given with `--time` or SOURCE_DATE_EPOCH was refused.
     #[error("{0}")]
     Time(#[from] TimeError),
+    /// A root, certificate, revocation or rotation could not be made or read.
+    #[error("{0}")]
+    Issue(#[from] crate::authority::publisher::IssueError),
+    /// A root file could not be used.
+    #[error("{0}")]
+    RootFile(#[from] crate::authority::root_file::RootFileError),
+    /// The reader's state could not be read or written.
+    #[error("{0}")]
+    State(#[from] crate::authority::state::StateError),
+    /// A statement file was refused.
+    #[error("{}: {source}", .path.display())]
+    Statement {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: Box<crate::authority::reader::CertifiedError>,
+    },
+    /// A flag's value is not what it should be.
+    #[error("{0}")]
+    Usage(String),
     /// A damaged copy, told to people: the line says what is wrong, what to do, and the
     /// technical detail (see `Damage` in `cli::reader`).
     #[error("{}: {line}", .path.display())]
@@ -162,7 +182,7 @@ impl Error {
                 Verdict::of_bundle_error(error).exit_code()
             }
             Error::Library(error) => Verdict::of_library_error(error).exit_code(),
-            Error::Damaged { .. } => EXIT_INVALID,
+            Error::Damaged { .. } | Error::Statement { .. } => EXIT_INVALID,
             _ => EXIT_ERROR,
         }
     }
@@ -205,6 +225,15 @@ pub fn bundle_hint(error: &BundleError) -> Option<&'static str> {
         BundleError::UntrustedKey { .. } => Some(
             "if you know this publisher, get their public key from them and run `tamizdat trust add KEY.pub`",
         ),
+        BundleError::Certified(error) => match **error {
+            crate::authority::reader::CertifiedError::UntrustedRoot { .. } => Some(
+                "if you know this publisher, get their root file from them and run `tamizdat trust add ROOT.pub`",
+            ),
+            crate::authority::reader::CertifiedError::Revoked { .. } => {
+                Some("do not trust this copy; get the edition again from another source")
+            }
+            _ => None,
+        },
         BundleError::NotEnoughSpace { .. } | BundleError::DiskFull { .. } => {
             Some("free some space, or choose a folder on another disk")
         }

@@ -1,6 +1,7 @@
 //! Pieces both command-line tools share: progress bars, passphrase input, readable sizes.
 //! They only present things; the work is done by the rest of the library.
 
+pub mod credentials;
 pub mod demo;
 pub mod error;
 pub mod publisher;

@@ -23,6 +23,60 @@ pub struct PackRequest {
     pub out: PathBuf,
     /// What to pack and how; `created` comes from [`creation_time`].
     pub options: PackOptions,
+    /// The signing key's certificate file (`certify`): the bundle is then certified (format 2)
+    /// and carries it with its root chain.
+    pub certificate: Option<PathBuf>,
+    /// A folder of statement files (revocations, other certificates, newer chains) to carry.
+    pub statements: Option<PathBuf>,
+}
+
+/// The credentials a certified bundle carries, checked as a reader will check them, and the
+/// key's scope checked against the channel.
+fn credentials_for(
+    certificate: &Path,
+    statements: Option<&Path>,
+    secret: &SecretKey,
+    channel: &str,
+) -> Result<crate::format::statement::Credentials, Error> {
+    let mut files = Vec::new();
+    if let Some(folder) = statements {
+        let entries = std::fs::read_dir(folder).map_err(|source| Error::Io {
+            context: format!("cannot read the statements folder {}", folder.display()),
+            source,
+        })?;
+        for entry in entries {
+            let path = entry
+                .map_err(|source| Error::Io {
+                    context: format!("cannot read the statements folder {}", folder.display()),
+                    source,
+                })?
+                .path();
+            let hidden = path
+                .file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with('.'));
+            if path.is_file() && !hidden {
+                files.push(path);
+            }
+        }
+        files.sort();
+    }
+    let public = secret.public();
+    let credentials =
+        crate::authority::publisher::bundle_credentials(certificate, &files, &public)?;
+    let chain = crate::authority::publisher::chain_of(&credentials, certificate)?;
+    let allowed = credentials.others.iter().any(|statement| {
+        chain
+            .verify_certificate(statement)
+            .is_ok_and(|c| c.key == public.to_bytes() && c.allows_channel(channel))
+    });
+    if !allowed {
+        return Err(Error::Usage(format!(
+            "the certificate {} does not let {} sign the channel {channel}; certify the key for it first",
+            certificate.display(),
+            public.name()
+        )));
+    }
+    Ok(credentials)
 }
 
 /// The edition's creation time: `--time` if given, else SOURCE_DATE_EPOCH, else now, in whole
@@ -46,6 +100,8 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
         passphrase_file,
         out,
         options,
+        certificate,
+        statements,
     } = request;
     let mut asked = false;
     let loaded = SecretKey::load(&secret_key, &mut || {
@@ -73,8 +129,32 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
             file.display()
         ));
     }
+    let credentials = match &certificate {
+        Some(certificate) => Some(credentials_for(
+            certificate,
+            statements.as_deref(),
+            &secret,
+            &options.channel,
+        )?),
+        None if statements.is_some() => {
+            return Err(Error::Usage(
+                "--statements needs --certificate: only certified bundles carry statements".into(),
+            ));
+        }
+        None => None,
+    };
     let progress = ProgressBar::new("packing", false);
-    let report = pack_edition(&dir, &secret, &options, &out, &progress)?;
+    let report = match &credentials {
+        Some(credentials) => crate::publish::pack::pack_certified_edition(
+            &dir,
+            &secret,
+            credentials,
+            &options,
+            &out,
+            &progress,
+        )?,
+        None => pack_edition(&dir, &secret, &options, &out, &progress)?,
+    };
     progress.finish();
     for warning in &report.warnings {
         crate::cli::to_stderr(format_args!("tamizdat-publish: warning: {warning}"));

@@ -9,6 +9,7 @@ use crate::cli::{ProgressBar, Verbosity, human_bytes, shown, verbosity};
 use crate::keys::store::SkippedFile;
 use crate::keys::{PublicKey, TrustStore, TrustedKeys};
 use crate::library::{Imported, Library, LibraryError, Record, TrustNow};
+use crate::read::Trust;
 use crate::read::{Bundle, BundleError, VerifiedHeader};
 
 /// What `tamizdat trust` does.
@@ -102,7 +103,7 @@ impl Damage {
     /// `salvage` is the command that would recover the rest.
     fn of(
         path: &Path,
-        keys: &TrustedKeys,
+        keys: &Trust,
         error: &BundleError,
         count: bool,
         salvage: &str,
@@ -201,7 +202,7 @@ fn damage_sentence(what: &str, report: &crate::read::SalvageReport) -> String {
 
 /// The error for a bundle refused while unpacking or importing: damage told to people (see
 /// [`Damage`]), anything else as it is, with the file's name.
-fn refused(path: &Path, keys: &TrustedKeys, error: BundleError, salvage: &str) -> Error {
+fn refused(path: &Path, keys: &Trust, error: BundleError, salvage: &str) -> Error {
     match Damage::of(path, keys, &error, true, salvage) {
         Some(damage) => {
             let _ = damage.print_lost();
@@ -216,13 +217,71 @@ fn refused(path: &Path, keys: &TrustedKeys, error: BundleError, salvage: &str) -
 
 /// The keys a command trusts: the trust store's, plus the public key files given with the
 /// command for this run only.
-pub fn trusted_keys(extra: &[PathBuf]) -> Result<TrustedKeys, Error> {
+pub fn trusted_keys(extra: &[PathBuf]) -> Result<Trust, Error> {
     let (mut keys, skipped) = TrustStore::open_default()?.trusted_keys()?;
     warn_skipped(&skipped);
+    let mut roots = trusted_roots()?;
     for path in extra {
-        keys.add(PublicKey::load(path)?);
+        let text = std::fs::read(path).unwrap_or_default();
+        if crate::authority::root_file::RootFile::looks_like_root_file(&String::from_utf8_lossy(
+            &text,
+        )) {
+            roots.push(crate::authority::root_file::RootFile::load(path)?);
+        } else {
+            keys.add(PublicKey::load(path)?);
+        }
     }
-    Ok(keys)
+    let state = crate::authority::state::StateFolder::at(crate::keys::store::home()?.join("state"));
+    let file = state.load()?;
+    Ok(Trust {
+        keys,
+        authority: crate::authority::reader::Authority::new(roots, &file),
+        state: Some(state),
+    })
+}
+
+/// The folder of trusted roots, `TAMIZDAT_HOME/trusted-roots`.
+fn roots_folder() -> Result<PathBuf, Error> {
+    Ok(crate::keys::store::home()?.join("trusted-roots"))
+}
+
+/// The roots of the trust store; a file that cannot be used is named in a warning and skipped.
+pub fn trusted_roots() -> Result<Vec<crate::authority::root_file::RootFile>, Error> {
+    let folder = roots_folder()?;
+    let mut roots = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Ok(roots);
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pub"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        match crate::authority::root_file::RootFile::load(&path) {
+            Ok(root) => roots.push(root),
+            Err(error) => crate::cli::to_stderr(format_args!(
+                "tamizdat: warning: skipped trusted root file: {error}"
+            )),
+        }
+    }
+    Ok(roots)
+}
+
+/// Verifies an opened bundle, and remembers what a certified one taught (its root versions,
+/// statements, and its number) before anything is done with it: its signed header is the
+/// publisher's whatever happens to the payload after it. A state that cannot be written is a
+/// warning: the verdict stands.
+fn verify_and_record<R: std::io::Read>(
+    opened: crate::read::Bundle<R>,
+    keys: &Trust,
+) -> Result<crate::read::VerifiedBundle<R>, BundleError> {
+    let verified = opened.verify(keys)?;
+    if let Err(error) = keys.record(verified.header()) {
+        crate::cli::to_stderr(format_args!("tamizdat: warning: {error}"));
+    }
+    Ok(verified)
 }
 
 /// Names each trust store file that was not used, one warning line each on stderr: the
@@ -240,12 +299,7 @@ fn warn_skipped(skipped: &[SkippedFile]) {
 /// `tamizdat unpack`: verifies a bundle (a file, or `-` for standard input) and writes its
 /// files into `to`; with `salvage`, recovers what it can of a damaged bundle file, keeping
 /// only files that verify.
-pub fn unpack(
-    bundle: &Path,
-    to: &Path,
-    keys: &TrustedKeys,
-    salvage: bool,
-) -> Result<Verdict, Error> {
+pub fn unpack(bundle: &Path, to: &Path, keys: &Trust, salvage: bool) -> Result<Verdict, Error> {
     // The empty folder is replaced as a whole (that is what makes unpacking atomic), so a shell
     // sitting in it must change into the new one.
     let replaces_current_folder = std::fs::canonicalize(to).ok()
@@ -258,7 +312,7 @@ pub fn unpack(
             return Err(Error::SalvageFromStandardInput);
         }
         let report = Bundle::open(bundle)
-            .and_then(|opened| opened.verify(keys))
+            .and_then(|opened| verify_and_record(opened, keys))
             .and_then(|verified| crate::read::salvage_into(verified, to, &progress))
             .map_err(|e| with_file(bundle, e))?;
         progress.finish();
@@ -306,7 +360,7 @@ pub fn unpack(
         }
     } else {
         let header = open_bundle(bundle)
-            .and_then(|opened| opened.verify(keys))
+            .and_then(|opened| verify_and_record(opened, keys))
             .and_then(|verified| crate::read::unpack_into(verified, to, &progress))
             .map_err(|e| refused(bundle, keys, e, "tamizdat unpack --salvage"))?;
         progress.finish();
@@ -338,11 +392,34 @@ fn with_file(path: &Path, error: BundleError) -> Error {
 /// escaped and cut short, so nothing a publisher writes can look like another publisher.
 fn describe(path: &Path, header: &VerifiedHeader) -> String {
     let manifest = header.manifest();
-    format!(
-        "{}: signed by {} [{}], channel {} #{}, {}, {}, {}, {}: \"{}\"",
-        path.display(),
+    let mut signer = format!(
+        "{} [{}]",
         shown(header.signer().name(), 100),
-        header.signer().fingerprint(),
+        header.signer().fingerprint()
+    );
+    let mut after = String::new();
+    if let Some(certified) = header.certified() {
+        signer = format!(
+            "{signer}, certified by {} [root {}]",
+            shown(certified.signer.publisher(), 100),
+            certified.signer.root_fingerprint()
+        );
+        if let crate::authority::reader::Placement::Archive { newest } =
+            certified.judgement.placement
+        {
+            after = format!(
+                " (an OLDER edition: you already have #{newest} of {}; kept as an archive edition, never shown as the latest)",
+                manifest.channel
+            );
+        }
+        for warning in &certified.judgement.warnings {
+            crate::cli::to_stderr(format_args!("tamizdat: warning: {warning}"));
+        }
+    }
+    format!(
+        "{}: signed by {}, channel {} #{}, {}, {}, {}, {}: \"{}\"{after}",
+        path.display(),
+        signer,
         manifest.channel,
         manifest.sequence,
         manifest.created,
@@ -351,6 +428,109 @@ fn describe(path: &Path, header: &VerifiedHeader) -> String {
         human_bytes(header.bundle_len()),
         shown(&manifest.title, 120)
     )
+}
+
+/// True for a standalone statement file (a revocation, certificate or root chain passed around
+/// alone), recognised by its first bytes.
+fn is_statement_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut start = [0u8; 8];
+    !is_standard_input(path)
+        && std::fs::File::open(path)
+            .and_then(|mut file| file.read_exact(&mut start))
+            .is_ok()
+        && &start == crate::format::statement::CREDENTIALS_FILE_MAGIC
+}
+
+/// `tamizdat verify FILE` (and `open FILE`) for a statement file: verifies it against the
+/// trusted roots, remembers it for ever, and says what it means.
+fn verify_statement_file(path: &Path, keys: &Trust, json: bool) -> Result<Verdict, Error> {
+    let refuse = |source| Error::Statement {
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    };
+    let credentials = crate::authority::publisher::read_credentials(path)?;
+    let found = match keys.authority.check_statement_file(&credentials) {
+        Ok(found) => found,
+        Err(error) => {
+            let error = refuse(error);
+            if json {
+                print(format_args!(
+                    "{}",
+                    serde_json::json!({"file": path.display().to_string(), "verdict": "invalid", "reason": error.to_string()})
+                ))?;
+                return Ok(Verdict::Invalid);
+            }
+            return Err(error);
+        }
+    };
+    let publisher = found.signer.publisher().to_string();
+    let mut lines = Vec::new();
+    for revocation in &found.revocations {
+        let key = PublicKey::new("revoked", &revocation.key)
+            .map(|k| k.fingerprint())
+            .unwrap_or_default();
+        lines.push(format!(
+            "{publisher} revoked the key [{key}] on {} from {} (reason: {})",
+            &crate::format::manifest::format_created(revocation.issued)[..10],
+            revocation
+                .from_sequence
+                .iter()
+                .map(|(channel, n)| format!("{channel} #{n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            shown(&revocation.reason, 300)
+        ));
+    }
+    for certificate in &found.certificates {
+        lines.push(format!(
+            "{publisher} certified {} for {} until {}",
+            shown(&certificate.key_name, 100),
+            certificate.channels.join(", "),
+            &crate::format::manifest::format_created(certificate.valid_until)[..10]
+        ));
+    }
+    if found.added_versions > 0 {
+        lines.push(format!(
+            "the root of {publisher} moved on to version {}",
+            found.signer.chain.newest().version
+        ));
+    }
+    if lines.is_empty() {
+        lines.push(format!("the root of {publisher}, as you know it"));
+    }
+    if let Some(state) = &keys.state {
+        state.update(
+            |file| keys.authority.learn(file, &found.signer, None),
+            |changed| *changed,
+        )?;
+    }
+    if json {
+        print(format_args!(
+            "{}",
+            serde_json::json!({"file": path.display().to_string(), "verdict": "valid", "statements": lines})
+        ))?;
+    } else {
+        for line in lines {
+            print(format_args!("VALID   {}: {line}", path.display()))?;
+        }
+    }
+    flag_refused_editions()?;
+    Ok(Verdict::Ok)
+}
+
+/// After learning revocations: names each accepted edition the reader now refuses, and makes
+/// the library's pages say so.
+fn flag_refused_editions() -> Result<(), Error> {
+    let trust = trusted_keys(&[])?;
+    for (publisher, channel, sequence, reason) in trust.authority.refused_editions() {
+        print(format_args!(
+            "REVOKED {channel} #{sequence} of {}: its key was revoked (reason: {}); do not trust it",
+            shown(&publisher, 100),
+            shown(&reason, 300)
+        ))?;
+    }
+    follow_trust_in_library()
 }
 
 /// The bundles named on the command line: each file as it is, and the bundles directly in each
@@ -487,7 +667,7 @@ impl Checked {
 /// key signed two editions under one number, so neither can be trusted to be the real one.
 pub fn verify(
     bundles: &[PathBuf],
-    keys: &TrustedKeys,
+    keys: &Trust,
     quick: bool,
     json: bool,
 ) -> Result<Verdict, Error> {
@@ -502,8 +682,12 @@ pub fn verify(
     }
     for path in bundles {
         // The bar is drawn only once there is a verified bundle to read.
+        if is_statement_file(&path) {
+            worst = worst.max(verify_statement_file(&path, keys, json)?);
+            continue;
+        }
         let outcome = open_bundle(&path)
-            .and_then(|opened| opened.verify(keys))
+            .and_then(|opened| verify_and_record(opened, keys))
             .and_then(|verified| {
                 let progress = ProgressBar::new("verifying", json);
                 if quick {
@@ -587,7 +771,7 @@ fn conflict(
 }
 
 /// `tamizdat info`: describes a bundle, as text or JSON, even one that is not trusted.
-pub fn info(path: &Path, json: bool, keys: &TrustedKeys) -> Result<Verdict, Error> {
+pub fn info(path: &Path, json: bool, keys: &Trust) -> Result<Verdict, Error> {
     let bundle = open_bundle(path).map_err(|e| with_file(path, e))?;
     let key_id = bundle.claimed_key_id();
     let format_minor = bundle.format_minor();
@@ -703,6 +887,44 @@ pub fn fingerprint(public_key: &Path) -> Result<Verdict, Error> {
 pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
     let store = TrustStore::open_default()?;
     match action {
+        TrustAction::Add { public_key }
+            if crate::authority::root_file::RootFile::looks_like_root_file(
+                &String::from_utf8_lossy(&std::fs::read(&public_key).unwrap_or_default()),
+            ) =>
+        {
+            let root = crate::authority::root_file::RootFile::load(&public_key)?;
+            let folder = roots_folder()?;
+            std::fs::create_dir_all(&folder).map_err(|source| Error::Io {
+                context: format!("cannot create {}", folder.display()),
+                source,
+            })?;
+            let path = folder.join(format!("{}.pub", root.chain.short_id()));
+            let added =
+                match crate::keys::write_new_file(&path, root.to_file_text().as_bytes(), 0o644) {
+                    Ok(()) => true,
+                    Err(crate::keys::KeyError::AlreadyExists { .. }) => false,
+                    Err(error) => return Err(error.into()),
+                };
+            print(format_args!(
+                "{}: {}  {} (publisher root {}, {} of {} editors sign)",
+                if added {
+                    "now trusted"
+                } else {
+                    "was already trusted"
+                },
+                root.chain.fingerprint(),
+                shown(root.name(), 100),
+                root.chain.short_id(),
+                root.chain.newest().threshold,
+                root.chain.newest().editors.len()
+            ))?;
+            if added {
+                say(format_args!(
+                    "Check that this fingerprint matches the one the publisher gave you through another channel. Every signing key this root certifies is now trusted for the channels it names."
+                ))?;
+                follow_trust_in_library()?;
+            }
+        }
         TrustAction::Add { public_key } => {
             let key = PublicKey::load(&public_key)?;
             let added = store.add(&key)?;
@@ -728,7 +950,16 @@ pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
             let listing = store.list()?;
             warn_skipped(&listing.skipped);
             let keys = listing.keys;
-            if keys.is_empty() {
+            let roots = trusted_roots()?;
+            for root in &roots {
+                print(format_args!(
+                    "{}  {}  {} (publisher root)",
+                    root.chain.short_id(),
+                    root.chain.fingerprint(),
+                    shown(root.name(), 100)
+                ))?;
+            }
+            if keys.is_empty() && roots.is_empty() {
                 print(format_args!(
                     "no trusted keys in {}; add one with `tamizdat trust add KEY.pub`",
                     store.folder().display()
@@ -743,6 +974,7 @@ pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
                 ))?;
             }
         }
+        TrustAction::Remove { id } if remove_root(&id)? => {}
         TrustAction::Remove { id } => {
             let removed = store.remove(&id)?;
             warn_skipped(&removed.skipped);
@@ -762,6 +994,163 @@ pub fn trust(action: TrustAction) -> Result<Verdict, Error> {
         }
     }
     Ok(Verdict::Ok)
+}
+
+/// `trust remove` of a root, by id or fingerprint prefix (4 characters at least): true when
+/// exactly one root matched and was removed.
+fn remove_root(id: &str) -> Result<bool, Error> {
+    let wanted = id.trim().to_ascii_lowercase().replace('-', "");
+    if wanted.len() < 4 {
+        return Ok(false);
+    }
+    let folder = roots_folder()?;
+    let matching: Vec<crate::authority::root_file::RootFile> = trusted_roots()?
+        .into_iter()
+        .filter(|root| {
+            root.chain.short_id().starts_with(&wanted)
+                || root
+                    .chain
+                    .fingerprint()
+                    .to_ascii_lowercase()
+                    .replace('-', "")
+                    .starts_with(&wanted)
+        })
+        .collect();
+    let [root] = matching.as_slice() else {
+        return Ok(false);
+    };
+    let path = folder.join(format!("{}.pub", root.chain.short_id()));
+    std::fs::remove_file(&path).map_err(|source| Error::Io {
+        context: format!("cannot remove {}", path.display()),
+        source,
+    })?;
+    let _ = crate::fs::sync_folder(&folder);
+    print(format_args!(
+        "no longer trusted: {}  {} (publisher root)",
+        root.chain.fingerprint(),
+        shown(root.name(), 100)
+    ))?;
+    follow_trust_in_library()?;
+    Ok(true)
+}
+
+/// `tamizdat status`: per publisher root and channel, the newest edition accepted, its age and
+/// the publisher's usual cadence (a warning when editions seem withheld), expired certificates
+/// and revoked editions. Never a refusal: old news is still news to an offline reader.
+pub fn status(json: bool) -> Result<Verdict, Error> {
+    let trust = trusted_keys(&[])?;
+    let authority = &trust.authority;
+    let now = authority.now();
+    let mut channels = Vec::new();
+    let mut warnings = Vec::new();
+    for known in authority.roots() {
+        let publisher = known.chain.name().to_string();
+        for (channel, newest, cadence) in known.newest_per_channel() {
+            let created = crate::format::manifest::parse_created(&newest.created);
+            let age_hours = created.map_or(0, |at| (now - at).whole_hours().max(0) as u64);
+            let stale = cadence > 0 && age_hours > cadence.saturating_mul(2).max(cadence + 24);
+            let age = human_age(age_hours);
+            let line = if stale {
+                format!(
+                    "the newest edition of {channel} is {age} old; {publisher} usually publishes {}; your source may be holding editions back",
+                    cadence_words(cadence)
+                )
+            } else {
+                format!(
+                    "the newest edition of {channel} (#{}) is {age} old",
+                    newest.sequence
+                )
+            };
+            if stale {
+                warnings.push(line.clone());
+            }
+            channels.push(serde_json::json!({
+                "publisher": publisher,
+                "root_fingerprint": known.chain.fingerprint(),
+                "channel": channel,
+                "newest_sequence": newest.sequence,
+                "newest_created": newest.created,
+                "newest_title": newest.title,
+                "age_hours": age_hours,
+                "cadence_hours": if cadence == 0 { None } else { Some(cadence) },
+                "stale": stale,
+                "message": line,
+            }));
+        }
+        for (_, certificate) in &known.certificates {
+            if now > certificate.valid_until {
+                warnings.push(format!(
+                    "the certificate of {} from {publisher} expired on {}",
+                    certificate.key_name,
+                    &crate::format::manifest::format_created(certificate.valid_until)[..10]
+                ));
+            }
+        }
+    }
+    let revoked: Vec<serde_json::Value> = authority
+        .refused_editions()
+        .into_iter()
+        .map(|(publisher, channel, sequence, reason)| {
+            serde_json::json!({"publisher": publisher, "channel": channel, "sequence": sequence, "reason": reason})
+        })
+        .collect();
+    if json {
+        print(format_args!(
+            "{}",
+            serde_json::json!({
+                "now": crate::format::manifest::format_created(now),
+                "channels": channels,
+                "revoked_editions": revoked,
+                "warnings": warnings,
+            })
+        ))?;
+        return Ok(Verdict::Ok);
+    }
+    if authority.is_empty() {
+        print(format_args!(
+            "no publisher roots trusted: `tamizdat trust add ROOT.pub` adds one"
+        ))?;
+    }
+    for channel in &channels {
+        let marker = if channel["stale"] == true {
+            "WARNING"
+        } else {
+            "OK     "
+        };
+        print(format_args!(
+            "{marker} {}: {}",
+            shown(channel["publisher"].as_str().unwrap_or_default(), 100),
+            channel["message"].as_str().unwrap_or_default()
+        ))?;
+    }
+    for warning in warnings.iter().filter(|w| w.contains("certificate")) {
+        print(format_args!("WARNING {warning}"))?;
+    }
+    for edition in &revoked {
+        print(format_args!(
+            "REVOKED {} #{} of {}: its key was revoked (reason: {})",
+            edition["channel"].as_str().unwrap_or_default(),
+            edition["sequence"],
+            shown(edition["publisher"].as_str().unwrap_or_default(), 100),
+            shown(edition["reason"].as_str().unwrap_or_default(), 300)
+        ))?;
+    }
+    Ok(Verdict::Ok)
+}
+
+fn human_age(hours: u64) -> String {
+    match hours {
+        0..=47 => crate::format::text::count(hours as usize, "hour"),
+        _ => crate::format::text::count((hours / 24) as usize, "day"),
+    }
+}
+
+fn cadence_words(hours: u64) -> String {
+    match hours {
+        24 => "daily".into(),
+        168 => "weekly".into(),
+        n => format!("every {}", crate::format::text::count(n as usize, "hour")),
+    }
 }
 
 /// After `trust add` or `trust remove`: rewrites the verification line of every edition in
@@ -921,7 +1310,7 @@ pub fn nothing_to_open_here() -> bool {
 pub fn open_library(
     paths: &[PathBuf],
     library: Option<PathBuf>,
-    keys: &TrustedKeys,
+    keys: &Trust,
     read: Option<&str>,
     no_browser: bool,
     salvage: bool,
@@ -935,17 +1324,41 @@ pub fn open_library(
     let trust = trust_now()?;
     let mut page = tidy_or_warn(&library, &lock, &trust);
     let mut opened: Vec<Record> = Vec::new();
+    let mut worst = Verdict::Ok;
+    // Statement files first: a revocation given with the bundles applies to them.
+    let (statements, paths): (Vec<PathBuf>, Vec<PathBuf>) = paths
+        .iter()
+        .cloned()
+        .partition(|path| is_statement_file(path));
+    let mut keys = keys.clone();
+    if !statements.is_empty() {
+        drop(lock);
+        for statement in &statements {
+            worst = worst.max(verify_statement_file(statement, &keys, false)?);
+        }
+        keys.reload()?;
+        if paths.is_empty() {
+            return Ok(worst);
+        }
+        return open_library(
+            &paths,
+            Some(library.root().to_path_buf()),
+            &keys,
+            read,
+            no_browser,
+            salvage,
+        )
+        .map(|verdict| verdict.max(worst));
+    }
     let bundles: Vec<PathBuf> = if paths.is_empty() {
         crate::library::bundles_nearby()
     } else {
-        bundles_from_arguments(paths, false)?
+        bundles_from_arguments(&paths, false)?
     };
-    let mut worst = Verdict::Ok;
-    let mut keys = keys.clone();
     let mut trust = trust;
     let mut refused = Vec::new();
     for bundle in &bundles {
-        let import = |keys: &TrustedKeys, trust: &TrustNow| {
+        let import = |keys: &Trust, trust: &TrustNow| {
             import_one(&library, bundle, keys, &lock, trust, salvage)
         };
         let mut result = import(&keys, &trust);
@@ -966,7 +1379,7 @@ pub fn open_library(
                     key.fingerprint(),
                     shown(key.name(), 100)
                 ))?;
-                keys.add(key.clone());
+                keys.keys.add(key.clone());
                 trust = trust_now()?;
                 result = import(&keys, &trust);
             } else {
@@ -1162,7 +1575,7 @@ fn say_imported(
 fn import_one(
     library: &Library,
     bundle: &Path,
-    keys: &TrustedKeys,
+    keys: &Trust,
     lock: &crate::fs::DestinationLock,
     trust: &TrustNow,
     salvage: bool,
@@ -1175,15 +1588,18 @@ fn import_one(
     // Each bar is drawn only once there is a verified bundle to read.
     if salvage {
         Bundle::open(bundle)
-            .and_then(|opened| opened.verify(keys))
+            .and_then(|opened| verify_and_record(opened, keys))
             .map_err(in_bundle)
             .and_then(|verified| library.import_salvaged(verified, lock, &progress(), trust))
             .map(|(imported, report)| (imported, Some(report)))
     } else {
         open_bundle(bundle)
-            .and_then(|opened| opened.verify(keys))
+            .and_then(|opened| verify_and_record(opened, keys))
             .map_err(in_bundle)
-            .and_then(|verified| library.import(verified, lock, &progress(), trust))
+            .and_then(|verified| {
+                let trust = trust_now().unwrap_or_else(|_| trust.clone());
+                library.import(verified, lock, &progress(), &trust)
+            })
             .map(|imported| (imported, None))
     }
 }
@@ -1263,7 +1679,28 @@ fn offer_trust(bundle: &Path, key: &PublicKey) -> Result<bool, Error> {
 /// alone, never a key given for one command.
 pub fn trust_now() -> Result<TrustNow, Error> {
     let (keys, _) = TrustStore::open_default()?.trusted_keys()?;
-    Ok(TrustNow::new(keys.fingerprints()))
+    let mut fingerprints: Vec<String> = keys.fingerprints().collect();
+    let mut revoked = Vec::new();
+    let state = crate::authority::state::StateFolder::at(crate::keys::store::home()?.join("state"));
+    let authority = crate::authority::reader::Authority::new(
+        trusted_roots()?,
+        &state.load().unwrap_or_default(),
+    );
+    for known in authority.roots() {
+        for (_, certificate) in &known.certificates {
+            if let Ok(key) = PublicKey::new("certified", &certificate.key) {
+                fingerprints.push(key.fingerprint());
+            }
+        }
+        for (_, revocation) in &known.revocations {
+            if let Ok(key) = PublicKey::new("revoked", &revocation.key) {
+                for (channel, from) in &revocation.from_sequence {
+                    revoked.push((key.fingerprint(), channel.clone(), *from));
+                }
+            }
+        }
+    }
+    Ok(TrustNow::new(fingerprints).with_revoked(revoked))
 }
 
 /// Tidies the library, and says which editions' pages now say something else of their

@@ -138,8 +138,15 @@ impl Preamble {
         let manifest_len = u32::from_le_bytes(take4(bytes, 28)) as usize;
         let manifest_json_len = u32::from_le_bytes(take4(bytes, 32)) as usize;
         let content_len = u32::from_le_bytes(take4(bytes, 4)) as usize;
-        Preamble::checked(bytes, FORMAT_MAJOR, 0, manifest_len, manifest_json_len, content_len)
-            .map(Some)
+        Preamble::checked(
+            bytes,
+            FORMAT_MAJOR,
+            0,
+            manifest_len,
+            manifest_json_len,
+            content_len,
+        )
+        .map(Some)
     }
 
     /// Parses the first [`CERTIFIED_PREAMBLE_LEN`] bytes of a certified header.
@@ -152,7 +159,8 @@ impl Preamble {
         if major != CERTIFIED_FORMAT_MAJOR {
             return Err(FormatError::UnsupportedVersion { major });
         }
-        let at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let at =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let credentials_len = at(28) as usize;
         if credentials_len == 0 {
             return Err(FormatError::EmptyCredentials);
@@ -205,7 +213,7 @@ impl Preamble {
             manifest_len,
             manifest_json_len,
         };
-        if content_len != preamble.rest_len() + preamble.len() - 8 {
+        if content_len != preamble.rest_len() + preamble.preamble_len() - 8 {
             return Err(FormatError::InconsistentHeaderLength {
                 frame_len: content_len,
                 manifest_len,
@@ -220,7 +228,7 @@ impl Preamble {
     }
 
     /// Bytes of the preamble: 36, or 40 for a certified header.
-    pub fn len(&self) -> usize {
+    pub fn preamble_len(&self) -> usize {
         if self.is_certified() {
             CERTIFIED_PREAMBLE_LEN
         } else {
@@ -244,7 +252,7 @@ impl Preamble {
 
     /// Length of the whole header; the payload starts at this offset.
     pub fn header_len(&self) -> u64 {
-        (self.len() + self.rest_len()) as u64
+        (self.preamble_len() + self.rest_len()) as u64
     }
 }
 
@@ -297,25 +305,27 @@ impl SignedHeader {
             }));
         }
         let mut preamble_bytes = preamble_bytes.to_vec();
-        let preamble = match Preamble::parse(first_bytes(&preamble_bytes))
-            .map_err(ReadHeaderError::Format)?
-        {
-            Some(preamble) => preamble,
-            None => {
-                let mut more = [0u8; CERTIFIED_PREAMBLE_LEN - PREAMBLE_LEN];
-                let have = read_fully(reader, &mut more).map_err(ReadHeaderError::Io)?;
-                if have < more.len() {
-                    return Err(ReadHeaderError::Format(FormatError::Truncated));
+        let preamble =
+            match Preamble::parse(first_bytes(&preamble_bytes)).map_err(ReadHeaderError::Format)? {
+                Some(preamble) => preamble,
+                None => {
+                    let mut more = [0u8; CERTIFIED_PREAMBLE_LEN - PREAMBLE_LEN];
+                    let have = read_fully(reader, &mut more).map_err(ReadHeaderError::Io)?;
+                    if have < more.len() {
+                        return Err(ReadHeaderError::Format(FormatError::Truncated));
+                    }
+                    preamble_bytes.extend_from_slice(&more);
+                    let mut all = [0u8; CERTIFIED_PREAMBLE_LEN];
+                    all.copy_from_slice(&preamble_bytes);
+                    Preamble::parse_certified(&all).map_err(ReadHeaderError::Format)?
                 }
-                preamble_bytes.extend_from_slice(&more);
-                let mut all = [0u8; CERTIFIED_PREAMBLE_LEN];
-                all.copy_from_slice(&preamble_bytes);
-                Preamble::parse_certified(&all).map_err(ReadHeaderError::Format)?
-            }
-        };
+            };
         let context = preamble.signature_context();
         let mut message = Vec::with_capacity(
-            context.len() + preamble.len() + preamble.credentials_len + preamble.manifest_len,
+            context.len()
+                + preamble.preamble_len()
+                + preamble.credentials_len
+                + preamble.manifest_len,
         );
         message.extend_from_slice(context);
         message.extend_from_slice(&preamble_bytes);
@@ -325,8 +335,7 @@ impl SignedHeader {
         let mut signature = [0u8; SIGNATURE_LEN];
         let complete = read_fully(reader, &mut message[manifest_start..])
             .and_then(|n| {
-                Ok(n == signed_rest
-                    && read_fully(reader, &mut signature)? == SIGNATURE_LEN)
+                Ok(n == signed_rest && read_fully(reader, &mut signature)? == SIGNATURE_LEN)
             })
             .map_err(ReadHeaderError::Io)?;
         if !complete {
@@ -359,14 +368,14 @@ impl SignedHeader {
 
     fn manifest_offset(&self) -> usize {
         self.preamble.signature_context().len()
-            + self.preamble.len()
+            + self.preamble.preamble_len()
             + self.preamble.credentials_len
     }
 
     /// A certified header's credentials block exactly as signed (empty for format 1). Not yet
     /// verified: only the authority's checks may read it, by offsets first.
     pub fn credentials(&self) -> &[u8] {
-        let start = self.preamble.signature_context().len() + self.preamble.len();
+        let start = self.preamble.signature_context().len() + self.preamble.preamble_len();
         &self.message[start..start + self.preamble.credentials_len]
     }
 
@@ -439,7 +448,8 @@ pub fn unsigned_certified_header(
         });
     }
     let compressed = compress_manifest(manifest_json)?;
-    let content_len = CERTIFIED_PREAMBLE_LEN - 8 + credentials.len() + compressed.len() + SIGNATURE_LEN;
+    let content_len =
+        CERTIFIED_PREAMBLE_LEN - 8 + credentials.len() + compressed.len() + SIGNATURE_LEN;
     let mut message = CERTIFIED_SIGNATURE_CONTEXT.to_vec();
     message.extend_from_slice(&SKIPPABLE_FRAME_MAGIC.to_le_bytes());
     message.extend_from_slice(&(content_len as u32).to_le_bytes());
@@ -520,7 +530,11 @@ mod tests {
         assert_eq!(header.credentials(), b"CREDS");
         assert_eq!(header.manifest_json().unwrap(), b"{\"a\":1}");
         assert_eq!(header.signed_message(), message.as_slice());
-        assert!(header.signed_message().starts_with(CERTIFIED_SIGNATURE_CONTEXT));
+        assert!(
+            header
+                .signed_message()
+                .starts_with(CERTIFIED_SIGNATURE_CONTEXT)
+        );
         assert_eq!(header.to_bytes(), bytes);
         assert_eq!(header.preamble.header_len(), bytes.len() as u64);
         for len in 0..bytes.len() {

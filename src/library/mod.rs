@@ -419,7 +419,13 @@ impl Library {
 
     /// What `record`'s pages must say of its signature, given what the reader trusts now.
     pub fn standing(&self, record: &Record, trust: &TrustNow) -> Standing {
-        if self.disputed_path(&record.id).exists() {
+        if trust.revokes(
+            &record.fingerprint,
+            &record.manifest.channel,
+            record.manifest.sequence,
+        ) {
+            Standing::Revoked
+        } else if self.disputed_path(&record.id).exists() {
             Standing::Disputed
         } else if trust.trusts(&record.fingerprint) {
             Standing::Trusted
@@ -589,7 +595,11 @@ impl Library {
             .filter(|id| self.disputed_path(id).exists())
             .cloned()
             .collect();
-        let trusted: Vec<String> = trust.fingerprints().map(str::to_string).collect();
+        let trusted: Vec<String> = trust
+            .fingerprints()
+            .map(str::to_string)
+            .chain(trust.revocation_marks())
+            .collect();
         // Each record's size and time: a record rewritten by a run killed before the front page
         // (an incomplete edition made whole) no longer matches, and the front page is rebuilt.
         let records: Vec<String> = ids

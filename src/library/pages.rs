@@ -108,6 +108,12 @@ fn verification(out: &mut String, record: &Record, standing: Standing) {
             sequence = record.manifest.sequence,
             channel = escape(&record.manifest.channel),
         ),
+        Standing::Revoked => writeln!(
+            out,
+            "<p class=\"not-verified\" dir=\"ltr\" lang=\"en\"><span class=\"mark\">⚠ Revoked</span> {signed}, a key its publisher has since revoked from edition #{sequence} of channel <code>{channel}</code> on: whoever stole the key may have made this edition. Do not trust it or pass it on; get the edition again from another source.</p>",
+            sequence = record.manifest.sequence,
+            channel = escape(&record.manifest.channel),
+        ),
     };
 }
 
@@ -320,7 +326,7 @@ fn front_page_body(
         .map(|e| {
             let trusted = !matches!(
                 e.standing,
-                Standing::NoLongerTrusted | Standing::NeverTrusted
+                Standing::NoLongerTrusted | Standing::NeverTrusted | Standing::Revoked
             );
             (
                 e.record.signer_name.as_str(),

@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Default)]
 pub struct TrustNow {
     fingerprints: BTreeSet<String>,
+    /// Revoked signing keys: (fingerprint, channel or `*`, first refused sequence).
+    revoked: BTreeSet<(String, String, u64)>,
 }
 
 impl TrustNow {
@@ -16,7 +18,44 @@ impl TrustNow {
     pub fn new(fingerprints: impl IntoIterator<Item = String>) -> TrustNow {
         TrustNow {
             fingerprints: fingerprints.into_iter().collect(),
+            revoked: BTreeSet::new(),
         }
+    }
+
+    /// Also knows these revocations: (key fingerprint, channel or `*`, first refused number).
+    pub fn with_revoked(
+        mut self,
+        revoked: impl IntoIterator<Item = (String, String, u64)>,
+    ) -> Self {
+        self.revoked = revoked.into_iter().collect();
+        self
+    }
+
+    /// True when a revocation the reader knows refuses this key's edition `sequence` of
+    /// `channel`.
+    pub fn revokes(&self, fingerprint: &str, channel: &str, sequence: u64) -> bool {
+        let for_channel = self
+            .revoked
+            .iter()
+            .filter(|(key, _, _)| key == fingerprint)
+            .map(|(_, c, from)| (c.as_str(), *from));
+        let mut exact = None;
+        let mut any = None;
+        for (c, from) in for_channel {
+            if c == channel {
+                exact = Some(from);
+            } else if c == "*" {
+                any = Some(from);
+            }
+        }
+        exact.or(any).is_some_and(|from| sequence >= from)
+    }
+
+    /// The revocations, as lines for the front page's marker.
+    pub fn revocation_marks(&self) -> impl Iterator<Item = String> + '_ {
+        self.revoked
+            .iter()
+            .map(|(key, channel, from)| format!("revoked:{key}:{channel}:{from}"))
     }
 
     /// True when the key with this fingerprint is trusted now.
@@ -42,6 +81,9 @@ pub enum Standing {
     /// The same key signed another, different edition under the same channel and number: one
     /// of the two is not what the publisher published, and nothing tells which.
     Disputed,
+    /// Signed by a key its publisher's root revoked from this edition's number on: what a thief
+    /// with the key signed, or may have.
+    Revoked,
 }
 
 impl Standing {
@@ -52,6 +94,7 @@ impl Standing {
             Standing::NoLongerTrusted => "no-longer-trusted",
             Standing::NeverTrusted => "never-trusted",
             Standing::Disputed => "disputed",
+            Standing::Revoked => "revoked",
         }
     }
 
@@ -67,6 +110,7 @@ impl Standing {
             Standing::NoLongerTrusted => "signed by a key you no longer trust",
             Standing::NeverTrusted => "signed by a key you have not trusted",
             Standing::Disputed => "disputed: the same key signed another edition under this number",
+            Standing::Revoked => "REVOKED: its publisher revoked the key that signed it",
         }
     }
 }

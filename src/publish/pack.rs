@@ -20,6 +20,7 @@ use crate::format::manifest::{
     MAX_TEXT_LEN, check_channel, check_created, format_created, is_language_tag, is_plain_text,
 };
 use crate::format::path::EditionPath;
+use crate::format::statement::Credentials;
 use crate::format::tar::{file_header, pax_header};
 use crate::format::{
     FileEntry, FormatError, Frame, Manifest, ManifestError, Payload, Publisher, Sha256Digest,
@@ -32,6 +33,7 @@ use crate::keys::SecretKey;
 use crate::keys::TrustedKeys;
 use crate::publish::edition::{Edition, EditionError, SourceFile, check_articles, list_files};
 use crate::publish::frame_writer::FrameWriter;
+use crate::read::Trust;
 use crate::read::{Bundle, BundleError};
 
 /// Compression level used when the publisher does not choose one: zstd's default, a good
@@ -182,6 +184,31 @@ pub fn pack_edition(
     output: &Path,
     progress: &dyn Progress,
 ) -> Result<PackReport, PackError> {
+    pack_with_credentials(source, secret, None, options, output, progress)
+}
+
+/// Packs `source` into a certified bundle (format 2) at `output`: signed by `secret`, whose
+/// certificate, root chain and statements `credentials` carries (see
+/// [`crate::authority::publisher::bundle_credentials`]).
+pub fn pack_certified_edition(
+    source: &Path,
+    secret: &SecretKey,
+    credentials: &Credentials,
+    options: &PackOptions,
+    output: &Path,
+    progress: &dyn Progress,
+) -> Result<PackReport, PackError> {
+    pack_with_credentials(source, secret, Some(credentials), options, output, progress)
+}
+
+fn pack_with_credentials(
+    source: &Path,
+    secret: &SecretKey,
+    credentials: Option<&Credentials>,
+    options: &PackOptions,
+    output: &Path,
+    progress: &dyn Progress,
+) -> Result<PackReport, PackError> {
     check_options(options, output)?;
     let threads = match options.threads {
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
@@ -238,13 +265,13 @@ pub fn pack_edition(
     let warnings = edition.warnings;
     let skipped = edition.skipped;
     drop(edition.files);
-    let header = signed_header(secret, &manifest)?;
+    let header = signed_header(secret, credentials, &manifest)?;
     let bundle =
         write_bundle(&header, payload_file, &output_folder, lock.tag()).map_err(write_error)?;
     // Memory that grows with the number of files is released before the self-check, which
     // reads the header back and holds its own copy of the manifest.
     drop(header);
-    let (bundle_len, bundle_sha256) = self_check(bundle.path(), secret)?;
+    let (bundle_len, bundle_sha256) = self_check(bundle.path(), secret, credentials)?;
     persist(bundle, output, options.force)?;
     sync_folder(&output_folder).map_err(write_error)?;
     drop(lock);
@@ -317,8 +344,20 @@ fn list_and_check(
 }
 
 /// Step 4: the signed header: preamble, compressed manifest and signature.
-fn signed_header(secret: &SecretKey, manifest: &Manifest) -> Result<Vec<u8>, PackError> {
-    let (mut header, message) = unsigned_header(secret.public().key_id(), &manifest.to_json())?;
+fn signed_header(
+    secret: &SecretKey,
+    credentials: Option<&Credentials>,
+    manifest: &Manifest,
+) -> Result<Vec<u8>, PackError> {
+    let key_id = secret.public().key_id();
+    let (mut header, message) = match credentials {
+        Some(credentials) => crate::format::header::unsigned_certified_header(
+            key_id,
+            &credentials.to_bytes(),
+            &manifest.to_json(),
+        )?,
+        None => unsigned_header(key_id, &manifest.to_json())?,
+    };
     header.extend_from_slice(&secret.sign(&message));
     Ok(header)
 }
@@ -428,12 +467,26 @@ fn build_manifest(
 }
 
 /// Verifies the finished temporary bundle exactly as a reader would, and hashes it whole.
-fn self_check(path: &Path, secret: &SecretKey) -> Result<(u64, Sha256Digest), PackError> {
+fn self_check(
+    path: &Path,
+    secret: &SecretKey,
+    credentials: Option<&Credentials>,
+) -> Result<(u64, Sha256Digest), PackError> {
     let read_error = |source| PackError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let keys = TrustedKeys::new(vec![secret.public()]);
+    let mut keys = Trust::keys_only(TrustedKeys::new(vec![secret.public()]));
+    if let Some(anchor) = credentials
+        .and_then(|credentials| credentials.roots.first())
+        .and_then(|first| crate::authority::RootChain::from_anchor(first).ok())
+    {
+        // As a new reader who trusts only the root: nothing remembered, so no rollback.
+        keys.authority = crate::authority::reader::Authority::new(
+            vec![crate::authority::root_file::RootFile { chain: anchor }],
+            &Default::default(),
+        );
+    }
     let file = fs::File::open(path).map_err(read_error)?;
     let mut reader = HashingReader::new(BufReader::with_capacity(1 << 20, file));
     // Through the reader's own path, as a reader will meet it; the hashing adapter sees every

@@ -65,8 +65,9 @@ impl Trust {
     /// Remembers what an accepted bundle taught (for a certified one: its root versions,
     /// certificates, revocations, signed times, and the edition's number), durably, before the
     /// command reports success. Returns the revocations' effect: accepted editions that the
-    /// reader now refuses. A plain bundle teaches nothing.
-    pub fn record(&mut self, header: &VerifiedHeader) -> Result<(), StateError> {
+    /// reader now refuses. A plain bundle teaches nothing. What this command already loaded
+    /// stays as it was; the next command reads the new state.
+    pub fn record(&self, header: &VerifiedHeader) -> Result<(), StateError> {
         let (Some(certified), Some(state)) = (header.certified(), self.state.as_ref()) else {
             return Ok(());
         };
@@ -81,16 +82,18 @@ impl Trust {
         let authority = &self.authority;
         let signer = &certified.signer;
         state.keep_evidence(
-            &header_file_name(signer.chain.short_id(), &manifest.channel, manifest.sequence, &certified.header_sha256),
+            &header_file_name(
+                signer.chain.short_id(),
+                &manifest.channel,
+                manifest.sequence,
+                &certified.header_sha256,
+            ),
             &certified.header_bytes,
         )?;
-        let learnt = state.update(
+        state.update(
             |file| authority.learn(file, signer, Some((&manifest.channel, edition))),
             |changed| *changed,
         )?;
-        if learnt {
-            self.reload()?;
-        }
         Ok(())
     }
 

@@ -14,11 +14,11 @@ use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
 
+use crate::authority::reader::{Authority, CertifiedSigner, Judgement};
 use crate::format::frames::{MAX_WINDOW_LOG, frame_window_size};
 use crate::format::header::{ReadHeaderError, SignedHeader};
 use crate::format::{FileEntry, FormatError, Manifest, Sha256Digest};
 use crate::fs::{Progress, read_fully};
-use crate::authority::reader::{Authority, CertifiedSigner, Judgement};
 use crate::keys::{KeyId, PublicKey};
 use crate::read::trust::TrustSource;
 
@@ -130,7 +130,7 @@ pub enum BundleError {
     },
     /// A certified bundle's credentials, certificate, scope, revocation or number refuse it.
     #[error("{0}")]
-    Certified(#[from] crate::authority::reader::CertifiedError),
+    Certified(Box<crate::authority::reader::CertifiedError>),
     /// Salvage found no intact file at all.
     #[error("nothing could be recovered: none of its {files} files is intact")]
     NothingRecovered {
@@ -356,6 +356,12 @@ pub enum DestinationError {
     },
 }
 
+impl From<crate::authority::reader::CertifiedError> for BundleError {
+    fn from(error: crate::authority::reader::CertifiedError) -> BundleError {
+        BundleError::Certified(Box::new(error))
+    }
+}
+
 impl BundleError {
     /// A failure to write `path`, told apart as a full disk when it is one.
     pub fn write(path: &std::path::Path, source: io::Error) -> BundleError {
@@ -520,7 +526,10 @@ fn verify_certified_header(
     // The credentials are split by offsets and each statement checked against keys the
     // reader holds before its body is read; only then is the certified key known.
     let signer = authority.certified_signer(header.credentials(), key_id)?;
-    if !signer.key.verify(header.signed_message(), &header.signature) {
+    if !signer
+        .key
+        .verify(header.signed_message(), &header.signature)
+    {
         return Err(BundleError::BadSignature {
             name: format!("{}, certified by {}", signer.key.name(), signer.publisher()),
             fingerprint: signer.key.fingerprint(),
