@@ -37,6 +37,7 @@ fn credentials_for(
     statements: Option<&Path>,
     secret: &SecretKey,
     channel: &str,
+    sequence: u64,
 ) -> Result<crate::format::statement::Credentials, Error> {
     let mut files = Vec::new();
     if let Some(folder) = statements {
@@ -69,6 +70,20 @@ fn credentials_for(
             .verify_certificate(statement)
             .is_ok_and(|c| c.key == public.to_bytes() && c.allows_channel(channel))
     });
+    let revoked = credentials.others.iter().find_map(|statement| {
+        chain
+            .verify_revocation(statement)
+            .ok()
+            .filter(|r| r.refuses(&public.to_bytes(), channel, sequence))
+    });
+    if let Some(revocation) = revoked {
+        return Err(Error::Usage(format!(
+            "the statements carried revoke {} for {channel} from #{} on (reason: {}), so readers would refuse this edition; sign it with a key that is not revoked",
+            public.name(),
+            revocation.refused_from(channel).unwrap_or_default(),
+            revocation.reason
+        )));
+    }
     if !allowed {
         return Err(Error::Usage(format!(
             "the certificate {} does not let {} sign the channel {channel}; certify the key for it first",
@@ -135,6 +150,7 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
             statements.as_deref(),
             &secret,
             &options.channel,
+            options.sequence,
         )?),
         None if statements.is_some() => {
             return Err(Error::Usage(

@@ -233,11 +233,26 @@ pub fn trusted_keys(extra: &[PathBuf]) -> Result<Trust, Error> {
     }
     let state = crate::authority::state::StateFolder::at(crate::keys::store::home()?.join("state"));
     let file = state.load()?;
+    let mut authority = crate::authority::reader::Authority::new(roots, &file);
+    if let Some(clock) = clock_override()? {
+        authority = authority.with_system_time(clock);
+    }
     Ok(Trust {
         keys,
-        authority: crate::authority::reader::Authority::new(roots, &file),
+        authority,
         state: Some(state),
     })
+}
+
+/// `TAMIZDAT_CLOCK`: the time this reader takes for the system clock's (seconds since 1970 or
+/// 2026-11-25T09:30:00Z), for a device whose clock is known to be wrong, and for tests. It can
+/// do no more than setting the system clock would: the reader's now is still never earlier
+/// than the newest signed time it has verified.
+fn clock_override() -> Result<Option<time::OffsetDateTime>, Error> {
+    match std::env::var("TAMIZDAT_CLOCK") {
+        Ok(text) if !text.trim().is_empty() => Ok(Some(crate::cli::parse_time(&text)?)),
+        _ => Ok(None),
+    }
 }
 
 /// The folder of trusted roots, `TAMIZDAT_HOME/trusted-roots`.
@@ -1355,6 +1370,13 @@ pub fn open_library(
     } else {
         bundles_from_arguments(&paths, false)?
     };
+    if bundles.is_empty() && !paths.is_empty() {
+        // Asked to open something, and nothing there is a bundle: never a silent success.
+        crate::cli::to_stderr(format_args!(
+            "tamizdat: nothing was added: no tamizdat bundle was found in what you gave"
+        ));
+        return Ok(Verdict::Failed);
+    }
     let mut trust = trust;
     let mut refused = Vec::new();
     for bundle in &bundles {
@@ -1455,6 +1477,20 @@ pub fn open_library(
                 });
             }
         }
+    }
+    // What the bundles taught (a revocation, most of all) may change what earlier editions'
+    // pages must say: they are rebuilt now, and each newly refused edition is named.
+    if let Ok(now) = trust_now() {
+        trust = now;
+        let refreshed = trusted_keys(&[])?;
+        for (publisher, channel, sequence, reason) in refreshed.authority.refused_editions() {
+            print(format_args!(
+                "REVOKED {channel} #{sequence} of {}: its key was revoked (reason: {}); its pages now say so: do not trust it or pass it on",
+                shown(&publisher, 100),
+                shown(&reason, 300)
+            ))?;
+        }
+        let _ = tidy_or_warn(&library, &lock, &trust);
     }
     if let Err(error) = library.record_refusals(&refused, &trust) {
         crate::cli::to_stderr(format_args!(
@@ -1590,14 +1626,51 @@ fn import_one(
         Bundle::open(bundle)
             .and_then(|opened| verify_and_record(opened, keys))
             .map_err(in_bundle)
-            .and_then(|verified| library.import_salvaged(verified, lock, &progress(), trust))
+            .and_then(|verified| {
+                let trust = if verified.header().certified().is_some() {
+                    let fresh = trust_now().unwrap_or_else(|_| trust.clone());
+                    let _ = library.tidy(lock, &fresh);
+                    fresh
+                } else {
+                    trust.clone()
+                };
+                library.import_salvaged(verified, lock, &progress(), &trust)
+            })
             .map(|(imported, report)| (imported, Some(report)))
     } else {
         open_bundle(bundle)
             .and_then(|opened| verify_and_record(opened, keys))
             .map_err(in_bundle)
             .and_then(|verified| {
-                let trust = trust_now().unwrap_or_else(|_| trust.clone());
+                if let Some(certified) = verified.header().certified()
+                    && let crate::authority::reader::Placement::Archive { newest } =
+                        certified.judgement.placement
+                {
+                    let manifest = verified.manifest();
+                    let _ = print(format_args!(
+                        "OLDER   {}: #{} of {} is older than #{newest}, which you already have: it is added as an archive edition, not as the latest",
+                        bundle.display(),
+                        manifest.sequence,
+                        manifest.channel
+                    ));
+                }
+                for warning in verified
+                    .header()
+                    .certified()
+                    .map(|c| c.judgement.warnings.clone())
+                    .unwrap_or_default()
+                {
+                    crate::cli::to_stderr(format_args!("tamizdat: warning: {warning}"));
+                }
+                // A certified bundle may have taught the reader a certified key or a
+                // revocation: the library's pages follow before this edition joins them.
+                let trust = if verified.header().certified().is_some() {
+                    let fresh = trust_now().unwrap_or_else(|_| trust.clone());
+                    let _ = library.tidy(lock, &fresh);
+                    fresh
+                } else {
+                    trust.clone()
+                };
                 library.import(verified, lock, &progress(), &trust)
             })
             .map(|imported| (imported, None))

@@ -1,0 +1,892 @@
+//! Issue 12, simulator style: a newsroom with an offline root and certified signing keys, a
+//! thief with a stolen key, a mirror that splices, replays and withholds, and a reader with a
+//! library, played across a timeline through the real binaries. One test per attack; every
+//! refusal leaves the reader's library exactly as it was.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{Out, publisher, reader, snapshot};
+use tamizdat::SecretKey;
+use tamizdat::format::header::{SignedHeader, unsigned_certified_header};
+use tamizdat::format::statement::Credentials;
+
+/// The newsroom: its root (editor keys, root file, chain) in a folder of its own.
+struct Newsroom {
+    dir: PathBuf,
+    root_pub: PathBuf,
+    root_keys: Vec<PathBuf>,
+    chain: PathBuf,
+}
+
+/// A signing key and its certificate.
+struct Signing {
+    public: PathBuf,
+    secret: PathBuf,
+    certificate: PathBuf,
+}
+
+fn ok(out: Out) -> Out {
+    out.expect_code(0);
+    out
+}
+
+impl Newsroom {
+    /// A root of `editors` editors, `threshold` of whom must sign.
+    fn new(dir: &Path, editors: usize, threshold: usize) -> Newsroom {
+        let dir = dir.join("newsroom");
+        fs::create_dir_all(&dir).unwrap();
+        ok(publisher()
+            .args([
+                "keygen",
+                "--root",
+                "--name",
+                "Example News",
+                "--unencrypted",
+            ])
+            .args([
+                "--editors",
+                &editors.to_string(),
+                "--threshold",
+                &threshold.to_string(),
+            ])
+            .arg("--public-key")
+            .arg(dir.join("root.pub"))
+            .arg("--secret-key")
+            .arg(dir.join("root.key"))
+            .env("SOURCE_DATE_EPOCH", "1764547200") // 2025-12-01
+            .run());
+        let root_keys = if editors == 1 {
+            vec![dir.join("root.key")]
+        } else {
+            (1..=editors)
+                .map(|n| dir.join(format!("root-editor-{n}.key")))
+                .collect()
+        };
+        Newsroom {
+            root_pub: dir.join("root.pub"),
+            chain: dir.join("root.chain"),
+            root_keys,
+            dir,
+        }
+    }
+
+    fn root_key_args(&self, count: usize) -> Vec<String> {
+        self.root_keys[..count]
+            .iter()
+            .flat_map(|k| ["--root-key".to_string(), k.display().to_string()])
+            .collect()
+    }
+
+    /// A signing key named `name`, certified for `channels` with `extra` flags.
+    fn signing_key(&self, name: &str, channels: &str, extra: &[&str]) -> Signing {
+        let public = self.dir.join(format!("{name}.pub"));
+        let secret = self.dir.join(format!("{name}.key"));
+        ok(publisher()
+            .args(["keygen", "--name", name, "--unencrypted"])
+            .arg("--public-key")
+            .arg(&public)
+            .arg("--secret-key")
+            .arg(&secret)
+            .run());
+        let certificate = self.dir.join(format!("{name}.cert"));
+        self.certify(&public, channels, extra, &certificate);
+        Signing {
+            public,
+            secret,
+            certificate,
+        }
+    }
+
+    fn certify(&self, public: &Path, channels: &str, extra: &[&str], out: &Path) {
+        let threshold = self.root_keys.len().min(2);
+        ok(publisher()
+            .arg("certify")
+            .args(self.root_key_args(threshold))
+            .arg("--chain")
+            .arg(&self.chain)
+            .arg("--public-key")
+            .arg(public)
+            .args(["--channels", channels, "--time", "2026-12-01T00:00:00Z"])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .run());
+    }
+
+    /// A revocation of `key` from `from` (e.g. `news-ru=10`), kept in the statements folder
+    /// every later edition carries.
+    fn revoke(&self, key: &Signing, from: &str, reason: &str) -> PathBuf {
+        let statements = self.statements();
+        fs::create_dir_all(&statements).unwrap();
+        let out = statements.join(format!(
+            "revoke-{}.tzs",
+            fs::read_dir(&statements).unwrap().count()
+        ));
+        ok(publisher()
+            .arg("revoke")
+            .args(self.root_key_args(self.root_keys.len().min(2)))
+            .arg("--chain")
+            .arg(&self.chain)
+            .arg("--key")
+            .arg(&key.public)
+            .args(["--from-sequence", from, "--reason", reason])
+            .args(["--time", "2026-12-05T00:00:00Z"])
+            .arg("--out")
+            .arg(&out)
+            .run());
+        out
+    }
+
+    fn statements(&self) -> PathBuf {
+        self.dir.join("statements")
+    }
+
+    /// An edition `sequence` of `channel`, created at `time`, signed by `key`, carrying every
+    /// statement the newsroom has made.
+    fn edition(
+        &self,
+        key: &Signing,
+        channel: &str,
+        sequence: u64,
+        time: &str,
+        title: &str,
+    ) -> PathBuf {
+        self.pack(key, channel, sequence, time, title, true)
+    }
+
+    /// What a thief with a stolen signing key makes: no revocation carried.
+    fn thief_edition(
+        &self,
+        key: &Signing,
+        channel: &str,
+        sequence: u64,
+        time: &str,
+        title: &str,
+    ) -> PathBuf {
+        self.pack(key, channel, sequence, time, title, false)
+    }
+
+    fn pack(
+        &self,
+        key: &Signing,
+        channel: &str,
+        sequence: u64,
+        time: &str,
+        title: &str,
+        statements: bool,
+    ) -> PathBuf {
+        let folder = self
+            .dir
+            .join(format!("edition-{channel}-{sequence}-{title}"));
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(
+            folder.join("index.md"),
+            format!("---\ntitle: {title}\n---\n# {title}\n\nEdition {sequence} of {channel}.\n"),
+        )
+        .unwrap();
+        let out = self
+            .dir
+            .join(format!("{channel}-{sequence}-{title}.tar.zst"));
+        let mut command = publisher()
+            .arg("pack")
+            .arg(&folder)
+            .arg("--secret-key")
+            .arg(&key.secret)
+            .arg("--certificate")
+            .arg(&key.certificate)
+            .args([
+                "--channel",
+                channel,
+                "--seq",
+                &sequence.to_string(),
+                "--time",
+                time,
+            ])
+            .arg("--out")
+            .arg(&out);
+        if statements && self.statements().is_dir() {
+            command = command.arg("--statements").arg(self.statements());
+        }
+        ok(command.run());
+        out
+    }
+}
+
+/// A reader with a home (trust store and state) and a library.
+struct Reader {
+    home: PathBuf,
+    library: PathBuf,
+    clock: Option<String>,
+}
+
+impl Reader {
+    fn new(dir: &Path, newsroom: &Newsroom) -> Reader {
+        let reader = Reader {
+            home: dir.join("reader-home"),
+            library: dir.join("reader-library"),
+            clock: Some("2026-12-06T00:00:00Z".into()),
+        };
+        fs::create_dir_all(&reader.home).unwrap();
+        ok(reader
+            .cmd()
+            .arg("trust")
+            .arg("add")
+            .arg(&newsroom.root_pub)
+            .run());
+        reader
+    }
+
+    fn cmd(&self) -> common::Cmd {
+        let command = reader().home(&self.home);
+        match &self.clock {
+            Some(clock) => command.env("TAMIZDAT_CLOCK", clock),
+            None => command,
+        }
+    }
+
+    fn open(&self, bundle: &Path) -> Out {
+        self.cmd()
+            .arg("open")
+            .arg(bundle)
+            .arg("--library")
+            .arg(&self.library)
+            .arg("--no-browser")
+            .run()
+    }
+
+    fn verify(&self, bundle: &Path) -> Out {
+        self.cmd().arg("verify").arg(bundle).run()
+    }
+
+    fn status(&self) -> serde_json::Value {
+        let out = ok(self.cmd().args(["status", "--json"]).run());
+        serde_json::from_str(out.stdout.trim()).unwrap()
+    }
+
+    fn library_list(&self) -> String {
+        ok(self
+            .cmd()
+            .args(["library", "list", "--library"])
+            .arg(&self.library)
+            .run())
+        .stdout
+    }
+
+    /// Opens `bundle`, which must be refused with `words`, and checks the library is exactly
+    /// as before.
+    fn refuses(&self, bundle: &Path, words: &str) -> Out {
+        let before = self.library.exists().then(|| snapshot(&self.library));
+        let out = self.open(bundle);
+        out.expect_code(1).expect_text(words);
+        if let Some(before) = before {
+            let after = snapshot(&self.library);
+            let keep = |tree: &std::collections::BTreeMap<String, Vec<u8>>| {
+                // The refusal itself is listed on the front page (last-open.json); editions,
+                // records and pages are untouched.
+                tree.iter()
+                    .filter(|(k, _)| {
+                        k.starts_with("editions/")
+                            || k.starts_with("records/")
+                            || k.starts_with("read/")
+                    })
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            };
+            assert_eq!(keep(&before), keep(&after), "a refusal changed the library");
+        }
+        out
+    }
+}
+
+/// Rewrites a certified bundle's header: `edit` may change the credentials block and the
+/// manifest JSON; the header is signed again with `signer` (a thief holding a signing key).
+fn resign(
+    bundle: &Path,
+    signer: &Path,
+    out: &Path,
+    edit: impl FnOnce(&mut Vec<u8>, &mut serde_json::Value),
+) {
+    let bytes = fs::read(bundle).unwrap();
+    let header = SignedHeader::parse(&bytes).unwrap();
+    let mut credentials = header.credentials().to_vec();
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&header.manifest_json().unwrap()).unwrap();
+    edit(&mut credentials, &mut manifest);
+    let secret = SecretKey::load(signer, &mut || unreachable!("unencrypted")).unwrap();
+    let (mut new, message) = unsigned_certified_header(
+        header.preamble.key_id,
+        &credentials,
+        &serde_json::to_vec(&manifest).unwrap(),
+    )
+    .unwrap();
+    new.extend_from_slice(&secret.sign(&message));
+    new.extend_from_slice(&bytes[header.preamble.header_len() as usize..]);
+    fs::write(out, new).unwrap();
+}
+
+fn credentials_of(bundle: &Path) -> Credentials {
+    let bytes = fs::read(bundle).unwrap();
+    Credentials::parse(SignedHeader::parse(&bytes).unwrap().credentials()).unwrap()
+}
+
+#[test]
+fn rollback_an_older_edition_is_an_archive_never_the_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-1", "news-ru*", &["--cadence", "daily"]);
+    let newer = newsroom.edition(&key, "news-ru", 5, "2026-12-05T06:00:00Z", "Five");
+    let older = newsroom.edition(&key, "news-ru", 3, "2026-12-03T06:00:00Z", "Three");
+    let reader = Reader::new(dir.path(), &newsroom);
+    ok(reader.open(&newer)).expect_text("ADDED");
+    // A mirror replays #3 as if it were the latest: readable, but labelled older.
+    let out = ok(reader.open(&older));
+    out.expect_text("OLDER").expect_text("older than #5");
+    let verify = ok(reader.verify(&older));
+    verify.expect_text("an OLDER edition: you already have #5");
+    let status = reader.status();
+    assert_eq!(status["channels"][0]["newest_sequence"], 5, "{status}");
+}
+
+#[test]
+fn indefinite_freeze_is_a_warning_in_status_never_a_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-1", "news-ru", &["--cadence", "daily"]);
+    let edition = newsroom.edition(&key, "news-ru", 1, "2026-12-01T00:00:00Z", "One");
+    let mut reader = Reader::new(dir.path(), &newsroom);
+    reader.clock = Some("2026-12-02T00:00:00Z".into());
+    ok(reader.open(&edition));
+    assert_eq!(reader.status()["channels"][0]["stale"], false);
+    // Nine days later, nothing newer has reached this reader.
+    reader.clock = Some("2026-12-10T00:00:00Z".into());
+    let status = reader.status();
+    assert_eq!(status["channels"][0]["stale"], true, "{status}");
+    let text = ok(reader.cmd().arg("status").run()).stdout;
+    assert!(
+        text.contains("the newest edition of news-ru is 9 days old; Example News usually publishes daily; your source may be holding editions back"),
+        "{text}"
+    );
+    // Still readable: old news is news to an offline reader.
+    ok(reader.verify(&edition));
+}
+
+#[test]
+fn fast_forward_a_thiefs_huge_number_does_not_lock_readers_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let stolen = newsroom.signing_key("build-1", "news-ru*", &[]);
+    let reader = Reader::new(dir.path(), &newsroom);
+    ok(reader.open(&newsroom.edition(&stolen, "news-ru", 142, "2026-12-02T00:00:00Z", "Real")));
+    // The thief signs the largest number there is.
+    let forged = newsroom.edition(
+        &stolen,
+        "news-ru",
+        (1u64 << 63) - 1,
+        "2026-12-03T00:00:00Z",
+        "Forged",
+    );
+    ok(reader.open(&forged));
+    // The newsroom revokes the stolen key from 143 and certifies a new one.
+    newsroom.revoke(&stolen, "news-ru=143", "laptop seized");
+    let fresh = newsroom.signing_key("build-2", "news-ru*", &[]);
+    let next = newsroom.edition(&fresh, "news-ru", 143, "2026-12-06T00:00:00Z", "Next");
+    let out = ok(reader.open(&next));
+    out.expect_text("ADDED").expect_no_text("OLDER");
+    out.expect_text("REVOKED news-ru #9223372036854775807");
+    let status = reader.status();
+    assert_eq!(status["channels"][0]["newest_sequence"], 143, "{status}");
+    assert!(
+        reader.library_list().contains("REVOKED"),
+        "{}",
+        reader.library_list()
+    );
+    // And the forged edition is refused from now on.
+    reader
+        .verify(&forged)
+        .expect_code(1)
+        .expect_text("revoked on 2026-12-05 (reason: laptop seized)");
+}
+
+#[test]
+fn mix_and_match_a_credential_spliced_from_another_bundle_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let russian = newsroom.signing_key("build-ru", "news-ru", &[]);
+    let persian = newsroom.signing_key("build-fa", "news-fa", &[]);
+    let ru = newsroom.edition(&russian, "news-ru", 1, "2026-12-02T00:00:00Z", "Ru");
+    let fa = newsroom.edition(&persian, "news-fa", 1, "2026-12-02T00:00:00Z", "Fa");
+    let reader = Reader::new(dir.path(), &newsroom);
+    ok(reader.open(&ru));
+    // A mirror puts the Russian bundle's credentials into the Persian bundle's header.
+    let ru_credentials = fs::read(&ru).unwrap();
+    let ru_credentials = SignedHeader::parse(&ru_credentials)
+        .unwrap()
+        .credentials()
+        .to_vec();
+    let fa_bytes = fs::read(&fa).unwrap();
+    let header = SignedHeader::parse(&fa_bytes).unwrap();
+    let manifest = header.manifest_json().unwrap();
+    let (mut spliced, _) =
+        unsigned_certified_header(header.preamble.key_id, &ru_credentials, &manifest).unwrap();
+    spliced.extend_from_slice(&header.signature);
+    spliced.extend_from_slice(&fa_bytes[header.preamble.header_len() as usize..]);
+    let path = dir.path().join("spliced.tar.zst");
+    fs::write(&path, spliced).unwrap();
+    reader.refuses(&path, "has no certificate from Example News");
+    // With the credentials of both, the header signature no longer matches what was signed.
+    let mut both = credentials_of(&fa);
+    both.others.extend(credentials_of(&ru).others);
+    let (mut spliced, _) =
+        unsigned_certified_header(header.preamble.key_id, &both.to_bytes(), &manifest).unwrap();
+    spliced.extend_from_slice(&header.signature);
+    spliced.extend_from_slice(&fa_bytes[header.preamble.header_len() as usize..]);
+    fs::write(&path, spliced).unwrap();
+    reader.refuses(&path, "its signature does not match");
+}
+
+#[test]
+fn key_compromise_under_threshold_one_editor_cannot_rotate_the_root_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 3, 2);
+    let key = newsroom.signing_key("build-1", "news-ru", &[]);
+    let reader = Reader::new(dir.path(), &newsroom);
+    ok(reader.open(&newsroom.edition(&key, "news-ru", 1, "2026-12-02T00:00:00Z", "One")));
+    // Editor 1's key is stolen; the thief rotates the root to a key of their own.
+    let thief = dir.path().join("thief");
+    fs::create_dir_all(&thief).unwrap();
+    ok(publisher()
+        .args(["keygen", "--name", "Thief", "--unencrypted"])
+        .arg("--public-key")
+        .arg(thief.join("thief.pub"))
+        .arg("--secret-key")
+        .arg(thief.join("thief.key"))
+        .run());
+    let rotation = thief.join("rotation.chain");
+    let out = ok(publisher()
+        .arg("rotate-root")
+        .args(newsroom.root_key_args(1))
+        .arg("--root-key")
+        .arg(thief.join("thief.key"))
+        .arg("--chain")
+        .arg(&newsroom.chain)
+        .arg("--editor")
+        .arg(thief.join("thief.pub"))
+        .args(["--threshold", "1"])
+        .arg("--out")
+        .arg(&rotation)
+        .run());
+    out.expect_text("needs 1 more editor signature");
+    // Passed around alone, the reader refuses it.
+    reader
+        .verify(&rotation)
+        .expect_code(1)
+        .expect_text("carries 1 valid editor signature of the 2 its root asks for");
+    // Carried in a bundle re-signed by a stolen signing key, too; the library is unchanged.
+    let edition = newsroom.edition(&key, "news-ru", 2, "2026-12-03T00:00:00Z", "Two");
+    let forged = dir.path().join("forged.tar.zst");
+    let rotated = Credentials::parse_file(&fs::read(&rotation).unwrap()).unwrap();
+    resign(&edition, &key.secret, &forged, |credentials, _| {
+        let mut carried = Credentials::parse(credentials).unwrap();
+        carried.roots = rotated.roots.clone();
+        *credentials = carried.to_bytes();
+    });
+    reader.refuses(
+        &forged,
+        "carries 1 valid editor signature of the 2 its root asks for",
+    );
+    // Two editors together can rotate.
+    let out = ok(publisher()
+        .arg("cosign")
+        .arg(&rotation)
+        .arg("--secret-key")
+        .arg(&newsroom.root_keys[1])
+        .run());
+    out.expect_text("(complete)");
+    ok(reader.verify(&rotation)).expect_text("moved on to version 2");
+}
+
+#[test]
+fn revocation_withheld_then_learnt_from_a_later_bundle_flags_earlier_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let stolen = newsroom.signing_key("build-1", "news-ru*", &[]);
+    let reader = Reader::new(dir.path(), &newsroom);
+    ok(reader.open(&newsroom.edition(&stolen, "news-ru", 9, "2026-12-02T00:00:00Z", "Real")));
+    // The thief publishes #10; a mirror withholds the revocation, so the reader takes it.
+    let forged = newsroom.edition(&stolen, "news-ru", 10, "2026-12-03T00:00:00Z", "Forged");
+    ok(reader.open(&forged)).expect_text("ADDED");
+    newsroom.revoke(&stolen, "news-ru=10", "laptop seized");
+    let fresh = newsroom.signing_key("build-2", "news-ru*", &[]);
+    let out =
+        ok(reader.open(&newsroom.edition(&fresh, "news-ru", 11, "2026-12-06T00:00:00Z", "After")));
+    out.expect_text("REVOKED news-ru #10 of Example News");
+    let list = reader.library_list();
+    let forged_line = list
+        .lines()
+        .find(|l| l.contains("-news-ru-10"))
+        .unwrap_or_default();
+    assert!(forged_line.contains("REVOKED"), "{list}");
+    let real_line = list
+        .lines()
+        .find(|l| l.contains("-news-ru-9"))
+        .unwrap_or_default();
+    assert!(!real_line.contains("REVOKED"), "{list}");
+    let pages = reader.library.join("read");
+    let forged_page = fs::read_dir(&pages)
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with("-news-ru-10"))
+        .map(|e| fs::read_to_string(e.path().join("index.html")).unwrap())
+        .unwrap();
+    assert!(forged_page.contains("⚠ Revoked"), "{forged_page}");
+    assert!(!forged_page.contains("✓ Verified"), "{forged_page}");
+}
+
+#[test]
+fn root_chain_gap_and_a_version_signed_only_by_its_own_keys_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-1", "news-ru", &[]);
+    let reader = Reader::new(dir.path(), &newsroom);
+    let edition = newsroom.edition(&key, "news-ru", 1, "2026-12-02T00:00:00Z", "One");
+    // Two honest rotations: version 2 and version 3.
+    let editors: Vec<PathBuf> = (2..=3)
+        .map(|n| {
+            let public = newsroom.dir.join(format!("editor-{n}.pub"));
+            ok(publisher()
+                .args(["keygen", "--name", &format!("Editor {n}"), "--unencrypted"])
+                .arg("--public-key")
+                .arg(&public)
+                .arg("--secret-key")
+                .arg(newsroom.dir.join(format!("editor-{n}.key")))
+                .run());
+            public
+        })
+        .collect();
+    let v2 = newsroom.dir.join("v2.chain");
+    ok(publisher()
+        .arg("rotate-root")
+        .args(newsroom.root_key_args(1))
+        .arg("--root-key")
+        .arg(newsroom.dir.join("editor-2.key"))
+        .arg("--chain")
+        .arg(&newsroom.chain)
+        .arg("--editor")
+        .arg(&editors[0])
+        .arg("--out")
+        .arg(&v2)
+        .run())
+    .expect_text("(complete)");
+    let v3 = newsroom.dir.join("v3.chain");
+    ok(publisher()
+        .arg("rotate-root")
+        .arg("--root-key")
+        .arg(newsroom.dir.join("editor-2.key"))
+        .arg("--root-key")
+        .arg(newsroom.dir.join("editor-3.key"))
+        .arg("--chain")
+        .arg(&v2)
+        .arg("--editor")
+        .arg(&editors[1])
+        .arg("--out")
+        .arg(&v3)
+        .run())
+    .expect_text("(complete)");
+    let chain3 = Credentials::parse_file(&fs::read(&v3).unwrap()).unwrap();
+    // Version 3 without version 2.
+    let gap = dir.path().join("gap.tar.zst");
+    resign(&edition, &key.secret, &gap, |credentials, _| {
+        let mut carried = Credentials::parse(credentials).unwrap();
+        carried.roots = vec![chain3.roots[0].clone(), chain3.roots[2].clone()];
+        *credentials = carried.to_bytes();
+    });
+    reader.refuses(&gap, "valid editor signature");
+    // Version 2 signed only by its own new editor, not by version 1's.
+    let mut own_only = Credentials::parse_file(&fs::read(&v2).unwrap()).unwrap();
+    let mut statement = own_only.roots[1].clone();
+    let bytes = statement.to_bytes();
+    let signed_len = bytes.len() - 1 - statement.signatures().len() * 72;
+    let mut unsigned = bytes[..signed_len].to_vec();
+    unsigned.push(0);
+    let editor2 =
+        SecretKey::load(&newsroom.dir.join("editor-2.key"), &mut || unreachable!()).unwrap();
+    statement = tamizdat::format::statement::SignedStatement::parse(&{
+        let mut b = unsigned.clone();
+        b[signed_len] = 1;
+        b.extend_from_slice(editor2.public().key_id().as_bytes());
+        b.extend_from_slice(&[0; 64]);
+        b
+    })
+    .unwrap();
+    tamizdat::authority::sign(&mut statement, &editor2);
+    own_only.roots[1] = statement;
+    let own = dir.path().join("own-keys-only.tzs");
+    fs::write(&own, own_only.to_file_bytes()).unwrap();
+    reader
+        .verify(&own)
+        .expect_code(1)
+        .expect_text("carries 0 valid editor signatures of the 1 its root asks for");
+    let forged = dir.path().join("own.tar.zst");
+    resign(&edition, &key.secret, &forged, |credentials, _| {
+        let mut carried = Credentials::parse(credentials).unwrap();
+        carried.roots = own_only.roots.clone();
+        *credentials = carried.to_bytes();
+    });
+    reader.refuses(&forged, "0 valid editor signatures");
+    // The honest chain, in order, is accepted from a statement file.
+    ok(reader.verify(&v3)).expect_text("moved on to version 3");
+}
+
+#[test]
+fn a_chain_longer_than_256_is_refused_before_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-1", "news-ru", &[]);
+    let reader = Reader::new(dir.path(), &newsroom);
+    let edition = newsroom.edition(&key, "news-ru", 1, "2026-12-02T00:00:00Z", "One");
+    let long = dir.path().join("long.tar.zst");
+    // A count of 257 root versions and nothing after it: refused on the count alone.
+    resign(&edition, &key.secret, &long, |credentials, _| {
+        *credentials = vec![1, 1, 0, 0];
+    });
+    reader.refuses(
+        &long,
+        "a root chain of 257 versions, more than the 256 allowed",
+    );
+    let file = dir.path().join("long.tzs");
+    fs::write(&file, [b"TZCREDS1".as_slice(), &[1, 1, 0, 0]].concat()).unwrap();
+    reader
+        .verify(&file)
+        .expect_code(2)
+        .expect_text("more than the 256 allowed");
+}
+
+#[test]
+fn clock_at_1970_and_at_2100() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-1", "news-ru", &["--until", "2026-12-31"]);
+    let stolen = newsroom.signing_key("build-0", "news-ru", &[]);
+    let mut reader = Reader::new(dir.path(), &newsroom);
+    let january = newsroom.edition(&key, "news-ru", 1, "2026-12-20T00:00:00Z", "Dec");
+    reader.clock = Some("2027-02-01T00:00:00Z".into());
+    let out = ok(reader.open(&january));
+    out.expect_text("expired on 2026-12-31");
+    // Later: a revocation of another key, signed on 2026-12-05, then a clock set back to 1970.
+    newsroom.revoke(&stolen, "news-ru=0", "laptop seized");
+    let revoked = newsroom.thief_edition(&stolen, "news-ru", 2, "2026-12-21T00:00:00Z", "Stolen");
+    ok(reader.verify(&newsroom.statements().join("revoke-0.tzs")));
+    // An edition signed in January (its certificate has expired: a warning) is the newest
+    // signed time this reader has verified.
+    let late = newsroom.edition(&key, "news-ru", 3, "2027-01-20T00:00:00Z", "Jan");
+    ok(reader.open(&late)).expect_text("expired on 2026-12-31");
+    reader.clock = Some("0".into());
+    // With the clock at 1970, the reader's now is still 2027-01-20: the certificate stays
+    // expired, and the revoked key stays revoked.
+    reader.refuses(&revoked, "revoked on 2026-12-05");
+    ok(reader.verify(&january))
+        .expect_text("VALID")
+        .expect_text("expired on 2026-12-31");
+    let status = reader.status();
+    assert_eq!(status["now"], "2027-01-20T00:00:00Z", "{status}");
+    // A clock set to 2100 only warns: still readable.
+    reader.clock = Some("2100-01-01T00:00:00Z".into());
+    let out = ok(reader.verify(&january));
+    out.expect_text("VALID")
+        .expect_text("expired on 2026-12-31");
+    let status = reader.status();
+    assert!(
+        !status["warnings"].as_array().unwrap().is_empty(),
+        "{status}"
+    );
+}
+
+#[test]
+fn equivocation_is_refused_loudly_and_both_are_kept_as_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-1", "news-ru", &[]);
+    let reader = Reader::new(dir.path(), &newsroom);
+    let first = newsroom.edition(&key, "news-ru", 7, "2026-12-02T00:00:00Z", "First");
+    let second = newsroom.edition(&key, "news-ru", 7, "2026-12-02T00:00:00Z", "Second");
+    ok(reader.open(&first));
+    let out = reader.refuses(&second, "EQUIVOCATION");
+    out.expect_text("already published a different edition 7 of news-ru");
+    let evidence: Vec<String> = fs::read_dir(reader.home.join("state/evidence"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("-news-ru-7-"))
+        .collect();
+    assert_eq!(evidence.len(), 2, "{evidence:?}");
+    // The same copy again is no equivocation.
+    ok(reader.open(&first));
+}
+
+#[test]
+fn cross_channel_signing_by_a_certified_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-ru", "news-ru*", &[]);
+    // The publisher's own tool refuses first.
+    let folder = newsroom.dir.join("fa");
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(folder.join("index.md"), "# Fa\n").unwrap();
+    publisher()
+        .arg("pack")
+        .arg(&folder)
+        .arg("--secret-key")
+        .arg(&key.secret)
+        .arg("--certificate")
+        .arg(&key.certificate)
+        .args(["--channel", "news-fa", "--seq", "1"])
+        .arg("--out")
+        .arg(dir.path().join("fa.tar.zst"))
+        .run()
+        .expect_code(2)
+        .expect_text("does not let build-ru sign the channel news-fa");
+    // A thief with the key signs it anyway.
+    let reader = Reader::new(dir.path(), &newsroom);
+    let ru = newsroom.edition(&key, "news-ru-east", 1, "2026-12-02T00:00:00Z", "Ru");
+    ok(reader.verify(&ru));
+    let forged = dir.path().join("forged.tar.zst");
+    resign(&ru, &key.secret, &forged, |_, manifest| {
+        manifest["channel"] = "news-fa".into();
+    });
+    reader.refuses(
+        &forged,
+        "which Example News certified for news-ru*, not for the channel news-fa",
+    );
+}
+
+#[test]
+fn an_expired_certificate_is_a_warning_and_still_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-1", "news-ru", &["--until", "2026-12-03"]);
+    let edition = newsroom.edition(&key, "news-ru", 1, "2026-12-02T00:00:00Z", "One");
+    let mut reader = Reader::new(dir.path(), &newsroom);
+    reader.clock = Some("2026-12-10T00:00:00Z".into());
+    let out = ok(reader.open(&edition));
+    out.expect_text("ADDED")
+        .expect_text("expired on 2026-12-03");
+    let text = ok(reader.cmd().arg("status").run()).stdout;
+    assert!(
+        text.contains("WARNING the certificate of build-1 from Example News expired on 2026-12-03"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_revoked_keys_edition_below_the_revocation_point_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let stolen = newsroom.signing_key("build-1", "news-ru*", &[]);
+    let before = newsroom.edition(&stolen, "news-ru", 142, "2026-12-02T00:00:00Z", "Before");
+    let after = newsroom.thief_edition(&stolen, "news-ru", 143, "2026-12-03T00:00:00Z", "After");
+    let revocation = newsroom.revoke(&stolen, "news-ru=143", "laptop seized");
+    let reader = Reader::new(dir.path(), &newsroom);
+    ok(reader.verify(&revocation)).expect_text("revoked the key");
+    ok(reader.open(&before)).expect_text("ADDED");
+    reader.refuses(
+        &after,
+        "signed by a key that Example News revoked on 2026-12-05 (reason: laptop seized)",
+    );
+}
+
+#[test]
+fn a_statement_with_another_objects_context_string_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-1", "news-ru", &[]);
+    let revocation = newsroom.revoke(&key, "news-ru=5", "test");
+    let reader = Reader::new(dir.path(), &newsroom);
+    // The revocation's kind byte turned into "certificate": its signature was made under the
+    // revocation context, so it verifies under no other.
+    let mut file = Credentials::parse_file(&fs::read(&revocation).unwrap()).unwrap();
+    let mut bytes = file.others[0].to_bytes();
+    bytes[8] = 2;
+    file.others[0] = tamizdat::format::statement::SignedStatement::parse(&bytes).unwrap();
+    let relabelled = dir.path().join("relabelled.tzs");
+    fs::write(&relabelled, file.to_file_bytes()).unwrap();
+    reader
+        .verify(&relabelled)
+        .expect_code(1)
+        .expect_text("carries 0 valid editor signatures");
+    // A bundle header's signature by a root editor never passes as a statement either.
+    let root = SecretKey::load(&newsroom.root_keys[0], &mut || unreachable!()).unwrap();
+    let mut statement = tamizdat::format::statement::SignedStatement::unsigned(
+        tamizdat::format::statement::StatementKind::Revocation,
+        file.others[0].unverified_body(),
+    )
+    .unwrap();
+    let mut message = b"tamizdat/v2/bundle-header\0".to_vec();
+    message.extend_from_slice(&statement.signed_message()[b"tamizdat/v1/revocation\0".len()..]);
+    statement
+        .add_signature(root.public().key_id(), root.sign(&message))
+        .unwrap();
+    file.others[0] = statement;
+    fs::write(&relabelled, file.to_file_bytes()).unwrap();
+    reader
+        .verify(&relabelled)
+        .expect_code(1)
+        .expect_text("carries 0 valid editor signatures");
+    // The reader learnt nothing from either.
+    let status = reader.status();
+    assert_eq!(
+        status["revoked_editions"],
+        serde_json::json!([]),
+        "{status}"
+    );
+}
+
+#[test]
+fn an_import_that_verifies_zero_files_fails_loudly() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let reader = Reader::new(dir.path(), &newsroom);
+    // A folder with nothing verifiable in it: not a silent success.
+    let empty = dir.path().join("stick");
+    fs::create_dir_all(&empty).unwrap();
+    fs::write(empty.join("notes.txt"), "not a bundle").unwrap();
+    let out = reader.open(&empty);
+    assert_ne!(out.code, 0, "{}", out.text());
+    out.expect_text("there is no tamizdat bundle in this folder");
+    let out = reader.verify(&empty);
+    assert_ne!(out.code, 0, "{}", out.text());
+    // A certified bundle from a root the reader does not trust verifies nothing: refused, exit 1.
+    let other = Newsroom::new(&dir.path().join("other"), 1, 1);
+    let key = other.signing_key("build-x", "news-ru", &[]);
+    let bundle = other.edition(&key, "news-ru", 1, "2026-12-02T00:00:00Z", "X");
+    reader.refuses(&bundle, "certified by a publisher root you do not trust");
+    assert!(
+        !reader.library.join("editions").exists()
+            || fs::read_dir(reader.library.join("editions"))
+                .unwrap()
+                .count()
+                == 0
+    );
+}
+
+#[test]
+fn the_reader_state_deleted_is_relearnt_from_the_next_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let stolen = newsroom.signing_key("build-1", "news-ru*", &[]);
+    let forged = newsroom.edition(&stolen, "news-ru", 20, "2026-12-03T00:00:00Z", "Forged");
+    newsroom.revoke(&stolen, "news-ru=20", "laptop seized");
+    let fresh = newsroom.signing_key("build-2", "news-ru*", &[]);
+    let reader = Reader::new(dir.path(), &newsroom);
+    ok(reader.open(&newsroom.edition(&fresh, "news-ru", 21, "2026-12-06T00:00:00Z", "New")));
+    reader.refuses(&forged, "revoked");
+    // The state is lost (a new phone, a wiped folder).
+    fs::remove_dir_all(reader.home.join("state")).unwrap();
+    // The next bundle carries the chain and every revocation: learnt again.
+    ok(reader.open(&newsroom.edition(&fresh, "news-ru", 22, "2026-12-07T00:00:00Z", "Newer")));
+    reader.refuses(&forged, "revoked on 2026-12-05 (reason: laptop seized)");
+    // And a replay of #21 is an older edition again.
+    ok(reader.verify(&newsroom.dir.join("news-ru-21-New.tar.zst"))).expect_text("OLDER");
+}
