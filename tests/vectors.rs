@@ -134,11 +134,11 @@ fn build_vectors(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
         "INVALID unsigned bytes follow",
     );
     let mut newer = valid.clone();
-    newer[16] = 2;
+    newer[16] = 3;
     add(
         "invalid-newer-version.tar.zst",
         newer,
-        "INVALID needs a newer version of tamizdat (format 2)",
+        "INVALID needs a newer version of tamizdat (format 3)",
     );
     add(
         "invalid-not-a-bundle.tar.zst",

@@ -307,3 +307,31 @@ fn bodies_are_checked_after_their_signatures() {
         );
     }
 }
+
+#[test]
+fn a_member_name_twice_is_refused_even_where_a_map_would_keep_the_last() {
+    let (chain, e) = one_editor_chain();
+    let root = chain.id().to_hex();
+    let key = hex_of(&editor(9).public().to_bytes());
+    let body = format!(
+        "{{\"kind\":\"revocation\",\"root\":\"{root}\",\"key\":\"{key}\",\"from_sequence\":{{\"news\":1,\"n\\u0065ws\":900}},\"reason\":\"r\",\"issued\":\"2026-12-01T00:00:00Z\"}}"
+    );
+    let statement = signed_by(
+        SignedStatement::unsigned(StatementKind::Revocation, body.as_bytes()).unwrap(),
+        &[&e],
+    );
+    let error = chain.verify_revocation(&statement).unwrap_err();
+    assert!(error.to_string().contains("appears twice"), "{error}");
+    let once = body.replace(",\"n\\u0065ws\":900", "");
+    let statement = signed_by(
+        SignedStatement::unsigned(StatementKind::Revocation, once.as_bytes()).unwrap(),
+        &[&e],
+    );
+    assert_eq!(
+        chain
+            .verify_revocation(&statement)
+            .unwrap()
+            .refused_from("news"),
+        Some(1)
+    );
+}
