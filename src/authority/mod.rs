@@ -322,6 +322,20 @@ fn plain(noun: &'static str, what: &str, text: &str, max: usize) -> Result<(), A
     Ok(())
 }
 
+/// Names shown beside a fingerprint follow the key-name rule of FORMAT.md section 6.1 (1 to
+/// 100 characters, no white space at either end), so a root file's `name:` line, whose value
+/// loses spaces at its ends, always says the same as the root.
+fn key_name_rule(noun: &'static str, what: &str, name: &str) -> Result<(), AuthorityError> {
+    if crate::keys::is_valid_key_name(name) {
+        Ok(())
+    } else {
+        Err(invalid(
+            noun,
+            format!("its {what} is not 1 to 100 characters without space at either end"),
+        ))
+    }
+}
+
 /// Reads a root body whose signatures have been checked by the caller.
 fn read_root(statement: &SignedStatement) -> Result<RootVersion, AuthorityError> {
     let noun = StatementKind::Root.noun();
@@ -332,6 +346,7 @@ fn read_root(statement: &SignedStatement) -> Result<RootVersion, AuthorityError>
         &body.name,
         crate::keys::MAX_KEY_NAME_CHARS * 4,
     )?;
+    key_name_rule(noun, "name", &body.name)?;
     if body.editors.is_empty() || body.editors.len() > MAX_EDITORS {
         return Err(invalid(noun, "it lists no editor, or more than 255"));
     }
@@ -500,6 +515,7 @@ impl RootChain {
             &body.key_name,
             crate::keys::MAX_KEY_NAME_CHARS * 4,
         )?;
+        key_name_rule(noun, "key name", &body.key_name)?;
         if body.channels.is_empty() || body.channels.len() > MAX_CHANNEL_PATTERNS {
             return Err(invalid(noun, "it names no channel, or more than 256"));
         }

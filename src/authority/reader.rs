@@ -133,6 +133,9 @@ pub struct CertifiedSigner {
     pub certificate: Certificate,
     /// The certified key, named as its certificate names it.
     pub key: PublicKey,
+    /// Every certificate known for the key id (the header's signature chooses among keys;
+    /// the judgement among certificates of that key).
+    all_certificates: Vec<Certificate>,
     /// Every certificate and revocation carried, verified, with their bytes.
     carried: Vec<(Vec<u8>, StatementKind)>,
     /// Revocations carried, verified.
@@ -377,15 +380,23 @@ impl Authority {
             newest_issued,
         } = self.check_credentials(&credentials)?;
         let known = &self.roots[root_index];
-        let certificate = certificates
+        // Every certificate of a key with this id: which one applies depends on the
+        // edition's channel and time, known only once the header has verified.
+        let mut all: Vec<Certificate> = Vec::new();
+        for certificate in certificates
             .iter()
             .chain(known.certificates.iter().map(|(_, c)| c))
-            .find(|certificate| certificate.key_id() == Some(key_id))
-            .cloned()
-            .ok_or_else(|| CertifiedError::NoCertificate {
+        {
+            if certificate.key_id() == Some(key_id) && !all.contains(certificate) {
+                all.push(certificate.clone());
+            }
+        }
+        let Some(certificate) = all.first().cloned() else {
+            return Err(CertifiedError::NoCertificate {
                 key_id,
                 publisher: chain.name().to_string(),
-            })?;
+            });
+        };
         let key = PublicKey::new(&certificate.key_name, &certificate.key).map_err(|_| {
             CertifiedError::NoCertificate {
                 key_id,
@@ -396,6 +407,7 @@ impl Authority {
             root_index,
             chain,
             certificate,
+            all_certificates: all,
             key,
             carried,
             carried_revocations,
@@ -414,28 +426,53 @@ impl Authority {
         header_sha256: &str,
     ) -> Result<Judgement, CertifiedError> {
         let publisher = signer.publisher().to_string();
-        let certificate = &signer.certificate;
-        if !certificate.allows_channel(channel) {
+        let key_bytes = signer.key.to_bytes();
+        let of_key: Vec<&Certificate> = signer
+            .all_certificates
+            .iter()
+            .filter(|c| c.key == key_bytes)
+            .collect();
+        let in_scope: Vec<&Certificate> = of_key
+            .iter()
+            .copied()
+            .filter(|c| c.allows_channel(channel))
+            .collect();
+        if in_scope.is_empty() {
+            let mut patterns: Vec<String> =
+                of_key.iter().flat_map(|c| c.channels.clone()).collect();
+            patterns.dedup();
             return Err(CertifiedError::OutOfScope {
-                key_name: certificate.key_name.clone(),
+                key_name: signer.certificate.key_name.clone(),
                 publisher,
-                patterns: certificate.channels.join(", "),
+                patterns: patterns.join(", "),
                 channel: channel.to_string(),
             });
         }
         let created_at = crate::format::manifest::parse_created(created);
-        if created_at.is_some_and(|at| at < certificate.valid_from) {
+        let started: Vec<&Certificate> = in_scope
+            .iter()
+            .copied()
+            .filter(|c| created_at.is_none_or(|at| at >= c.valid_from))
+            .collect();
+        let Some(certificate) = started.iter().copied().max_by_key(|c| c.valid_until) else {
+            let first = in_scope[0];
             return Err(CertifiedError::BeforeCertificate {
-                key_name: certificate.key_name.clone(),
+                key_name: first.key_name.clone(),
                 publisher,
                 created: created.to_string(),
-                valid_from: crate::format::manifest::format_created(certificate.valid_from),
+                valid_from: crate::format::manifest::format_created(
+                    in_scope
+                        .iter()
+                        .map(|c| c.valid_from)
+                        .min()
+                        .unwrap_or(first.valid_from),
+                ),
             });
-        }
+        };
         let revocations = self.revocations_with(signer);
         if let Some(revocation) = revocations
             .iter()
-            .find(|r| r.refuses(&certificate.key, channel, sequence))
+            .find(|r| r.refuses(&key_bytes, channel, sequence))
         {
             return Err(CertifiedError::Revoked {
                 publisher,
@@ -580,6 +617,7 @@ impl Authority {
                     cadence_hours: 0,
                     issued: chain.newest().issued,
                 }),
+                all_certificates: certificates.clone(),
                 chain,
                 carried,
                 carried_revocations: revocations.clone(),

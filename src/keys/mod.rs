@@ -274,6 +274,11 @@ fn key_hash(key: &VerifyingKey) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+/// True when `name` follows the key-name rule (FORMAT.md section 6.1).
+pub fn is_valid_key_name(name: &str) -> bool {
+    check_name(name).is_ok()
+}
+
 fn check_name(name: &str) -> Result<(), KeyError> {
     let chars = name.chars().count();
     if chars == 0
