@@ -759,7 +759,7 @@ fn cross_channel_signing_by_a_certified_key_is_refused() {
     reader.refuses(
         &forged,
         "which Example News certified for news-ru*, not for the channel news-fa",
-    );    // Certified later for news-fa too, by a second certificate: the same key signs both,
+    ); // Certified later for news-fa too, by a second certificate: the same key signs both,
     // each edition judged by the certificate that names its channel.
     let second = newsroom.dir.join("build-ru-fa.cert");
     newsroom.certify(&key.public, "news-fa", &[], &second);
@@ -772,7 +772,6 @@ fn cross_channel_signing_by_a_certified_key_is_refused() {
     ok(reader.open(&ru)).expect_text("ADDED");
     ok(reader.open(&fa)).expect_text("ADDED");
 }
-
 
 #[test]
 fn an_expired_certificate_is_a_warning_and_still_readable() {
