@@ -369,8 +369,20 @@ fn indefinite_freeze_is_a_warning_in_status_never_a_refusal() {
         text.contains("the newest edition of news-ru is 9 days old; Example News usually publishes daily; your source may be holding editions back"),
         "{text}"
     );
-    // Still readable: old news is news to an offline reader.
+    // Still readable: old news is news to an offline reader. The library's front page says it.
     ok(reader.verify(&edition));
+    ok(reader.open(&edition));
+    let front = fs::read_to_string(reader.library.join("index.html")).unwrap();
+    assert!(
+        front.contains("the newest edition of news-ru is 9 days old; Example News usually publishes daily; your source may be holding editions back"),
+        "{front}"
+    );
+    // A new edition arrives: the warning goes.
+    reader.clock = Some("2026-12-10T01:00:00Z".into());
+    let next = newsroom.edition(&key, "news-ru", 2, "2026-12-10T00:00:00Z", "Two");
+    ok(reader.open(&next));
+    let front = fs::read_to_string(reader.library.join("index.html")).unwrap();
+    assert!(!front.contains("holding editions back"), "{front}");
 }
 
 #[test]

@@ -677,6 +677,102 @@ struct Checked {
     newest_issued: Option<time::OffsetDateTime>,
 }
 
+/// How fresh the newest edition of one channel is.
+#[derive(Debug, Clone)]
+pub struct Freshness {
+    /// The publisher's name.
+    pub publisher: String,
+    /// The root's fingerprint.
+    pub root_fingerprint: String,
+    /// The channel.
+    pub channel: String,
+    /// Its newest accepted edition not refused by a revocation.
+    pub newest: AcceptedEdition,
+    /// The declared cadence in hours, 0 when none.
+    pub cadence_hours: u64,
+    /// Hours since the newest edition was made, by the reader's now.
+    pub age_hours: u64,
+    /// True when editions seem held back: older than twice the cadence, and a day more than it.
+    pub stale: bool,
+    /// One sentence for people.
+    pub message: String,
+}
+
+fn human_age(hours: u64) -> String {
+    let count = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match hours {
+        0..=47 => count(hours, "hour"),
+        _ => count(hours / 24, "day"),
+    }
+}
+
+fn cadence_words(hours: u64) -> String {
+    match hours {
+        1 => "every hour".into(),
+        24 => "daily".into(),
+        168 => "weekly".into(),
+        n => format!("every {n} hours"),
+    }
+}
+
+impl Authority {
+    /// Per trusted root and channel, the newest edition and whether editions seem withheld.
+    pub fn freshness(&self) -> Vec<Freshness> {
+        let now = self.now();
+        let mut out = Vec::new();
+        for known in &self.roots {
+            let publisher = known.chain.name().to_string();
+            for (channel, newest, cadence) in known.newest_per_channel() {
+                let created = crate::format::manifest::parse_created(&newest.created);
+                let age_hours = created.map_or(0, |at| (now - at).whole_hours().max(0) as u64);
+                let stale = cadence > 0 && age_hours > cadence.saturating_mul(2).max(cadence + 24);
+                let age = human_age(age_hours);
+                let message = if stale {
+                    format!(
+                        "the newest edition of {channel} is {age} old; {publisher} usually publishes {}; your source may be holding editions back",
+                        cadence_words(cadence)
+                    )
+                } else {
+                    format!(
+                        "the newest edition of {channel} (#{}) is {age} old",
+                        newest.sequence
+                    )
+                };
+                out.push(Freshness {
+                    publisher: publisher.clone(),
+                    root_fingerprint: known.chain.fingerprint(),
+                    channel,
+                    newest,
+                    cadence_hours: cadence,
+                    age_hours,
+                    stale,
+                    message,
+                });
+            }
+        }
+        out
+    }
+
+    /// Certificates of trusted roots that have expired by the reader's now, as sentences.
+    pub fn expired_certificates(&self) -> Vec<String> {
+        let now = self.now();
+        let mut out = Vec::new();
+        for known in &self.roots {
+            for (_, certificate) in &known.certificates {
+                if now > certificate.valid_until {
+                    out.push(format!(
+                        "the certificate of {} from {} expired on {}",
+                        certificate.key_name,
+                        known.chain.name(),
+                        date_of(certificate.valid_until)
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// What a standalone statement file says, once verified.
 #[derive(Debug, Clone)]
 pub struct StatementFile {

@@ -1056,52 +1056,30 @@ pub fn status(json: bool) -> Result<Verdict, Error> {
     let trust = trusted_keys(&[])?;
     let authority = &trust.authority;
     let now = authority.now();
-    let mut channels = Vec::new();
-    let mut warnings = Vec::new();
-    for known in authority.roots() {
-        let publisher = known.chain.name().to_string();
-        for (channel, newest, cadence) in known.newest_per_channel() {
-            let created = crate::format::manifest::parse_created(&newest.created);
-            let age_hours = created.map_or(0, |at| (now - at).whole_hours().max(0) as u64);
-            let stale = cadence > 0 && age_hours > cadence.saturating_mul(2).max(cadence + 24);
-            let age = human_age(age_hours);
-            let line = if stale {
-                format!(
-                    "the newest edition of {channel} is {age} old; {publisher} usually publishes {}; your source may be holding editions back",
-                    cadence_words(cadence)
-                )
-            } else {
-                format!(
-                    "the newest edition of {channel} (#{}) is {age} old",
-                    newest.sequence
-                )
-            };
-            if stale {
-                warnings.push(line.clone());
-            }
-            channels.push(serde_json::json!({
-                "publisher": publisher,
-                "root_fingerprint": known.chain.fingerprint(),
-                "channel": channel,
-                "newest_sequence": newest.sequence,
-                "newest_created": newest.created,
-                "newest_title": newest.title,
-                "age_hours": age_hours,
-                "cadence_hours": if cadence == 0 { None } else { Some(cadence) },
-                "stale": stale,
-                "message": line,
-            }));
-        }
-        for (_, certificate) in &known.certificates {
-            if now > certificate.valid_until {
-                warnings.push(format!(
-                    "the certificate of {} from {publisher} expired on {}",
-                    certificate.key_name,
-                    &crate::format::manifest::format_created(certificate.valid_until)[..10]
-                ));
-            }
-        }
-    }
+    let freshness = authority.freshness();
+    let mut warnings: Vec<String> = freshness
+        .iter()
+        .filter(|f| f.stale)
+        .map(|f| f.message.clone())
+        .collect();
+    warnings.extend(authority.expired_certificates());
+    let channels: Vec<serde_json::Value> = freshness
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "publisher": f.publisher,
+                "root_fingerprint": f.root_fingerprint,
+                "channel": f.channel,
+                "newest_sequence": f.newest.sequence,
+                "newest_created": f.newest.created,
+                "newest_title": f.newest.title,
+                "age_hours": f.age_hours,
+                "cadence_hours": if f.cadence_hours == 0 { None } else { Some(f.cadence_hours) },
+                "stale": f.stale,
+                "message": f.message,
+            })
+        })
+        .collect();
     let revoked: Vec<serde_json::Value> = authority
         .refused_editions()
         .into_iter()
@@ -1151,21 +1129,6 @@ pub fn status(json: bool) -> Result<Verdict, Error> {
         ))?;
     }
     Ok(Verdict::Ok)
-}
-
-fn human_age(hours: u64) -> String {
-    match hours {
-        0..=47 => crate::format::text::count(hours as usize, "hour"),
-        _ => crate::format::text::count((hours / 24) as usize, "day"),
-    }
-}
-
-fn cadence_words(hours: u64) -> String {
-    match hours {
-        24 => "daily".into(),
-        168 => "weekly".into(),
-        n => format!("every {}", crate::format::text::count(n as usize, "hour")),
-    }
 }
 
 /// After `trust add` or `trust remove`: rewrites the verification line of every edition in
@@ -1755,10 +1718,13 @@ pub fn trust_now() -> Result<TrustNow, Error> {
     let mut fingerprints: Vec<String> = keys.fingerprints().collect();
     let mut revoked = Vec::new();
     let state = crate::authority::state::StateFolder::at(crate::keys::store::home()?.join("state"));
-    let authority = crate::authority::reader::Authority::new(
+    let mut authority = crate::authority::reader::Authority::new(
         trusted_roots()?,
         &state.load().unwrap_or_default(),
     );
+    if let Some(clock) = clock_override()? {
+        authority = authority.with_system_time(clock);
+    }
     for known in authority.roots() {
         for (_, certificate) in &known.certificates {
             if let Ok(key) = PublicKey::new("certified", &certificate.key) {
@@ -1773,7 +1739,16 @@ pub fn trust_now() -> Result<TrustNow, Error> {
             }
         }
     }
-    Ok(TrustNow::new(fingerprints).with_revoked(revoked))
+    let mut notices: Vec<String> = authority
+        .freshness()
+        .into_iter()
+        .filter(|f| f.stale)
+        .map(|f| f.message)
+        .collect();
+    notices.extend(authority.expired_certificates());
+    Ok(TrustNow::new(fingerprints)
+        .with_revoked(revoked)
+        .with_notices(notices))
 }
 
 /// Tidies the library, and says which editions' pages now say something else of their

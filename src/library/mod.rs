@@ -574,7 +574,7 @@ impl Library {
         let existing = fs::read(&path).unwrap_or_default();
         if changed || !contains(&existing, marker.as_bytes()) {
             let entries = self.front_page_entries(trust).map_err(Failure::Library)?;
-            let html = pages::front_page(&entries, &self.last_refusals(), &marker);
+            let html = pages::front_page(&entries, &self.last_refusals(), trust.notices(), &marker);
             if existing != html.as_bytes() {
                 write_atomically(&path, html.as_bytes()).map_err(|e| Failure::at(&path, e))?;
             }
@@ -599,6 +599,7 @@ impl Library {
             .fingerprints()
             .map(str::to_string)
             .chain(trust.revocation_marks())
+            .chain(trust.notices().iter().map(|n| format!("notice:{n}")))
             .collect();
         // Each record's size and time: a record rewritten by a run killed before the front page
         // (an incomplete edition made whole) no longer matches, and the front page is rebuilt.

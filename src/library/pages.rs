@@ -299,9 +299,10 @@ impl FrontPageEntry {
 pub fn front_page(
     entries: &[FrontPageEntry],
     refusals: &[crate::library::refusals::Refusal],
+    notices: &[String],
     marker: &str,
 ) -> String {
-    let mut out = front_page_body(entries, refusals);
+    let mut out = front_page_body(entries, refusals, notices);
     out.push_str(marker);
     out.push('\n');
     out
@@ -310,11 +311,20 @@ pub fn front_page(
 fn front_page_body(
     entries: &[FrontPageEntry],
     refusals: &[crate::library::refusals::Refusal],
+    notices: &[String],
 ) -> String {
     let records: Vec<&Record> = entries.iter().map(FrontPageEntry::record).collect();
     let mut out = String::new();
     head(&mut out, "en", "Your tamizdat library", "./");
     out.push_str("<header class=\"site-header\"><p class=\"site-name\">tamizdat library</p></header>\n<main>\n<h1>Your library</h1>\n");
+    // Editions that seem held back, expired certificates: warnings, never refusals.
+    for notice in notices {
+        let _ = writeln!(
+            out,
+            "<p class=\"not-verified freshness\" dir=\"ltr\" lang=\"en\"><span class=\"mark\">⚠</span> {}</p>",
+            escape(notice)
+        );
+    }
     refusals_section(&mut out, refusals);
     if records.is_empty() && refusals.is_empty() {
         out.push_str("<p class=\"empty\">No editions yet. Run <code>tamizdat open BUNDLE.tar.zst</code> to add one.</p>\n");

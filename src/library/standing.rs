@@ -11,6 +11,8 @@ pub struct TrustNow {
     fingerprints: BTreeSet<String>,
     /// Revoked signing keys: (fingerprint, channel or `*`, first refused sequence).
     revoked: BTreeSet<(String, String, u64)>,
+    /// Warnings for the front page: editions that seem held back, expired certificates.
+    notices: Vec<String>,
 }
 
 impl TrustNow {
@@ -19,6 +21,7 @@ impl TrustNow {
         TrustNow {
             fingerprints: fingerprints.into_iter().collect(),
             revoked: BTreeSet::new(),
+            notices: Vec::new(),
         }
     }
 
@@ -49,6 +52,17 @@ impl TrustNow {
             }
         }
         exact.or(any).is_some_and(|from| sequence >= from)
+    }
+
+    /// Also shows these warnings on the front page.
+    pub fn with_notices(mut self, notices: Vec<String>) -> Self {
+        self.notices = notices;
+        self
+    }
+
+    /// The warnings for the front page.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
     }
 
     /// The revocations, as lines for the front page's marker.
