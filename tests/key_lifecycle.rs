@@ -119,6 +119,10 @@ impl Newsroom {
     /// A revocation of `key` from `from` (e.g. `news-ru=10`), kept in the statements folder
     /// every later edition carries.
     fn revoke(&self, key: &Signing, from: &str, reason: &str) -> PathBuf {
+        self.revoke_at(key, from, reason, "2026-12-05T00:00:00Z")
+    }
+
+    fn revoke_at(&self, key: &Signing, from: &str, reason: &str, time: &str) -> PathBuf {
         let statements = self.statements();
         fs::create_dir_all(&statements).unwrap();
         let out = statements.join(format!(
@@ -133,7 +137,7 @@ impl Newsroom {
             .arg("--key")
             .arg(&key.public)
             .args(["--from-sequence", from, "--reason", reason])
-            .args(["--time", "2026-12-05T00:00:00Z"])
+            .args(["--time", time])
             .arg("--out")
             .arg(&out)
             .run());
@@ -510,13 +514,36 @@ fn key_compromise_under_threshold_one_editor_cannot_rotate_the_root_alone() {
         "carries 1 valid editor signature of the 2 its root asks for",
     );
     // Two editors together can rotate.
+    // The second editor sees what they are asked to sign; without --yes and no terminal,
+    // nothing is signed.
+    publisher()
+        .arg("cosign")
+        .arg(&rotation)
+        .arg("--secret-key")
+        .arg(&newsroom.root_keys[1])
+        .run()
+        .expect_code(2)
+        .expect_text("root version 2 of Example News: 1 of these 1 editors must sign");
     let out = ok(publisher()
         .arg("cosign")
         .arg(&rotation)
         .arg("--secret-key")
         .arg(&newsroom.root_keys[1])
+        .arg("--yes")
         .run());
     out.expect_text("(complete)");
+    // A statement of another root is refused: an editor signs only for their own.
+    let other = Newsroom::new(&dir.path().join("other"), 1, 1);
+    let stranger = other.signing_key("stranger", "news-ru", &[]);
+    publisher()
+        .arg("cosign")
+        .arg(&stranger.certificate)
+        .arg("--secret-key")
+        .arg(&newsroom.root_keys[1])
+        .arg("--yes")
+        .run()
+        .expect_code(2)
+        .expect_text("is not a statement of your root");
     ok(reader.verify(&rotation)).expect_text("moved on to version 2");
 }
 
@@ -683,30 +710,36 @@ fn clock_at_1970_and_at_2100() {
     let key = newsroom.signing_key("build-1", "news-ru", &["--until", "2026-12-31"]);
     let stolen = newsroom.signing_key("build-0", "news-ru", &[]);
     let mut reader = Reader::new(dir.path(), &newsroom);
-    let january = newsroom.edition(&key, "news-ru", 1, "2026-12-20T00:00:00Z", "Dec");
+    let december = newsroom.edition(&key, "news-ru", 1, "2026-12-20T00:00:00Z", "Dec");
     reader.clock = Some("2027-02-01T00:00:00Z".into());
-    let out = ok(reader.open(&january));
+    let out = ok(reader.open(&december));
     out.expect_text("expired on 2026-12-31");
     // Later: a revocation of another key, signed on 2026-12-05, then a clock set back to 1970.
     newsroom.revoke(&stolen, "news-ru=0", "laptop seized");
     let revoked = newsroom.thief_edition(&stolen, "news-ru", 2, "2026-12-21T00:00:00Z", "Stolen");
     ok(reader.verify(&newsroom.statements().join("revoke-0.tzs")));
-    // An edition signed in January (its certificate has expired: a warning) is the newest
-    // signed time this reader has verified.
-    let late = newsroom.edition(&key, "news-ru", 3, "2027-01-20T00:00:00Z", "Jan");
-    ok(reader.open(&late)).expect_text("expired on 2026-12-31");
+    // A thief's edition dated 2200 moves nothing: only root-signed times do.
+    let future = newsroom.edition(&key, "news-ru", 3, "2200-01-01T00:00:00Z", "Future");
+    ok(reader.open(&future));
+    let now = reader.status()["now"].as_str().unwrap().to_string();
+    assert!(now.as_str() < "2028", "{now}");
+    // A statement the root signed in January is the newest signed time this reader has
+    // verified.
+    let other = newsroom.signing_key("build-9", "news-ru", &[]);
+    let january = newsroom.revoke_at(&other, "news-ru=1000", "retired", "2027-01-20T00:00:00Z");
+    ok(reader.verify(&january));
     reader.clock = Some("0".into());
     // With the clock at 1970, the reader's now is still 2027-01-20: the certificate stays
     // expired, and the revoked key stays revoked.
     reader.refuses(&revoked, "revoked on 2026-12-05");
-    ok(reader.verify(&january))
+    ok(reader.verify(&december))
         .expect_text("VALID")
         .expect_text("expired on 2026-12-31");
     let status = reader.status();
     assert_eq!(status["now"], "2027-01-20T00:00:00Z", "{status}");
     // A clock set to 2100 only warns: still readable.
     reader.clock = Some("2100-01-01T00:00:00Z".into());
-    let out = ok(reader.verify(&january));
+    let out = ok(reader.verify(&december));
     out.expect_text("VALID")
         .expect_text("expired on 2026-12-31");
     let status = reader.status();
@@ -734,8 +767,18 @@ fn equivocation_is_refused_loudly_and_both_are_kept_as_evidence() {
         .filter(|name| name.contains("-news-ru-7-"))
         .collect();
     assert_eq!(evidence.len(), 2, "{evidence:?}");
-    // The same copy again is no equivocation.
+    // The same copy again is no equivocation, nor the same edition repacked to carry a
+    // revocation made since; and the revocation it carries is learnt.
     ok(reader.open(&first));
+    let other = newsroom.signing_key("build-0", "news-ru", &[]);
+    newsroom.revoke(&other, "news-ru=0", "retired");
+    let original = fs::read(&first).unwrap();
+    fs::remove_file(&first).unwrap();
+    let repacked = newsroom.edition(&key, "news-ru", 7, "2026-12-02T00:00:00Z", "First");
+    assert_ne!(fs::read(&repacked).unwrap(), original);
+    ok(reader.verify(&repacked)).expect_no_text("EQUIVOCATION");
+    let learnt = fs::read_to_string(reader.home.join("state/authority.json")).unwrap();
+    assert!(learnt.contains("\"statements\": [\n"), "{learnt}");
 }
 
 #[test]
@@ -912,4 +955,40 @@ fn the_reader_state_deleted_is_relearnt_from_the_next_bundle() {
     reader.refuses(&forged, "revoked on 2026-12-05 (reason: laptop seized)");
     // And a replay of #21 is an older edition again.
     ok(reader.verify(&newsroom.dir.join("news-ru-21-New.tar.zst"))).expect_text("OLDER");
+}
+
+#[test]
+fn each_revocation_applies_on_its_own_and_only_to_its_roots_editions() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-1", "news*", &[]);
+    let other = Newsroom::new(&dir.path().join("second"), 1, 1);
+    let reader = Reader::new(dir.path(), &newsroom);
+    ok(reader
+        .cmd()
+        .arg("trust")
+        .arg("add")
+        .arg(&other.root_pub)
+        .run());
+    let elsewhere = other.signing_key("build-x", "news", &[]);
+    ok(reader.open(&other.edition(&elsewhere, "news", 3, "2026-12-02T00:00:00Z", "Theirs")));
+    ok(reader.open(&newsroom.edition(&key, "news", 3, "2026-12-02T00:00:00Z", "Ours")));
+    // A first revocation retires the key for news from 100; a later one, after a theft,
+    // revokes it from 2 in every channel. Each applies on its own.
+    newsroom.revoke(&key, "news=100", "retired");
+    newsroom.revoke(&key, "*=2", "stolen");
+    let fresh = newsroom.signing_key("build-2", "news*", &[]);
+    ok(reader.open(&newsroom.edition(&fresh, "news", 4, "2026-12-06T00:00:00Z", "Next")));
+    let list = reader.library_list();
+    let ours = list
+        .lines()
+        .find(|l| l.contains("-news-3") && l.contains("build-1"))
+        .unwrap_or_else(|| panic!("{list}"));
+    assert!(ours.contains("REVOKED"), "{list}");
+    // The other root's edition, same channel and number, is not touched by our revocations.
+    let theirs = list
+        .lines()
+        .find(|l| l.contains("build-x"))
+        .unwrap_or_else(|| panic!("{list}"));
+    assert!(!theirs.contains("REVOKED"), "{list}");
 }

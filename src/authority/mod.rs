@@ -398,6 +398,52 @@ pub(crate) fn read_root_unverified(
     read_root(statement)
 }
 
+/// What a certificate or revocation says, read without checking signatures: for an editor
+/// deciding whether to add theirs. Readers never call it.
+pub(crate) fn describe_unverified(
+    statement: &SignedStatement,
+    root_name: &str,
+) -> Result<Vec<String>, AuthorityError> {
+    let fingerprint = |hex: &str| {
+        key_from_hex("statement", hex)
+            .ok()
+            .and_then(|bytes| PublicKey::new("key", &bytes).ok())
+            .map_or_else(|| "(not a valid key)".to_string(), |key| key.fingerprint())
+    };
+    match statement.kind() {
+        StatementKind::Certificate => {
+            let body: CertificateBody = parse_body(statement, "certificate")?;
+            Ok(vec![
+                format!(
+                    "certificate from {root_name}: the key {} [{}] may sign {}",
+                    body.key_name,
+                    fingerprint(&body.key),
+                    body.channels.join(", ")
+                ),
+                format!("  from {} until {}", body.valid_from, body.valid_until),
+                format!("  root id {}", body.root),
+            ])
+        }
+        StatementKind::Revocation => {
+            let body: RevocationBody = parse_body(statement, "revocation")?;
+            Ok(vec![
+                format!(
+                    "revocation by {root_name}: the key [{}] is refused from {}",
+                    fingerprint(&body.key),
+                    body.from_sequence
+                        .iter()
+                        .map(|(c, n)| format!("{c} #{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                format!("  reason: {}", body.reason),
+                format!("  root id {}", body.root),
+            ])
+        }
+        StatementKind::Root => Ok(vec!["a root version".into()]),
+    }
+}
+
 impl RootChain {
     /// Starts a chain at the version-1 root statement the reader has chosen to trust (by its
     /// fingerprint): it must be version 1 and carry a threshold of its own editors' signatures.

@@ -319,6 +319,49 @@ pub fn rotate(
     ))
 }
 
+/// What the statement a credentials file is about says, in lines for the editor asked to sign
+/// it: read from the body as written, since the editor is about to vouch for exactly that.
+pub fn describe_for_signing(
+    credentials: &Credentials,
+    path: &Path,
+) -> Result<Vec<String>, IssueError> {
+    let invalid = |source| IssueError::Authority {
+        path: path.to_path_buf(),
+        source,
+    };
+    let root_name = credentials
+        .roots
+        .first()
+        .map(|first| crate::authority::read_root_unverified(first).map(|v| v.name))
+        .transpose()
+        .map_err(invalid)?
+        .unwrap_or_default();
+    let Some(statement) = credentials.others.last() else {
+        let last = credentials
+            .roots
+            .last()
+            .ok_or_else(|| IssueError::NoChain {
+                path: path.to_path_buf(),
+            })?;
+        let version = crate::authority::read_root_unverified(last).map_err(invalid)?;
+        let mut lines = vec![format!(
+            "root version {} of {}: {} of these {} editors must sign from now on:",
+            version.version,
+            version.name,
+            version.threshold,
+            version.editors.len()
+        )];
+        lines.extend(
+            version
+                .editors
+                .iter()
+                .map(|editor| format!("  editor key {}", editor.fingerprint())),
+        );
+        return Ok(lines);
+    };
+    crate::authority::describe_unverified(statement, &root_name).map_err(invalid)
+}
+
 /// Adds `signer`'s signature to the statement a credentials file is about: its certificate
 /// or revocation, else its newest root version. Returns what the statement has now.
 pub fn cosign(

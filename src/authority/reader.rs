@@ -416,14 +416,14 @@ impl Authority {
     }
 
     /// Judges an edition whose header verified with `signer.key`: scope, revocation,
-    /// equivocation and rollback. `header_sha256` names the exact signed header.
+    /// equivocation and rollback. `manifest_sha256` names the edition (its signed manifest).
     pub fn judge(
         &self,
         signer: &CertifiedSigner,
         channel: &str,
         sequence: u64,
         created: &str,
-        header_sha256: &str,
+        manifest_sha256: &str,
     ) -> Result<Judgement, CertifiedError> {
         let publisher = signer.publisher().to_string();
         let key_bytes = signer.key.to_bytes();
@@ -491,10 +491,9 @@ impl Authority {
                     .collect()
             })
             .unwrap_or_default();
-        if standing
-            .iter()
-            .any(|edition| edition.sequence == sequence && edition.header_sha256 != header_sha256)
-        {
+        if standing.iter().any(|edition| {
+            edition.sequence == sequence && edition.manifest_sha256 != manifest_sha256
+        }) {
             return Err(CertifiedError::Equivocation {
                 publisher,
                 channel: channel.to_string(),
@@ -518,7 +517,10 @@ impl Authority {
             ));
         }
         if let Some(at) = created_at
-            && at > self.system_time() + time::Duration::days(1)
+            && self
+                .system_time()
+                .checked_add(time::Duration::days(1))
+                .is_some_and(|tomorrow| at > tomorrow)
         {
             warnings.push(format!(
                 "the edition is dated {created}, later than this device's clock: the clock may be wrong"
@@ -560,14 +562,14 @@ impl Authority {
             }
         }
         if let Some((channel, edition)) = edition {
-            let created = crate::format::manifest::parse_created(&edition.created);
             let editions = root.channels.entry(channel.to_string()).or_default();
             if !editions.contains(&edition) {
                 editions.push(edition);
                 editions.sort_by_key(|e| e.sequence);
             }
-            advance_time(state, created);
         }
+        // Only root-signed times move the reader's now: an edition's time is its signing
+        // key's word, and a thief with a key could date one in 2200.
         advance_time(state, signer.newest_issued);
         serde_json::to_vec(state).unwrap_or_default() != before
     }
@@ -725,7 +727,8 @@ impl Authority {
             for (channel, newest, cadence) in known.newest_per_channel() {
                 let created = crate::format::manifest::parse_created(&newest.created);
                 let age_hours = created.map_or(0, |at| (now - at).whole_hours().max(0) as u64);
-                let stale = cadence > 0 && age_hours > cadence.saturating_mul(2).max(cadence + 24);
+                let stale = cadence > 0
+                    && age_hours > cadence.saturating_mul(2).max(cadence.saturating_add(24));
                 let age = human_age(age_hours);
                 let message = if stale {
                     format!(
@@ -791,7 +794,14 @@ impl KnownRoot {
         let bytes = statement.to_bytes();
         match statement.kind() {
             StatementKind::Certificate => {
-                if let Ok(certificate) = self.chain.verify_certificate(statement)
+                // Verified when it was learnt, by the newest version then: after a rotation it
+                // is still good, so it is checked against each version the chain has had.
+                let verified = (1..=self.chain.versions.len()).find_map(|count| {
+                    let mut then = self.chain.clone();
+                    then.versions.truncate(count);
+                    then.verify_certificate(statement).ok()
+                });
+                if let Some(certificate) = verified
                     && !self.certificates.iter().any(|(b, _)| *b == bytes)
                 {
                     self.certificates.push((bytes, certificate));
@@ -872,7 +882,8 @@ fn fingerprint_of(anchor: &[u8]) -> String {
     groups.join("-")
 }
 
-/// SHA-256 of a signed header's bytes, in hex: what tells two editions under one number apart.
-pub fn header_sha256(header: &[u8]) -> String {
-    Sha256Digest::of(header).to_hex()
+/// SHA-256 of a signed manifest's JSON, in hex: what tells two editions under one number
+/// apart (one edition repacked with more statements carried keeps it).
+pub fn manifest_sha256(manifest_json: &[u8]) -> String {
+    Sha256Digest::of(manifest_json).to_hex()
 }

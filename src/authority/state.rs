@@ -52,8 +52,9 @@ pub struct AcceptedEdition {
     pub sequence: u64,
     /// The signing key, 64 hex digits.
     pub key: String,
-    /// SHA-256 of its whole signed header: two different editions under one number differ.
-    pub header_sha256: String,
+    /// SHA-256 of its signed manifest (as JSON): two different editions under one number
+    /// differ, while one edition repacked with more statements does not.
+    pub manifest_sha256: String,
     /// Its signed creation time.
     pub created: String,
     /// Its title, for `status`.
@@ -147,10 +148,22 @@ impl StateFolder {
         changed: impl Fn(&T) -> bool,
     ) -> Result<T, StateError> {
         std::fs::create_dir_all(&self.folder).map_err(|e| self.io(&self.folder, e))?;
-        let _lock = crate::fs::DestinationLock::acquire(&self.folder, STATE_FILE.as_ref())
-            .map_err(|_| StateError::Busy {
-                path: self.folder.clone(),
-            })?;
+        // Another tamizdat updating it holds the lock for milliseconds: wait, up to 20 s.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let _lock = loop {
+            match crate::fs::DestinationLock::acquire(&self.folder, STATE_FILE.as_ref()) {
+                Ok(lock) => break lock,
+                Err(crate::fs::LockError::Busy) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                Err(crate::fs::LockError::Busy) => {
+                    return Err(StateError::Busy {
+                        path: self.folder.clone(),
+                    });
+                }
+                Err(crate::fs::LockError::Io(error)) => return Err(self.io(&self.folder, error)),
+            }
+        };
         let mut state = self.load()?;
         let result = change(&mut state);
         if changed(&result) {

@@ -210,13 +210,21 @@ enum Command {
         #[arg(long = "passphrase-file")]
         passphrase_file: Option<PathBuf>,
     },
-    /// Add one editor's signature to a certificate, revocation or root version.
+    /// Add one editor's signature to a certificate, revocation or root version, after showing
+    /// what it says.
     Cosign {
         /// The statement file (rewritten in place).
         file: PathBuf,
         /// This editor's secret root key.
         #[arg(long = "secret-key")]
         secret_key: PathBuf,
+        /// This editor's copy of the root's chain, to check the statement is of this root
+        /// (default: ROOT.chain beside the secret key).
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// Sign without asking (for scripts): what is signed is still printed.
+        #[arg(long)]
+        yes: bool,
         /// Read the key's passphrase from the first line of this file.
         #[arg(long = "passphrase-file")]
         passphrase_file: Option<PathBuf>,
@@ -367,8 +375,16 @@ fn run(command: Command) -> Result<Verdict, Error> {
         Command::Cosign {
             file,
             secret_key,
+            chain,
+            yes,
             passphrase_file,
-        } => credentials::cosign(&file, &secret_key, passphrase_file.as_deref()),
+        } => credentials::cosign(
+            &file,
+            &secret_key,
+            chain.as_deref(),
+            yes,
+            passphrase_file.as_deref(),
+        ),
     }
 }
 

@@ -468,13 +468,63 @@ pub fn rotate_root(request: RotateRequest) -> Result<Verdict, Error> {
     Ok(Verdict::Ok)
 }
 
-/// `tamizdat-publish cosign FILE --secret-key EDITOR.key`: adds one editor's signature.
+/// `tamizdat-publish cosign FILE --secret-key EDITOR.key`: adds one editor's signature, after
+/// showing what the statement says and checking that it belongs to this editor's own root: an
+/// editor asked to sign "the build certificate" must see that it names the key and channels
+/// they expect, since one stolen editor key and a plausible request would otherwise beat the
+/// threshold.
 pub fn cosign(
     file: &Path,
     secret_key: &Path,
+    chain: Option<&Path>,
+    yes: bool,
     passphrase_file: Option<&Path>,
 ) -> Result<Verdict, Error> {
+    use std::io::IsTerminal;
     let mut credentials: Credentials = publisher::read_credentials(file)?;
+    let own_chain = chain_path(chain, &[secret_key.to_path_buf()])?;
+    if own_chain.exists() || chain.is_some() {
+        let own = publisher::read_credentials(&own_chain)?;
+        let same_root = match (own.roots.first(), credentials.roots.first()) {
+            (Some(a), Some(b)) => a.to_bytes() == b.to_bytes(),
+            _ => false,
+        };
+        if !same_root {
+            return Err(Error::Usage(format!(
+                "{} is not a statement of your root (its chain does not start with the root in {}); do not sign it",
+                file.display(),
+                own_chain.display()
+            )));
+        }
+    } else {
+        crate::cli::to_stderr(format_args!(
+            "tamizdat-publish: warning: no chain file {} to check that {} belongs to your root; give it with --chain",
+            own_chain.display(),
+            file.display()
+        ));
+    }
+    for line in publisher::describe_for_signing(&credentials, file)? {
+        print(format_args!("{line}"))?;
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::Usage(
+                "read what you are about to sign above; to sign without a question (in a script), pass --yes".into(),
+            ));
+        }
+        eprint!("Sign this with your editor key? Type yes to sign: ");
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|source| Error::Io {
+                context: "cannot read the answer".into(),
+                source,
+            })?;
+        if answer.trim() != "yes" {
+            print(format_args!("not signed"))?;
+            return Ok(Verdict::Failed);
+        }
+    }
     let secret = load_secret(secret_key, passphrase_file)?;
     let (kind, signatures) = publisher::cosign(&mut credentials, file, &secret)?;
     publisher::write_credentials(file, &credentials, true)?;

@@ -286,16 +286,15 @@ pub fn trusted_roots() -> Result<Vec<crate::authority::root_file::RootFile>, Err
 
 /// Verifies an opened bundle, and remembers what a certified one taught (its root versions,
 /// statements, and its number) before anything is done with it: its signed header is the
-/// publisher's whatever happens to the payload after it. A state that cannot be written is a
-/// warning: the verdict stands.
+/// publisher's whatever happens to the payload after it. A state that cannot be written
+/// refuses the bundle (exit 2): a forgotten revocation would let the thief's next one in.
 fn verify_and_record<R: std::io::Read>(
     opened: crate::read::Bundle<R>,
     keys: &Trust,
 ) -> Result<crate::read::VerifiedBundle<R>, BundleError> {
     let verified = opened.verify(keys)?;
-    if let Err(error) = keys.record(verified.header()) {
-        crate::cli::to_stderr(format_args!("tamizdat: warning: {error}"));
-    }
+    keys.record(verified.header())
+        .map_err(BundleError::Remember)?;
     Ok(verified)
 }
 
@@ -1377,6 +1376,8 @@ pub fn open_library(
         }
         match result {
             Ok((imported, report)) => {
+                // A certified bundle may have taught its key just now.
+                let trust = trust_now().unwrap_or_else(|_| trust.clone());
                 let standing = match &imported {
                     Imported::Added(record) | Imported::AlreadyPresent(record) => {
                         library.standing(record, &trust)
@@ -1733,9 +1734,11 @@ pub fn trust_now() -> Result<TrustNow, Error> {
         }
         for (_, revocation) in &known.revocations {
             if let Ok(key) = PublicKey::new("revoked", &revocation.key) {
-                for (channel, from) in &revocation.from_sequence {
-                    revoked.push((key.fingerprint(), channel.clone(), *from));
-                }
+                revoked.push(crate::library::standing::Revoked {
+                    root: known.chain.fingerprint(),
+                    key: key.fingerprint(),
+                    from_sequence: revocation.from_sequence.clone(),
+                });
             }
         }
     }

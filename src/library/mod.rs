@@ -376,6 +376,7 @@ impl Library {
             manifest: manifest.clone(),
             trusted_at_import: trust.trusts(&header.signer().fingerprint()),
             missing,
+            root_fingerprint: header.certified().map(|c| c.signer.root_fingerprint()),
         };
         let result = (|| {
             self.build_edition_pages(&record, lock, self.standing(&record, trust))?;
@@ -419,11 +420,14 @@ impl Library {
 
     /// What `record`'s pages must say of its signature, given what the reader trusts now.
     pub fn standing(&self, record: &Record, trust: &TrustNow) -> Standing {
-        if trust.revokes(
-            &record.fingerprint,
-            &record.manifest.channel,
-            record.manifest.sequence,
-        ) {
+        if record.root_fingerprint.as_deref().is_some_and(|root| {
+            trust.revokes(
+                root,
+                &record.fingerprint,
+                &record.manifest.channel,
+                record.manifest.sequence,
+            )
+        }) {
             Standing::Revoked
         } else if self.disputed_path(&record.id).exists() {
             Standing::Disputed

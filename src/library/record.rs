@@ -28,6 +28,10 @@ pub struct Record {
     /// edition with missing files is never shown as complete, and a whole copy replaces it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    /// For a certified edition: the fingerprint of the publisher root that certified its key.
+    /// Only that root's revocations apply to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_fingerprint: Option<String>,
 }
 
 impl Record {

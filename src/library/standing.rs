@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Default)]
 pub struct TrustNow {
     fingerprints: BTreeSet<String>,
-    /// Revoked signing keys: (fingerprint, channel or `*`, first refused sequence).
-    revoked: BTreeSet<(String, String, u64)>,
+    /// Revocations known, by root.
+    revoked: Vec<Revoked>,
     /// Warnings for the front page: editions that seem held back, expired certificates.
     notices: Vec<String>,
 }
@@ -20,38 +20,38 @@ impl TrustNow {
     pub fn new(fingerprints: impl IntoIterator<Item = String>) -> TrustNow {
         TrustNow {
             fingerprints: fingerprints.into_iter().collect(),
-            revoked: BTreeSet::new(),
+            revoked: Vec::new(),
             notices: Vec::new(),
         }
     }
 
-    /// Also knows these revocations: (key fingerprint, channel or `*`, first refused number).
-    pub fn with_revoked(
-        mut self,
-        revoked: impl IntoIterator<Item = (String, String, u64)>,
-    ) -> Self {
-        self.revoked = revoked.into_iter().collect();
+    /// Also knows these revocations, each as the root that signed it (its fingerprint), the
+    /// revoked key's fingerprint, and per channel (or `*`) the first number refused.
+    pub fn with_revoked(mut self, revoked: Vec<Revoked>) -> Self {
+        self.revoked = revoked;
         self
     }
 
-    /// True when a revocation the reader knows refuses this key's edition `sequence` of
-    /// `channel`.
-    pub fn revokes(&self, fingerprint: &str, channel: &str, sequence: u64) -> bool {
-        let for_channel = self
-            .revoked
+    /// True when a revocation by `root` refuses the edition `sequence` of `channel` signed
+    /// by the key `fingerprint`. Each revocation is read on its own, as the reader's own check
+    /// reads it (FORMAT.md section 10.2).
+    pub fn revokes(&self, root: &str, fingerprint: &str, channel: &str, sequence: u64) -> bool {
+        self.revoked.iter().any(|revoked| {
+            revoked.root == root
+                && revoked.key == fingerprint
+                && revoked
+                    .from_sequence
+                    .get(channel)
+                    .or_else(|| revoked.from_sequence.get("*"))
+                    .is_some_and(|from| sequence >= *from)
+        })
+    }
+
+    /// The revocations, as lines for the front page's marker.
+    pub fn revocation_marks(&self) -> impl Iterator<Item = String> + '_ {
+        self.revoked
             .iter()
-            .filter(|(key, _, _)| key == fingerprint)
-            .map(|(_, c, from)| (c.as_str(), *from));
-        let mut exact = None;
-        let mut any = None;
-        for (c, from) in for_channel {
-            if c == channel {
-                exact = Some(from);
-            } else if c == "*" {
-                any = Some(from);
-            }
-        }
-        exact.or(any).is_some_and(|from| sequence >= from)
+            .map(|r| format!("revoked:{}:{}:{:?}", r.root, r.key, r.from_sequence))
     }
 
     /// Also shows these warnings on the front page.
@@ -65,13 +65,6 @@ impl TrustNow {
         &self.notices
     }
 
-    /// The revocations, as lines for the front page's marker.
-    pub fn revocation_marks(&self) -> impl Iterator<Item = String> + '_ {
-        self.revoked
-            .iter()
-            .map(|(key, channel, from)| format!("revoked:{key}:{channel}:{from}"))
-    }
-
     /// True when the key with this fingerprint is trusted now.
     pub fn trusts(&self, fingerprint: &str) -> bool {
         self.fingerprints.contains(fingerprint)
@@ -81,6 +74,17 @@ impl TrustNow {
     pub fn fingerprints(&self) -> impl Iterator<Item = &str> {
         self.fingerprints.iter().map(String::as_str)
     }
+}
+
+/// A revocation as the library applies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revoked {
+    /// The fingerprint of the root that signed it.
+    pub root: String,
+    /// The revoked key's fingerprint.
+    pub key: String,
+    /// Per channel (or `*`), the first number refused.
+    pub from_sequence: std::collections::BTreeMap<String, u64>,
 }
 
 /// What an edition's pages say of its signature.

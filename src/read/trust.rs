@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::authority::reader::{Authority, CertifiedError};
+use crate::authority::reader::{Authority, CertifiedError, CertifiedSigner};
 use crate::authority::state::{AcceptedEdition, StateError, StateFolder};
 use crate::keys::TrustedKeys;
 use crate::read::verify::VerifiedHeader;
@@ -21,6 +21,9 @@ pub trait TrustSource {
     fn state(&self) -> Option<&StateFolder> {
         None
     }
+    /// Keeps what verified credentials taught (root versions, certificates, revocations)
+    /// when their edition is refused, as far as it can.
+    fn remember(&self, _signer: &CertifiedSigner) {}
 }
 
 impl TrustSource for TrustedKeys {
@@ -50,6 +53,14 @@ impl TrustSource for Trust {
     fn state(&self) -> Option<&StateFolder> {
         self.state.as_ref()
     }
+    fn remember(&self, signer: &CertifiedSigner) {
+        if let Some(state) = &self.state {
+            let _ = state.update(
+                |file| self.authority.learn(file, signer, None),
+                |changed| *changed,
+            );
+        }
+    }
 }
 
 impl Trust {
@@ -75,7 +86,7 @@ impl Trust {
         let edition = AcceptedEdition {
             sequence: manifest.sequence,
             key: crate::authority::hex_of(&certified.signer.certificate.key),
-            header_sha256: certified.header_sha256.clone(),
+            manifest_sha256: certified.manifest_sha256.clone(),
             created: manifest.created.clone(),
             title: manifest.title.clone(),
         };
@@ -86,7 +97,7 @@ impl Trust {
                 signer.chain.short_id(),
                 &manifest.channel,
                 manifest.sequence,
-                &certified.header_sha256,
+                &certified.manifest_sha256,
             ),
             &certified.header_bytes,
         )?;

@@ -131,6 +131,10 @@ pub enum BundleError {
     /// A certified bundle's credentials, certificate, scope, revocation or number refuse it.
     #[error("{0}")]
     Certified(Box<crate::authority::reader::CertifiedError>),
+    /// What a certified bundle taught (a revocation, its edition's number) could not be kept,
+    /// so it is not accepted: a reader that forgot a revocation would accept the thief's next.
+    #[error("{0}; the bundle was not accepted, try again")]
+    Remember(crate::authority::state::StateError),
     /// Salvage found no intact file at all.
     #[error("nothing could be recovered: none of its {files} files is intact")]
     NothingRecovered {
@@ -385,6 +389,7 @@ impl BundleError {
         !matches!(
             self,
             BundleError::Read(_)
+                | BundleError::Remember(_)
                 | BundleError::Write { .. }
                 | BundleError::Destination(_)
                 | BundleError::NotEnoughSpace { .. }
@@ -425,8 +430,8 @@ pub struct Certified {
     pub signer: CertifiedSigner,
     /// Latest or archive, and warnings.
     pub judgement: Judgement,
-    /// SHA-256 of the signed header.
-    pub header_sha256: String,
+    /// SHA-256 of the signed manifest's JSON.
+    pub manifest_sha256: String,
     /// The signed header's bytes, kept as evidence.
     pub header_bytes: Vec<u8>,
 }
@@ -535,25 +540,29 @@ fn verify_certified_header(
             fingerprint: signer.key.fingerprint(),
         });
     }
-    let manifest = Manifest::from_json(&header.manifest_json()?)?;
+    let manifest_json = header.manifest_json()?;
+    let manifest = Manifest::from_json(&manifest_json)?;
     manifest.validate(&key_id.to_hex())?;
     let header_bytes = header.to_bytes();
-    let header_sha256 = crate::authority::reader::header_sha256(&header_bytes);
+    let manifest_sha256 = crate::authority::reader::manifest_sha256(&manifest_json);
     let judgement = authority
         .judge(
             &signer,
             &manifest.channel,
             manifest.sequence,
             &manifest.created,
-            &header_sha256,
+            &manifest_sha256,
         )
         .map_err(|error| {
+            // The credentials verified even though this edition is refused: a revocation
+            // they carry must not be lost with it.
+            trust.remember(&signer);
             crate::read::trust::keep_equivocation(
                 trust.state(),
                 error,
                 signer.chain.short_id(),
                 &header_bytes,
-                &header_sha256,
+                &manifest_sha256,
             )
         })?;
     Ok(VerifiedHeader {
@@ -563,7 +572,7 @@ fn verify_certified_header(
         certified: Some(Box::new(Certified {
             signer,
             judgement,
-            header_sha256,
+            manifest_sha256,
             header_bytes,
         })),
     })
