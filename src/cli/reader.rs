@@ -789,6 +789,7 @@ pub fn info(path: &Path, json: bool, keys: &Trust) -> Result<Verdict, Error> {
     let bundle = open_bundle(path).map_err(|e| with_file(path, e))?;
     let key_id = bundle.claimed_key_id();
     let format_minor = bundle.format_minor();
+    let format_major = bundle.format_major();
     // What the header claims is read before the signature is checked, so that an untrusted
     // bundle can still be described; it is a ClaimedManifest, only ever shown, and escaped.
     let claimed = bundle.claimed_manifest();
@@ -823,7 +824,7 @@ pub fn info(path: &Path, json: bool, keys: &Trust) -> Result<Verdict, Error> {
             })),
             "status": status,
             "key_id": key_id.to_hex(),
-            "format_version": format!("1.{format_minor}"),
+            "format_version": format!("{format_major}.{format_minor}"),
             "manifest": manifest,
         });
         print(format_args!(
@@ -832,7 +833,14 @@ pub fn info(path: &Path, json: bool, keys: &Trust) -> Result<Verdict, Error> {
         ))?;
     } else {
         print(format_args!("{}: {status}", path.display()))?;
-        print(format_args!("format 1.{format_minor}, key id {key_id}"))?;
+        print(format_args!(
+            "format {format_major}.{format_minor}{}, key id {key_id}",
+            if format_major == 2 {
+                " (certified by a publisher root)"
+            } else {
+                ""
+            }
+        ))?;
         match manifest {
             Some(manifest) => {
                 if verified.is_ok() {

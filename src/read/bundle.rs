@@ -54,6 +54,11 @@ impl<R: Read> Bundle<R> {
         self.header.preamble.key_id
     }
 
+    /// The format major version the header declares: 1, or 2 for a certified bundle.
+    pub fn format_major(&self) -> u16 {
+        self.header.preamble.format_major
+    }
+
     /// The format minor version the header declares.
     pub fn format_minor(&self) -> u16 {
         self.header.preamble.format_minor
