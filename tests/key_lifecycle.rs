@@ -28,6 +28,20 @@ struct Signing {
     certificate: PathBuf,
 }
 
+/// `tamizdat-publish keygen` of an unencrypted key `DIR/FILE.pub` and `DIR/FILE.key`.
+fn keygen(dir: &Path, file: &str, name: &str) -> (PathBuf, PathBuf) {
+    let public = dir.join(format!("{file}.pub"));
+    let secret = dir.join(format!("{file}.key"));
+    ok(publisher()
+        .args(["keygen", "--name", name, "--unencrypted"])
+        .arg("--public-key")
+        .arg(&public)
+        .arg("--secret-key")
+        .arg(&secret)
+        .run());
+    (public, secret)
+}
+
 fn ok(out: Out) -> Out {
     out.expect_code(0);
     out
@@ -82,15 +96,7 @@ impl Newsroom {
 
     /// A signing key named `name`, certified for `channels` with `extra` flags.
     fn signing_key(&self, name: &str, channels: &str, extra: &[&str]) -> Signing {
-        let public = self.dir.join(format!("{name}.pub"));
-        let secret = self.dir.join(format!("{name}.key"));
-        ok(publisher()
-            .args(["keygen", "--name", name, "--unencrypted"])
-            .arg("--public-key")
-            .arg(&public)
-            .arg("--secret-key")
-            .arg(&secret)
-            .run());
+        let (public, secret) = keygen(&self.dir, name, name);
         let certificate = self.dir.join(format!("{name}.cert"));
         self.certify(&public, channels, extra, &certificate);
         Signing {
@@ -473,13 +479,7 @@ fn key_compromise_under_threshold_one_editor_cannot_rotate_the_root_alone() {
     // Editor 1's key is stolen; the thief rotates the root to a key of their own.
     let thief = dir.path().join("thief");
     fs::create_dir_all(&thief).unwrap();
-    ok(publisher()
-        .args(["keygen", "--name", "Thief", "--unencrypted"])
-        .arg("--public-key")
-        .arg(thief.join("thief.pub"))
-        .arg("--secret-key")
-        .arg(thief.join("thief.key"))
-        .run());
+    keygen(&thief, "thief", "Thief");
     let rotation = thief.join("rotation.chain");
     let out = ok(publisher()
         .arg("rotate-root")
@@ -594,15 +594,12 @@ fn root_chain_gap_and_a_version_signed_only_by_its_own_keys_are_refused() {
     // Two honest rotations: version 2 and version 3.
     let editors: Vec<PathBuf> = (2..=3)
         .map(|n| {
-            let public = newsroom.dir.join(format!("editor-{n}.pub"));
-            ok(publisher()
-                .args(["keygen", "--name", &format!("Editor {n}"), "--unencrypted"])
-                .arg("--public-key")
-                .arg(&public)
-                .arg("--secret-key")
-                .arg(newsroom.dir.join(format!("editor-{n}.key")))
-                .run());
-            public
+            keygen(
+                &newsroom.dir,
+                &format!("editor-{n}"),
+                &format!("Editor {n}"),
+            )
+            .0
         })
         .collect();
     let v2 = newsroom.dir.join("v2.chain");

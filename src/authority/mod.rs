@@ -186,7 +186,7 @@ fn expect_kind(statement: &SignedStatement, kind: StatementKind) -> Result<(), A
 }
 
 /// The number of distinct `editors` whose signature on `statement` verifies.
-fn valid_signatures(statement: &SignedStatement, editors: &[PublicKey]) -> usize {
+pub(crate) fn valid_signatures(statement: &SignedStatement, editors: &[PublicKey]) -> usize {
     let message = statement.signed_message();
     statement
         .signatures()

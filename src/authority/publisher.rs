@@ -163,17 +163,10 @@ impl Signatures {
 }
 
 fn count(statement: &SignedStatement, editors: &[PublicKey], needed: usize) -> Signatures {
-    let message = statement.signed_message();
-    let valid = statement
-        .signatures()
-        .iter()
-        .filter(|(id, signature)| {
-            editors
-                .iter()
-                .any(|editor| editor.key_id() == *id && editor.verify(message, signature))
-        })
-        .count();
-    Signatures { valid, needed }
+    Signatures {
+        valid: crate::authority::valid_signatures(statement, editors),
+        needed,
+    }
 }
 
 /// The signatures a statement has of those its chain asks for: for a certificate or a

@@ -82,7 +82,8 @@ fn say_signatures(what: &str, out: &Path, signatures: &[Signatures]) -> Result<(
     Ok(())
 }
 
-fn new_passphrase(
+/// A passphrase for new secret keys, asked twice at a terminal, at least 10 characters.
+pub(crate) fn new_passphrase(
     passphrase_file: Option<&Path>,
     first_key: &Path,
 ) -> Result<age::secrecy::SecretString, Error> {

@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use age::secrecy::ExposeSecret;
-
 use crate::cli::error::{Error, Verdict};
 use crate::cli::reader::{detail, print, say};
 use crate::cli::{ProgressBar, human_bytes, parse_time, read_passphrase, shown};
@@ -256,18 +254,10 @@ pub fn keygen(
     let passphrase = if unencrypted {
         None
     } else {
-        let passphrase = read_passphrase(passphrase_file, secret_path, true)?;
-        let chars = passphrase.expose_secret().chars().count();
-        if chars == 0 {
-            return Err(Error::EmptyPassphrase);
-        }
-        if chars < crate::keys::MIN_PASSPHRASE_CHARS {
-            return Err(Error::PassphraseTooShort {
-                chars,
-                file: passphrase_file.map(Path::to_path_buf),
-            });
-        }
-        Some(passphrase)
+        Some(crate::cli::credentials::new_passphrase(
+            passphrase_file,
+            secret_path,
+        )?)
     };
     // The public key first: if the secret key then cannot be written, the public key is
     // useless and removed, so a retry with a corrected path is not blocked by leftovers.

@@ -231,16 +231,31 @@ pub fn trusted_keys(extra: &[PathBuf]) -> Result<Trust, Error> {
             keys.add(PublicKey::load(path)?);
         }
     }
-    let state = crate::authority::state::StateFolder::at(crate::keys::store::home()?.join("state"));
-    let file = state.load()?;
-    let mut authority = crate::authority::reader::Authority::new(roots, &file);
-    if let Some(clock) = clock_override()? {
-        authority = authority.with_system_time(clock);
-    }
+    let state = state_folder()?;
+    let authority = reader_authority(roots, &state.load()?)?;
     Ok(Trust {
         keys,
         authority,
         state: Some(state),
+    })
+}
+
+/// The reader's state folder, `TAMIZDAT_HOME/state`.
+fn state_folder() -> Result<crate::authority::state::StateFolder, Error> {
+    Ok(crate::authority::state::StateFolder::at(
+        crate::keys::store::home()?.join("state"),
+    ))
+}
+
+/// The roots and what the state remembers of them, with the clock `TAMIZDAT_CLOCK` sets.
+fn reader_authority(
+    roots: Vec<crate::authority::root_file::RootFile>,
+    state: &crate::authority::state::StateFile,
+) -> Result<crate::authority::reader::Authority, Error> {
+    let authority = crate::authority::reader::Authority::new(roots, state);
+    Ok(match clock_override()? {
+        Some(clock) => authority.with_system_time(clock),
+        None => authority,
     })
 }
 
@@ -1599,13 +1614,7 @@ fn import_one(
             .and_then(|opened| verify_and_record(opened, keys))
             .map_err(in_bundle)
             .and_then(|verified| {
-                let trust = if verified.header().certified().is_some() {
-                    let fresh = trust_now().unwrap_or_else(|_| trust.clone());
-                    let _ = library.tidy(lock, &fresh);
-                    fresh
-                } else {
-                    trust.clone()
-                };
+                let trust = trust_after(library, lock, verified.header(), trust);
                 library.import_salvaged(verified, lock, &progress(), &trust)
             })
             .map(|(imported, report)| (imported, Some(report)))
@@ -1634,19 +1643,27 @@ fn import_one(
                 {
                     crate::cli::to_stderr(format_args!("tamizdat: warning: {warning}"));
                 }
-                // A certified bundle may have taught the reader a certified key or a
-                // revocation: the library's pages follow before this edition joins them.
-                let trust = if verified.header().certified().is_some() {
-                    let fresh = trust_now().unwrap_or_else(|_| trust.clone());
-                    let _ = library.tidy(lock, &fresh);
-                    fresh
-                } else {
-                    trust.clone()
-                };
+                let trust = trust_after(library, lock, verified.header(), trust);
                 library.import(verified, lock, &progress(), &trust)
             })
             .map(|imported| (imported, None))
     }
+}
+
+/// What the reader trusts once `header` is verified: a certified bundle may have taught it a
+/// certified key or a revocation, so the library's pages follow before its edition joins them.
+fn trust_after(
+    library: &Library,
+    lock: &crate::fs::DestinationLock,
+    header: &VerifiedHeader,
+    trust: &TrustNow,
+) -> TrustNow {
+    if header.certified().is_none() {
+        return trust.clone();
+    }
+    let fresh = trust_now().unwrap_or_else(|_| trust.clone());
+    let _ = library.tidy(lock, &fresh);
+    fresh
 }
 
 /// A public key file (`*.pub`) in the bundle's folder with the key id the bundle claims, whose
@@ -1726,14 +1743,7 @@ pub fn trust_now() -> Result<TrustNow, Error> {
     let (keys, _) = TrustStore::open_default()?.trusted_keys()?;
     let mut fingerprints: Vec<String> = keys.fingerprints().collect();
     let mut revoked = Vec::new();
-    let state = crate::authority::state::StateFolder::at(crate::keys::store::home()?.join("state"));
-    let mut authority = crate::authority::reader::Authority::new(
-        trusted_roots()?,
-        &state.load().unwrap_or_default(),
-    );
-    if let Some(clock) = clock_override()? {
-        authority = authority.with_system_time(clock);
-    }
+    let authority = reader_authority(trusted_roots()?, &state_folder()?.load()?)?;
     for known in authority.roots() {
         for (_, certificate) in &known.certificates {
             if let Ok(key) = PublicKey::new("certified", &certificate.key) {
