@@ -358,6 +358,10 @@ fn rollback_an_older_edition_is_an_archive_never_the_latest() {
     verify.expect_text("an OLDER edition: you already have #5");
     let status = reader.status();
     assert_eq!(status["channels"][0]["newest_sequence"], 5, "{status}");
+    let json = ok(reader.cmd().args(["verify", "--json"]).arg(&older).run()).stdout;
+    let json: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(json["certified"]["latest"], false, "{json}");
+    assert_eq!(json["certified"]["publisher"], "Example News", "{json}");
 }
 
 #[test]

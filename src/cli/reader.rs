@@ -652,6 +652,15 @@ impl Checked {
                     "articles": manifest.articles.len(),
                     "files": manifest.files.len(),
                     "bytes": header.bundle_len(),
+                    "certified": header.certified().map(|certified| serde_json::json!({
+                        "publisher": certified.signer.publisher(),
+                        "root_fingerprint": certified.signer.root_fingerprint(),
+                        "latest": matches!(
+                            certified.judgement.placement,
+                            crate::authority::reader::Placement::Latest
+                        ),
+                        "warnings": certified.judgement.warnings,
+                    })),
                     "reason": null,
                     "hint": null,
                 })
