@@ -862,6 +862,28 @@ fn a_revoked_keys_edition_below_the_revocation_point_is_accepted() {
         &after,
         "signed by a key that Example News revoked on 2026-12-05 (reason: laptop seized)",
     );
+    // unpack follows the same rules: the edition below the point unpacks, the one above is
+    // refused and its folder never appears.
+    let below = dir.path().join("unpacked-below");
+    ok(reader
+        .cmd()
+        .arg("unpack")
+        .arg(&before)
+        .arg("--to")
+        .arg(&below)
+        .run());
+    assert!(below.join("index.md").is_file());
+    let above = dir.path().join("unpacked-above");
+    reader
+        .cmd()
+        .arg("unpack")
+        .arg(&after)
+        .arg("--to")
+        .arg(&above)
+        .run()
+        .expect_code(1)
+        .expect_text("revoked on 2026-12-05");
+    assert!(!above.exists());
 }
 
 #[test]
