@@ -525,12 +525,26 @@ fn double_clicked_binary_imports_the_bundles_next_to_it_and_starts_the_browser()
     chmod(&bin.join("xdg-open"), 0o755);
     let elsewhere = s.work.join("elsewhere");
     fs::create_dir(&elsewhere).unwrap();
-    let output = std::process::Command::new(&program)
-        .current_dir(&elsewhere)
-        .env("TAMIZDAT_HOME", &s.home)
-        .env("PATH", &bin)
-        .output()
-        .unwrap();
+    // Another test thread forking while the copy was still open for writing leaves the file
+    // busy in that child for a moment (ETXTBSY): try again briefly instead of failing.
+    let run = || {
+        std::process::Command::new(&program)
+            .current_dir(&elsewhere)
+            .env("TAMIZDAT_HOME", &s.home)
+            .env("PATH", &bin)
+            .output()
+    };
+    let mut output = run();
+    for _ in 0..50 {
+        match &output {
+            Err(error) if error.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                output = run();
+            }
+            _ => break,
+        }
+    }
+    let output = output.unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     assert!(
