@@ -354,6 +354,27 @@ fn rollback_an_older_edition_is_an_archive_never_the_latest() {
     // A mirror replays #3 as if it were the latest: readable, but labelled older.
     let out = ok(reader.open(&older));
     out.expect_text("OLDER").expect_text("older than #5");
+    let list = reader.library_list();
+    let line = list
+        .lines()
+        .find(|l| l.contains("-news-ru-3"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("an older edition: it arrived after #5"),
+        "{list}"
+    );
+    let latest = list
+        .lines()
+        .find(|l| l.contains("-news-ru-5"))
+        .unwrap_or_default();
+    assert!(!latest.contains("older edition"), "{list}");
+    let page = fs::read_dir(reader.library.join("read"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with("-news-ru-3"))
+        .map(|e| fs::read_to_string(e.path().join("index.html")).unwrap())
+        .unwrap();
+    assert!(page.contains("Older edition"), "{page}");
     let verify = ok(reader.verify(&older));
     verify.expect_text("an OLDER edition: you already have #5");
     let status = reader.status();

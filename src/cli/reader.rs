@@ -1819,13 +1819,17 @@ fn described(record: &Record, standing: crate::library::Standing) -> String {
 fn summary(record: &Record) -> String {
     let manifest = &record.manifest;
     format!(
-        "signed by {} [{}], channel {} #{}, {}: \"{}\"",
+        "signed by {} [{}], channel {} #{}, {}: \"{}\"{}",
         shown(&record.signer_name, 100),
         record.fingerprint,
         manifest.channel,
         manifest.sequence,
         crate::format::text::count(manifest.articles.len(), "article"),
-        shown(&manifest.title, 120)
+        shown(&manifest.title, 120),
+        match record.older_than {
+            Some(newest) => format!(" (an older edition: it arrived after #{newest})"),
+            None => String::new(),
+        }
     )
 }
 

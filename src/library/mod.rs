@@ -377,6 +377,12 @@ impl Library {
             trusted_at_import: trust.trusts(&header.signer().fingerprint()),
             missing,
             root_fingerprint: header.certified().map(|c| c.signer.root_fingerprint()),
+            older_than: header
+                .certified()
+                .and_then(|c| match c.judgement.placement {
+                    crate::authority::reader::Placement::Archive { newest } => Some(newest),
+                    crate::authority::reader::Placement::Latest => None,
+                }),
         };
         let result = (|| {
             self.build_edition_pages(&record, lock, self.standing(&record, trust))?;

@@ -115,6 +115,14 @@ fn verification(out: &mut String, record: &Record, standing: Standing) {
             channel = escape(&record.manifest.channel),
         ),
     };
+    if let Some(newest) = record.older_than {
+        let _ = writeln!(
+            out,
+            "<p class=\"older\" dir=\"ltr\" lang=\"en\"><span class=\"mark\">Older edition</span> #{sequence} of channel <code>{channel}</code> arrived after #{newest}: it is kept as an archive edition, not the latest news.</p>",
+            sequence = record.manifest.sequence,
+            channel = escape(&record.manifest.channel),
+        );
+    }
 }
 
 /// The comment in an edition's page that says which standing its pages were built with.

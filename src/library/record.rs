@@ -32,6 +32,10 @@ pub struct Record {
     /// Only that root's revocations apply to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_fingerprint: Option<String>,
+    /// For a certified edition older than one the reader already had when it arrived (a
+    /// replayed or late copy): that newer number. It is an archive edition, never the latest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub older_than: Option<u64>,
 }
 
 impl Record {
