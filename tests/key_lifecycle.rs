@@ -1036,3 +1036,92 @@ fn each_revocation_applies_on_its_own_and_only_to_its_roots_editions() {
         .unwrap_or_else(|| panic!("{list}"));
     assert!(!theirs.contains("REVOKED"), "{list}");
 }
+
+#[test]
+fn a_next_key_announced_in_todays_editions_is_known_before_it_signs() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let today = newsroom.signing_key("build-1", "news-ru", &[]);
+    // The next key's certificate starts next year, and travels in today's editions.
+    let (next_public, next_secret) = keygen(&newsroom.dir, "build-2", "build-2");
+    let statements = newsroom.statements();
+    fs::create_dir_all(&statements).unwrap();
+    let announced = statements.join("next-key.cert");
+    newsroom.certify(
+        &next_public,
+        "news-ru",
+        &["--from", "2027-01-01"],
+        &announced,
+    );
+    let reader = Reader::new(dir.path(), &newsroom);
+    let edition = newsroom.edition(&today, "news-ru", 1, "2026-12-02T00:00:00Z", "Today");
+    ok(reader.open(&edition));
+    // Stock tools still read a certified bundle: the credentials are in a skippable frame.
+    let listing = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("zstd -dc '{}' | tar -tf -", edition.display()))
+        .output()
+        .expect("zstd and tar (scripts/test.sh installs them)");
+    assert!(listing.status.success(), "{listing:?}");
+    assert_eq!(String::from_utf8_lossy(&listing.stdout).trim(), "index.md");
+    // Next year, a bundle of the new key that carries only the chain is accepted: the reader
+    // already holds its certificate.
+    let next = Signing {
+        public: next_public,
+        secret: next_secret,
+        certificate: announced,
+    };
+    let later = newsroom.thief_edition(&next, "news-ru", 2, "2027-01-02T00:00:00Z", "Next");
+    let bare = dir.path().join("bare.tar.zst");
+    resign(&later, &next.secret, &bare, |credentials, _| {
+        let mut carried = Credentials::parse(credentials).unwrap();
+        carried.others.clear();
+        *credentials = carried.to_bytes();
+    });
+    ok(reader.open(&bare)).expect_text("ADDED");
+    // A reader that never saw the announcement has no certificate for it.
+    let fresh = Reader {
+        home: dir.path().join("fresh-home"),
+        library: dir.path().join("fresh-library"),
+        clock: reader.clock.clone(),
+    };
+    fs::create_dir_all(&fresh.home).unwrap();
+    ok(fresh
+        .cmd()
+        .arg("trust")
+        .arg("add")
+        .arg(&newsroom.root_pub)
+        .run());
+    fresh.refuses(&bare, "has no certificate from Example News");
+    // Dated before its certificate starts, the new key's edition is refused: the publisher's
+    // tool will not pack it, and a reader will not take it.
+    let folder = newsroom.dir.join("early");
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(folder.join("index.md"), "# Early\n").unwrap();
+    publisher()
+        .arg("pack")
+        .arg(&folder)
+        .arg("--secret-key")
+        .arg(&next.secret)
+        .arg("--certificate")
+        .arg(&next.certificate)
+        .args([
+            "--channel",
+            "news-ru",
+            "--seq",
+            "3",
+            "--time",
+            "2026-12-20T00:00:00Z",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("early.tar.zst"))
+        .run()
+        .expect_code(2)
+        .expect_text("only from a later date than this edition's time");
+    let early = dir.path().join("early-forged.tar.zst");
+    resign(&later, &next.secret, &early, |_, manifest| {
+        manifest["sequence"] = 3.into();
+        manifest["created"] = "2026-12-20T00:00:00Z".into();
+    });
+    reader.refuses(&early, "before the certificate of build-2");
+}

@@ -36,6 +36,7 @@ fn credentials_for(
     secret: &SecretKey,
     channel: &str,
     sequence: u64,
+    created: time::OffsetDateTime,
 ) -> Result<crate::format::statement::Credentials, Error> {
     let mut files = Vec::new();
     if let Some(folder) = statements {
@@ -80,6 +81,19 @@ fn credentials_for(
             public.name(),
             revocation.refused_from(channel).unwrap_or_default(),
             revocation.reason
+        )));
+    }
+    let started = credentials.others.iter().any(|statement| {
+        chain.verify_certificate(statement).is_ok_and(|c| {
+            c.key == public.to_bytes() && c.allows_channel(channel) && c.valid_from <= created
+        })
+    });
+    if allowed && !started {
+        return Err(Error::Usage(format!(
+            "the certificate {} lets {} sign {channel} only from a later date than this edition's time ({}); pack it once the certificate has started, or with its own key",
+            certificate.display(),
+            public.name(),
+            crate::format::manifest::format_created(created)
         )));
     }
     if !allowed {
@@ -149,6 +163,7 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
             &secret,
             &options.channel,
             options.sequence,
+            options.created,
         )?),
         None if statements.is_some() => {
             return Err(Error::Usage(
