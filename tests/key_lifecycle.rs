@@ -375,6 +375,12 @@ fn rollback_an_older_edition_is_an_archive_never_the_latest() {
         .map(|e| fs::read_to_string(e.path().join("index.html")).unwrap())
         .unwrap();
     assert!(page.contains("Older edition"), "{page}");
+    let front = fs::read_to_string(reader.library.join("index.html")).unwrap();
+    let latest = &front[front.find("Latest articles").expect("a latest section")..];
+    assert!(
+        latest.contains("Five") && !latest.contains("Three"),
+        "{front}"
+    );
     let verify = ok(reader.verify(&older));
     verify.expect_text("an OLDER edition: you already have #5");
     let status = reader.status();

@@ -419,9 +419,13 @@ fn front_page_body(
         out.push_str("</ul>\n</section>\n");
     }
 
-    let mut latest: Vec<(&Record, &Article)> = records
+    // An archive edition (older than one the reader had when it arrived) and a revoked one
+    // are never among the latest news.
+    let mut latest: Vec<(&Record, &Article)> = entries
         .iter()
-        .flat_map(|r| r.manifest.articles.iter().map(move |a| (*r, a)))
+        .filter(|e| e.record().older_than.is_none() && e.standing != Standing::Revoked)
+        .map(FrontPageEntry::record)
+        .flat_map(|r| r.manifest.articles.iter().map(move |a| (r, a)))
         .collect();
     latest.sort_by(|(ra, a), (rb, b)| {
         let date_a = a.date.as_deref().unwrap_or(date_of(&ra.manifest.created));
