@@ -1131,3 +1131,134 @@ fn a_next_key_announced_in_todays_editions_is_known_before_it_signs() {
     });
     reader.refuses(&early, "before the certificate of build-2");
 }
+
+#[test]
+fn after_a_rotation_old_revocations_are_signed_again_and_rotated_out_editors_revoke_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let stolen = newsroom.signing_key("build-1", "news-ru", &[]);
+    let forged = newsroom.thief_edition(&stolen, "news-ru", 5, "2026-12-03T00:00:00Z", "Forged");
+    let revocation = newsroom.revoke(&stolen, "news-ru=5", "laptop seized");
+    let reader = Reader::new(dir.path(), &newsroom);
+    ok(reader.open(&newsroom.thief_edition(&stolen, "news-ru", 4, "2026-12-02T00:00:00Z", "Real")));
+    ok(reader.verify(&revocation));
+    // The root moves to a new editor (the old one's laptop went too).
+    let (editor_pub, editor_key) = keygen(&newsroom.dir, "editor-2", "Editor 2");
+    ok(publisher()
+        .arg("rotate-root")
+        .args(newsroom.root_key_args(1))
+        .arg("--root-key")
+        .arg(&editor_key)
+        .arg("--chain")
+        .arg(&newsroom.chain)
+        .arg("--editor")
+        .arg(&editor_pub)
+        .arg("--out")
+        .arg(&newsroom.chain)
+        .run());
+    let (fresh_pub, fresh_key) = keygen(&newsroom.dir, "build-2", "build-2");
+    let certificate = newsroom.dir.join("build-2.cert");
+    ok(publisher()
+        .arg("certify")
+        .arg("--root-key")
+        .arg(&editor_key)
+        .arg("--chain")
+        .arg(&newsroom.chain)
+        .arg("--public-key")
+        .arg(&fresh_pub)
+        .args(["--channels", "news-ru", "--time", "2026-12-06T00:00:00Z"])
+        .arg("--out")
+        .arg(&certificate)
+        .run());
+    let fresh = Signing {
+        public: fresh_pub,
+        secret: fresh_key,
+        certificate,
+    };
+    // The old revocation, signed by the rotated-out editor only, no longer packs...
+    let folder = newsroom.dir.join("edition-6");
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(folder.join("index.md"), "# Six\n").unwrap();
+    let pack = || {
+        publisher()
+            .arg("pack")
+            .arg(&folder)
+            .arg("--secret-key")
+            .arg(&fresh.secret)
+            .arg("--certificate")
+            .arg(&fresh.certificate)
+            .arg("--statements")
+            .arg(newsroom.statements())
+            .args([
+                "--channel",
+                "news-ru",
+                "--seq",
+                "6",
+                "--time",
+                "2026-12-06T00:00:00Z",
+            ])
+            .arg("--out")
+            .arg(dir.path().join("six.tar.zst"))
+            .run()
+    };
+    pack()
+        .expect_code(2)
+        .expect_text("tamizdat-publish cosign FILE");
+    // ...until the new editor signs it again, which brings the new chain into it.
+    ok(publisher()
+        .arg("cosign")
+        .arg(&revocation)
+        .arg("--secret-key")
+        .arg(&editor_key)
+        .arg("--chain")
+        .arg(&newsroom.chain)
+        .arg("--yes")
+        .run())
+    .expect_text("(complete)");
+    ok(pack());
+    let six = dir.path().join("six.tar.zst");
+    ok(reader.open(&six)).expect_text("ADDED");
+    reader.refuses(&forged, "revoked on 2026-12-05");
+    // A reader who never saw the revocation learns it from the new edition.
+    let late = Reader {
+        home: dir.path().join("late-home"),
+        library: dir.path().join("late-library"),
+        clock: reader.clock.clone(),
+    };
+    fs::create_dir_all(&late.home).unwrap();
+    ok(late
+        .cmd()
+        .arg("trust")
+        .arg("add")
+        .arg(&newsroom.root_pub)
+        .run());
+    ok(late.open(&six));
+    late.refuses(&forged, "INVALID");
+    let learnt = fs::read_to_string(late.home.join("state/authority.json")).unwrap();
+    assert!(learnt.contains("\"statements\": [\n"), "{learnt}");
+    // The rotated-out editor alone now revokes nothing: a revocation of the new key, signed
+    // with the old editor's key, is refused.
+    let bogus = dir.path().join("bogus.tzs");
+    let mut file = Credentials::parse_file(&fs::read(&revocation).unwrap()).unwrap();
+    let old_editor = SecretKey::load(&newsroom.root_keys[0], &mut || unreachable!()).unwrap();
+    let chain = tamizdat::authority::publisher::chain_of(&file, &bogus).unwrap();
+    let mut from = std::collections::BTreeMap::new();
+    from.insert("*".to_string(), 0);
+    let fresh_key = tamizdat::keys::PublicKey::load(&fresh.public).unwrap();
+    let mut statement = tamizdat::authority::revocation_statement(
+        &chain,
+        &fresh_key,
+        from,
+        "sabotage",
+        time::macros::datetime!(2026-12-07 0:00 UTC),
+    )
+    .unwrap();
+    tamizdat::authority::sign(&mut statement, &old_editor);
+    file.others = vec![statement];
+    fs::write(&bogus, file.to_file_bytes()).unwrap();
+    reader
+        .verify(&bogus)
+        .expect_code(1)
+        .expect_text("carries 0 valid editor signatures of the 1 its root asks for");
+    ok(reader.verify(&six));
+}

@@ -338,7 +338,12 @@ impl Authority {
                     certificates.push(certificate);
                 }
                 StatementKind::Revocation => {
-                    let revocation = chain.verify_revocation(statement).map_err(wrap)?;
+                    // One the reader verified before stays good after a rotation; a new one
+                    // needs the newest editors.
+                    let revocation = match known.revocations.iter().find(|(b, _)| *b == bytes) {
+                        Some((_, revocation)) => revocation.clone(),
+                        None => chain.verify_revocation(statement).map_err(wrap)?,
+                    };
                     newest_issued = newest_issued.max(Some(revocation.issued));
                     revocations.push(revocation);
                 }
@@ -808,7 +813,13 @@ impl KnownRoot {
                 }
             }
             StatementKind::Revocation => {
-                if let Ok(revocation) = self.chain.verify_revocation(statement)
+                // As for certificates: verified by the newest version when it was learnt.
+                let verified = (1..=self.chain.versions.len()).find_map(|count| {
+                    let mut then = self.chain.clone();
+                    then.versions.truncate(count);
+                    then.verify_revocation(statement).ok()
+                });
+                if let Some(revocation) = verified
                     && !self.revocations.iter().any(|(b, _)| *b == bytes)
                 {
                     self.revocations.push((bytes, revocation));

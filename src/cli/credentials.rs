@@ -497,6 +497,25 @@ pub fn cosign(
                 own_chain.display()
             )));
         }
+        // A certificate or revocation made before a rotation is signed again by the editors
+        // of the newest version: it then carries the newer chain, which they belong to.
+        if !credentials.others.is_empty() && own.roots.len() > credentials.roots.len() {
+            publisher::chain_of(&own, &own_chain)?;
+            let mut older = publisher::chain_of(
+                &Credentials {
+                    roots: credentials.roots.clone(),
+                    others: Vec::new(),
+                },
+                file,
+            )?;
+            older
+                .catch_up(&own.roots)
+                .map_err(|source| publisher::IssueError::Authority {
+                    path: own_chain.clone(),
+                    source,
+                })?;
+            credentials.roots = own.roots.clone();
+        }
     } else {
         crate::cli::to_stderr(format_args!(
             "tamizdat-publish: warning: no chain file {} to check that {} belongs to your root; give it with --chain",

@@ -205,6 +205,12 @@ impl Error {
                 Some("choose one, or pass --unencrypted if that is what you mean")
             }
             Error::SalvageFromStandardInput => Some("save the bundle to a file first"),
+            Error::Issue(crate::authority::publisher::IssueError::Authority {
+                source: crate::authority::AuthorityError::UnderThreshold { .. },
+                ..
+            }) => Some(
+                "have enough current editors sign it, each with `tamizdat-publish cosign FILE --secret-key EDITOR.key` (after a rotation, the new version's editors)",
+            ),
             Error::PassphraseTooShort { .. } => {
                 Some("choose a longer one: four or five ordinary words are easy to remember")
             }
