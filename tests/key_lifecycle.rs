@@ -882,9 +882,26 @@ fn a_revoked_keys_edition_below_the_revocation_point_is_accepted() {
     let before = newsroom.edition(&stolen, "news-ru", 142, "2026-12-02T00:00:00Z", "Before");
     let after = newsroom.thief_edition(&stolen, "news-ru", 143, "2026-12-03T00:00:00Z", "After");
     let revocation = newsroom.revoke(&stolen, "news-ru=143", "laptop seized");
+    // A stick with the editions and the revocation file: `open STICK` reads the revocation
+    // first, so the edition it refuses is never added.
+    let stick = dir.path().join("stick");
+    fs::create_dir_all(&stick).unwrap();
+    for file in [&before, &after, &revocation] {
+        fs::copy(file, stick.join(file.file_name().unwrap())).unwrap();
+    }
     let reader = Reader::new(dir.path(), &newsroom);
+    let out = reader.open(&stick);
+    out.expect_code(1)
+        .expect_text("revoked the key")
+        .expect_text("ADDED")
+        .expect_text("revoked on 2026-12-05 (reason: laptop seized)");
+    let list = reader.library_list();
+    assert!(
+        list.contains("-news-ru-142") && !list.contains("-news-ru-143"),
+        "{list}"
+    );
     ok(reader.verify(&revocation)).expect_text("revoked the key");
-    ok(reader.open(&before)).expect_text("ADDED");
+    ok(reader.open(&before)).expect_text("ALREADY");
     reader.refuses(
         &after,
         "signed by a key that Example News revoked on 2026-12-05 (reason: laptop seized)",

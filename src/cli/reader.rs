@@ -1334,11 +1334,22 @@ pub fn open_library(
     let mut page = tidy_or_warn(&library, &lock, &trust);
     let mut opened: Vec<Record> = Vec::new();
     let mut worst = Verdict::Ok;
-    // Statement files first: a revocation given with the bundles applies to them.
-    let (statements, paths): (Vec<PathBuf>, Vec<PathBuf>) = paths
-        .iter()
-        .cloned()
-        .partition(|path| is_statement_file(path));
+    let found: Vec<PathBuf> = if paths.is_empty() {
+        crate::library::bundles_nearby()
+    } else {
+        bundles_from_arguments(paths, false)?
+    };
+    if found.is_empty() && !paths.is_empty() {
+        // Asked to open something, and nothing there is a bundle: never a silent success.
+        crate::cli::to_stderr(format_args!(
+            "tamizdat: nothing was added: no tamizdat bundle was found in what you gave"
+        ));
+        return Ok(Verdict::Failed);
+    }
+    // Statement files first (given, or found beside the bundles on a stick): a revocation
+    // that travels with the bundles applies to them.
+    let (statements, bundles): (Vec<PathBuf>, Vec<PathBuf>) =
+        found.into_iter().partition(|path| is_statement_file(path));
     let mut keys = keys.clone();
     if !statements.is_empty() {
         drop(lock);
@@ -1346,11 +1357,11 @@ pub fn open_library(
             worst = worst.max(verify_statement_file(statement, &keys, false)?);
         }
         keys.reload()?;
-        if paths.is_empty() {
+        if bundles.is_empty() {
             return Ok(worst);
         }
         return open_library(
-            &paths,
+            &bundles,
             Some(library.root().to_path_buf()),
             &keys,
             read,
@@ -1358,18 +1369,6 @@ pub fn open_library(
             salvage,
         )
         .map(|verdict| verdict.max(worst));
-    }
-    let bundles: Vec<PathBuf> = if paths.is_empty() {
-        crate::library::bundles_nearby()
-    } else {
-        bundles_from_arguments(&paths, false)?
-    };
-    if bundles.is_empty() && !paths.is_empty() {
-        // Asked to open something, and nothing there is a bundle: never a silent success.
-        crate::cli::to_stderr(format_args!(
-            "tamizdat: nothing was added: no tamizdat bundle was found in what you gave"
-        ));
-        return Ok(Verdict::Failed);
     }
     let mut trust = trust;
     let mut refused = Vec::new();

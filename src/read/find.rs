@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 /// What a folder holds, for commands given a folder of bundles.
 #[derive(Debug, Default)]
 pub struct FolderOfBundles {
-    /// The files that start as a bundle does, whatever they are called, sorted by name.
+    /// The files that start as a bundle does, or as a statement file (a revocation, a
+    /// certificate, a root chain passed around alone) does, whatever they are called, sorted by
+    /// name.
     pub bundles: Vec<PathBuf>,
     /// Every other visible file or folder, with why it was left out, sorted by name.
     pub skipped: Vec<(PathBuf, &'static str)>,
@@ -50,6 +52,9 @@ pub fn bundles_in(folder: &Path) -> FolderOfBundles {
         let read = fs::File::open(&path).and_then(|mut file| file.read_exact(&mut first));
         match read {
             Ok(()) if crate::format::header::starts_like_a_bundle(&first) => {
+                scan.bundles.push(path);
+            }
+            Ok(()) if first.starts_with(crate::format::statement::CREDENTIALS_FILE_MAGIC) => {
                 scan.bundles.push(path);
             }
             Ok(()) => scan.skipped.push((path, "not a tamizdat bundle")),
