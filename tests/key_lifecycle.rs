@@ -504,6 +504,15 @@ fn mix_and_match_a_credential_spliced_from_another_bundle_is_refused() {
 fn key_compromise_under_threshold_one_editor_cannot_rotate_the_root_alone() {
     let dir = tempfile::tempdir().unwrap();
     let newsroom = Newsroom::new(dir.path(), 3, 2);
+    // keygen --root --editors 3 wrote each editor's public key beside their secret key.
+    for n in 1..=3 {
+        let public = newsroom.dir.join(format!("root-editor-{n}.pub"));
+        assert!(
+            fs::read_to_string(&public).unwrap().contains("ed25519:"),
+            "{}",
+            public.display()
+        );
+    }
     let key = newsroom.signing_key("build-1", "news-ru", &[]);
     let reader = Reader::new(dir.path(), &newsroom);
     ok(reader.open(&newsroom.edition(&key, "news-ru", 1, "2026-12-02T00:00:00Z", "One")));

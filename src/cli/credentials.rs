@@ -157,8 +157,14 @@ pub fn keygen_root(request: RootRequest) -> Result<Verdict, Error> {
             .collect()
     };
     let chain_file = chain_path(None, &[secret_key.to_path_buf()])?;
+    let public_paths: Vec<PathBuf> = if editors > 1 {
+        key_paths.iter().map(|p| p.with_extension("pub")).collect()
+    } else {
+        Vec::new()
+    };
     for path in key_paths
         .iter()
+        .chain(&public_paths)
         .chain([&root_file.to_path_buf(), &chain_file])
     {
         if std::fs::symlink_metadata(path).is_ok() {
@@ -185,6 +191,15 @@ pub fn keygen_root(request: RootRequest) -> Result<Verdict, Error> {
     let root = publisher::root_file(&credentials, &chain_file)?;
     for (secret, path) in secrets.iter().zip(&key_paths) {
         secret.save(path, passphrase.clone(), None)?;
+        // Each editor's public key, for a later rotate-root --editor (one editor's public
+        // key is the root file's business).
+        if editors > 1 {
+            crate::keys::write_new_file(
+                &path.with_extension("pub"),
+                secret.public().to_file_text().as_bytes(),
+                0o644,
+            )?;
+        }
     }
     crate::keys::write_new_file(root_file, root.to_file_text().as_bytes(), 0o644)?;
     publisher::write_credentials(&chain_file, &credentials, false)?;
@@ -204,6 +219,12 @@ pub fn keygen_root(request: RootRequest) -> Result<Verdict, Error> {
     for path in &key_paths {
         say(format_args!(
             "  editor key: {} (mode 0600; keep it OFFLINE, away from the build server)",
+            path.display()
+        ))?;
+    }
+    for path in &public_paths {
+        say(format_args!(
+            "  editor public key: {} (for a later rotate-root --editor)",
             path.display()
         ))?;
     }
