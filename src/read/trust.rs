@@ -74,10 +74,10 @@ impl Trust {
     }
 
     /// Remembers what an accepted bundle taught (for a certified one: its root versions,
-    /// certificates, revocations, signed times, and the edition's number), durably, before the
-    /// command reports success. Returns the revocations' effect: accepted editions that the
-    /// reader now refuses. A plain bundle teaches nothing. What this command already loaded
-    /// stays as it was; the next command reads the new state.
+    /// certificates, revocations, root-signed times, and the edition's number), durably, before
+    /// the command reports success, and keeps its signed header in `state/evidence/`. A plain
+    /// bundle teaches nothing. What this command already loaded stays as it was
+    /// ([`Trust::reload`] reads the new state).
     pub fn record(&self, header: &VerifiedHeader) -> Result<(), StateError> {
         let (Some(certified), Some(state)) = (header.certified(), self.state.as_ref()) else {
             return Ok(());
