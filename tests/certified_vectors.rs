@@ -142,7 +142,6 @@ fn build(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
 
     let signing = signing().public();
     let (certificate, _) = certify(
-        &root,
         &chain,
         &request(&signing, &["vectors", "news-*"], "2027-11-01T00:00:00Z"),
         &[&editor],
@@ -161,7 +160,6 @@ fn build(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
     );
 
     let (expired, _) = certify(
-        &root,
         &chain,
         &request(&signing, &["vectors"], "2026-11-26T00:00:00Z"),
         &[&editor],
@@ -181,7 +179,6 @@ fn build(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
     let mut from = BTreeMap::new();
     from.insert("vectors".to_string(), 7);
     let (revocation, _) = revoke(
-        &root,
         &chain,
         &signing,
         from,
@@ -210,7 +207,6 @@ fn build(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
 
     let next = key("Vector Root 2", 0x52);
     let (rotation, _, _) = rotate(
-        &root,
         &chain,
         "Vector News",
         &[next.public()],
@@ -226,7 +222,6 @@ fn build(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
     );
     let rotated = chain_of(&rotation);
     let (recertified, _) = certify(
-        &rotation,
         &rotated,
         &request(&signing, &["vectors"], "2027-11-01T00:00:00Z"),
         &[&next],
@@ -279,7 +274,6 @@ fn build(work: &Path) -> BTreeMap<String, (Vec<u8>, String)> {
         "ROOT",
     );
     let (alone, _) = certify(
-        &council,
         &council_chain,
         &request(&signing, &["vectors"], "2027-11-01T00:00:00Z"),
         &[&editors[1]],

@@ -115,7 +115,10 @@ struct RevocationBody {
 /// One verified version of a publisher's root.
 #[derive(Debug, Clone)]
 pub struct RootVersion {
-    /// The statement's bytes, exactly as signed and carried.
+    /// The statement, as carried: what later bundles and files carry again.
+    pub statement: SignedStatement,
+    /// Its bytes, exactly as signed and carried (`statement.to_bytes()`, kept for the
+    /// byte-for-byte comparisons a chain walk makes).
     pub bytes: Vec<u8>,
     /// The publisher's name as the root gives it.
     pub name: String,
@@ -380,6 +383,7 @@ fn read_root(statement: &SignedStatement) -> Result<RootVersion, AuthorityError>
         editors.push(key);
     }
     Ok(RootVersion {
+        statement: statement.clone(),
         bytes: statement.to_bytes(),
         issued: time_of(noun, &body.issued)?,
         name: body.name,
@@ -487,6 +491,19 @@ impl RootChain {
     /// The publisher's name, as the newest version gives it.
     pub fn name(&self) -> &str {
         &self.newest().name
+    }
+
+    /// The chain of version 1 alone: the anchor a root file gives readers. Nothing is
+    /// verified again; version 1 was verified when this chain was made.
+    pub fn anchor(&self) -> RootChain {
+        RootChain {
+            versions: self.versions[..1].to_vec(),
+        }
+    }
+
+    /// The statements of every version, oldest first, as a bundle carries them.
+    pub fn statements(&self) -> Vec<SignedStatement> {
+        self.versions.iter().map(|v| v.statement.clone()).collect()
     }
 
     /// The newest version known.

@@ -129,6 +129,11 @@ pub fn write_credentials(
     )
 }
 
+/// Reads a chain file and verifies its chain, from its own first version.
+pub fn read_chain(path: &Path) -> Result<RootChain, IssueError> {
+    chain_of(&read_credentials(path)?, path)
+}
+
 /// Verifies the chain a credentials file carries, from its own first version.
 pub fn chain_of(credentials: &Credentials, path: &Path) -> Result<RootChain, IssueError> {
     let first = credentials
@@ -204,10 +209,8 @@ pub fn new_root(
 
 /// The root file of a complete version 1.
 pub fn root_file(credentials: &Credentials, path: &Path) -> Result<RootFile, IssueError> {
-    let chain = chain_of(credentials, path)?;
-    let anchor = SignedStatement::parse(&chain.versions()[0].bytes).expect("verified bytes parse");
     Ok(RootFile {
-        chain: RootChain::from_anchor(&anchor).expect("verified anchor"),
+        chain: chain_of(credentials, path)?.anchor(),
     })
 }
 
@@ -241,17 +244,26 @@ fn sign_as_editors(
 /// A certificate for `request.key` under `chain`, signed by `signers`: the chain, then the
 /// certificate, as one credentials file.
 pub fn certify(
-    chain_file: &Credentials,
     chain: &RootChain,
     request: &CertificateRequest<'_>,
     signers: &[&SecretKey],
 ) -> Result<(Credentials, Signatures), IssueError> {
-    let mut statement = certificate_statement(chain, request).map_err(IssueError::Statement)?;
+    let statement = certificate_statement(chain, request).map_err(IssueError::Statement)?;
+    signed_by_editors(chain, statement, signers)
+}
+
+/// `statement` signed by each of `signers` that is an editor of `chain`'s newest version, as
+/// a credentials file: the chain, then the statement.
+fn signed_by_editors(
+    chain: &RootChain,
+    mut statement: SignedStatement,
+    signers: &[&SecretKey],
+) -> Result<(Credentials, Signatures), IssueError> {
     sign_as_editors(chain, &mut statement, signers, &[])?;
     let signatures = signatures_of(chain, &statement);
     Ok((
         Credentials {
-            roots: chain_file.roots.clone(),
+            roots: chain.statements(),
             others: vec![statement],
         },
         signatures,
@@ -260,7 +272,6 @@ pub fn certify(
 
 /// A revocation of `key` from the given sequences, signed by `signers`.
 pub fn revoke(
-    chain_file: &Credentials,
     chain: &RootChain,
     key: &PublicKey,
     from_sequence: BTreeMap<String, u64>,
@@ -268,24 +279,15 @@ pub fn revoke(
     issued: time::OffsetDateTime,
     signers: &[&SecretKey],
 ) -> Result<(Credentials, Signatures), IssueError> {
-    let mut statement = revocation_statement(chain, key, from_sequence, reason, issued)
+    let statement = revocation_statement(chain, key, from_sequence, reason, issued)
         .map_err(IssueError::Statement)?;
-    sign_as_editors(chain, &mut statement, signers, &[])?;
-    let signatures = signatures_of(chain, &statement);
-    Ok((
-        Credentials {
-            roots: chain_file.roots.clone(),
-            others: vec![statement],
-        },
-        signatures,
-    ))
+    signed_by_editors(chain, statement, signers)
 }
 
 /// The next root version: `editors` with `threshold`, signed by `signers` (editors of the
 /// current version, of the new one, or both). Returns the chain with it appended, and the
 /// signatures of each side.
 pub fn rotate(
-    chain_file: &Credentials,
     chain: &RootChain,
     name: &str,
     editors: &[PublicKey],
@@ -299,8 +301,7 @@ pub fn rotate(
     sign_as_editors(chain, &mut statement, signers, editors)?;
     let old = signatures_of(chain, &statement);
     let new = count(&statement, editors, threshold as usize);
-    let mut roots = chain_file.roots.clone();
-    roots.truncate(chain.versions().len());
+    let mut roots = chain.statements();
     roots.push(statement);
     Ok((
         Credentials {
@@ -444,11 +445,7 @@ pub fn bundle_credentials(
         }
         files.push((path.clone(), credentials));
     }
-    let roots: Vec<SignedStatement> = chain
-        .versions()
-        .iter()
-        .map(|version| SignedStatement::parse(&version.bytes).expect("verified bytes parse"))
-        .collect();
+    let roots = chain.statements();
     let mut others: Vec<SignedStatement> = Vec::new();
     let mut found_certificate = false;
     for (path, statement) in carried

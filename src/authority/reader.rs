@@ -224,10 +224,7 @@ impl Authority {
                     .filter_map(|text| decode(text))
                     .filter_map(|bytes| SignedStatement::parse(&bytes).ok())
                     .collect();
-                let mut carried = vec![
-                    SignedStatement::parse(&chain.versions()[0].bytes)
-                        .expect("a verified anchor parses"),
-                ];
+                let mut carried = vec![chain.versions()[0].statement.clone()];
                 carried.extend(versions);
                 if chain.catch_up(&carried).is_ok() {
                     known.chain = chain;
@@ -275,10 +272,7 @@ impl Authority {
         self.roots
             .iter()
             .map(|known| RootFile {
-                chain: RootChain::from_anchor(
-                    &SignedStatement::parse(&known.chain.versions()[0].bytes).expect("parses"),
-                )
-                .expect("a trusted anchor verifies"),
+                chain: known.chain.anchor(),
             })
             .collect()
     }
@@ -592,8 +586,7 @@ impl Authority {
             };
             for known in &self.roots {
                 let mut with_chain = credentials.clone();
-                with_chain.roots =
-                    vec![SignedStatement::parse(&known.chain.versions()[0].bytes).expect("parses")];
+                with_chain.roots = vec![known.chain.versions()[0].statement.clone()];
                 match self.check_statement_file(&with_chain) {
                     Ok(found) => return Ok(found),
                     Err(error) => last = error,
@@ -613,8 +606,7 @@ impl Authority {
         Ok(StatementFile {
             signer: CertifiedSigner {
                 root_index,
-                key: PublicKey::new("none", &chain.newest().editors[0].to_bytes())
-                    .expect("an editor key is a key"),
+                key: chain.newest().editors[0].clone(),
                 certificate: certificates.first().cloned().unwrap_or(Certificate {
                     key: chain.newest().editors[0].to_bytes(),
                     key_name: String::new(),
@@ -801,11 +793,8 @@ impl KnownRoot {
             StatementKind::Certificate => {
                 // Verified when it was learnt, by the newest version then: after a rotation it
                 // is still good, so it is checked against each version the chain has had.
-                let verified = (1..=self.chain.versions.len()).find_map(|count| {
-                    let mut then = self.chain.clone();
-                    then.versions.truncate(count);
-                    then.verify_certificate(statement).ok()
-                });
+                let verified =
+                    by_any_version(&self.chain, |then| then.verify_certificate(statement));
                 if let Some(certificate) = verified
                     && !self.certificates.iter().any(|(b, _)| *b == bytes)
                 {
@@ -814,11 +803,8 @@ impl KnownRoot {
             }
             StatementKind::Revocation => {
                 // As for certificates: verified by the newest version when it was learnt.
-                let verified = (1..=self.chain.versions.len()).find_map(|count| {
-                    let mut then = self.chain.clone();
-                    then.versions.truncate(count);
-                    then.verify_revocation(statement).ok()
-                });
+                let verified =
+                    by_any_version(&self.chain, |then| then.verify_revocation(statement));
                 if let Some(revocation) = verified
                     && !self.revocations.iter().any(|(b, _)| *b == bytes)
                 {
@@ -851,6 +837,19 @@ impl KnownRoot {
         }
         out
     }
+}
+
+/// What `verify` accepts of `chain` as it stood at any of its versions (the chain truncated
+/// there), trying the oldest first.
+fn by_any_version<T>(
+    chain: &RootChain,
+    verify: impl Fn(&RootChain) -> Result<T, AuthorityError>,
+) -> Option<T> {
+    (1..=chain.versions.len()).find_map(|count| {
+        let mut then = chain.clone();
+        then.versions.truncate(count);
+        verify(&then).ok()
+    })
 }
 
 fn refused_by(revocations: &[Revocation], edition: &AcceptedEdition, channel: &str) -> bool {

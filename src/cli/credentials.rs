@@ -18,13 +18,14 @@ use crate::keys::{KeyError, PublicKey, SecretKey};
 pub fn load_secret(path: &Path, passphrase_file: Option<&Path>) -> Result<SecretKey, Error> {
     match SecretKey::load(path, &mut || read_passphrase(passphrase_file, path, false)) {
         Ok(secret) => Ok(secret),
-        Err(KeyError::WrongPassphrase { path }) if passphrase_file.is_some() => {
-            Err(KeyError::PassphraseFileWrong {
-                file: passphrase_file.expect("checked").to_path_buf(),
+        Err(KeyError::WrongPassphrase { path }) => match passphrase_file {
+            Some(file) => Err(KeyError::PassphraseFileWrong {
+                file: file.to_path_buf(),
                 key: path,
             }
-            .into())
-        }
+            .into()),
+            None => Err(KeyError::WrongPassphrase { path }.into()),
+        },
         Err(error) => Err(error.into()),
     }
 }
@@ -282,8 +283,7 @@ pub struct CertifyRequest {
 /// `tamizdat-publish certify`.
 pub fn certify(request: CertifyRequest) -> Result<Verdict, Error> {
     let chain_file = chain_path(request.chain.as_deref(), &request.root_keys)?;
-    let chain_credentials = publisher::read_credentials(&chain_file)?;
-    let chain = publisher::chain_of(&chain_credentials, &chain_file)?;
+    let chain = publisher::read_chain(&chain_file)?;
     let key = PublicKey::load(&request.public_key)?;
     let channels: Vec<String> = request
         .channels
@@ -308,7 +308,6 @@ pub fn certify(request: CertifyRequest) -> Result<Verdict, Error> {
     let secrets = load_secrets(&request.root_keys, request.passphrase_file.as_deref())?;
     let signers: Vec<&SecretKey> = secrets.iter().collect();
     let (credentials, signatures) = publisher::certify(
-        &chain_credentials,
         &chain,
         &CertificateRequest {
             key: &key,
@@ -370,8 +369,7 @@ pub struct RevokeRequest {
 /// `tamizdat-publish revoke`.
 pub fn revoke(request: RevokeRequest) -> Result<Verdict, Error> {
     let chain_file = chain_path(request.chain.as_deref(), &request.root_keys)?;
-    let chain_credentials = publisher::read_credentials(&chain_file)?;
-    let chain = publisher::chain_of(&chain_credentials, &chain_file)?;
+    let chain = publisher::read_chain(&chain_file)?;
     let key = PublicKey::load(&request.key)?;
     let mut from_sequence = BTreeMap::new();
     for item in request.from_sequence.iter().flat_map(|s| s.split(',')) {
@@ -393,7 +391,6 @@ pub fn revoke(request: RevokeRequest) -> Result<Verdict, Error> {
     let secrets = load_secrets(&request.root_keys, request.passphrase_file.as_deref())?;
     let signers: Vec<&SecretKey> = secrets.iter().collect();
     let (credentials, signatures) = publisher::revoke(
-        &chain_credentials,
         &chain,
         &key,
         from_sequence.clone(),
@@ -451,8 +448,7 @@ pub struct RotateRequest {
 /// `tamizdat-publish rotate-root`.
 pub fn rotate_root(request: RotateRequest) -> Result<Verdict, Error> {
     let chain_file = chain_path(request.chain.as_deref(), &request.root_keys)?;
-    let chain_credentials = publisher::read_credentials(&chain_file)?;
-    let chain = publisher::chain_of(&chain_credentials, &chain_file)?;
+    let chain = publisher::read_chain(&chain_file)?;
     let editors: Vec<PublicKey> = request
         .editors
         .iter()
@@ -469,7 +465,6 @@ pub fn rotate_root(request: RotateRequest) -> Result<Verdict, Error> {
     let signers: Vec<&SecretKey> = secrets.iter().collect();
     let name = request.name.unwrap_or_else(|| chain.name().to_string());
     let (credentials, old, new) = publisher::rotate(
-        &chain_credentials,
         &chain,
         &name,
         &editors,
