@@ -327,8 +327,8 @@ fn run(command: Command) -> Result<Verdict, Error> {
             chain,
             public_key,
             channels,
-            from: from.as_deref().map(parse_date).transpose()?,
-            until: until.as_deref().map(parse_date).transpose()?,
+            from,
+            until,
             cadence,
             out,
             passphrase_file,
@@ -386,12 +386,4 @@ fn run(command: Command) -> Result<Verdict, Error> {
             passphrase_file.as_deref(),
         ),
     }
-}
-
-/// A date as 2027-12-01, or any time `--time` accepts.
-fn parse_date(text: &str) -> Result<time::OffsetDateTime, Error> {
-    if text.len() == 10 {
-        return Ok(tamizdat::cli::parse_time(&format!("{text}T00:00:00Z"))?);
-    }
-    Ok(tamizdat::cli::parse_time(text)?)
 }

@@ -256,6 +256,15 @@ pub fn parse_cadence(text: &str) -> Result<u64, Error> {
     })
 }
 
+/// A date as 2027-12-01 (its midnight, UTC), or any time `--time` accepts.
+fn parse_date(text: &str) -> Result<time::OffsetDateTime, Error> {
+    let text = text.trim();
+    if text.len() == 10 {
+        return Ok(crate::cli::parse_time(&format!("{text}T00:00:00Z"))?);
+    }
+    Ok(crate::cli::parse_time(text)?)
+}
+
 /// What `certify` was asked.
 pub struct CertifyRequest {
     /// Editors' secret keys on this machine.
@@ -266,10 +275,11 @@ pub struct CertifyRequest {
     pub public_key: PathBuf,
     /// Channel names or prefixes ending in `*`.
     pub channels: Vec<String>,
-    /// Start of validity (default: issue time).
-    pub from: Option<time::OffsetDateTime>,
-    /// End of validity (default: a year after the start).
-    pub until: Option<time::OffsetDateTime>,
+    /// Start of validity as given (2027-01-01, or any time `--time` accepts); default: the
+    /// issue time.
+    pub from: Option<String>,
+    /// End of validity as given; default: a year after the start.
+    pub until: Option<String>,
     /// Usual hours between editions.
     pub cadence: Option<String>,
     /// The certificate file to write.
@@ -297,10 +307,14 @@ pub fn certify(request: CertifyRequest) -> Result<Verdict, Error> {
             "give the channels the key may sign with --channels, e.g. 'news-ru*'".into(),
         ));
     }
-    let valid_from = request.from.unwrap_or(request.issued);
-    let valid_until = request
-        .until
-        .unwrap_or(valid_from + time::Duration::days(365));
+    let valid_from = match &request.from {
+        Some(text) => parse_date(text)?,
+        None => request.issued,
+    };
+    let valid_until = match &request.until {
+        Some(text) => parse_date(text)?,
+        None => valid_from + time::Duration::days(365),
+    };
     let cadence_hours = match &request.cadence {
         Some(text) => parse_cadence(text)?,
         None => 0,
