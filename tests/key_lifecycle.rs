@@ -240,12 +240,20 @@ impl Reader {
             clock: Some("2026-12-06T00:00:00Z".into()),
         };
         fs::create_dir_all(&reader.home).unwrap();
+        // Trusting the root shows its fingerprint and name, as its file gives them.
+        let root_file = fs::read_to_string(&newsroom.root_pub).unwrap();
+        let fingerprint = root_file
+            .lines()
+            .find_map(|line| line.strip_prefix("fingerprint: "))
+            .unwrap()
+            .to_string();
         ok(reader
             .cmd()
             .arg("trust")
             .arg("add")
             .arg(&newsroom.root_pub)
-            .run());
+            .run())
+        .expect_text(&format!("now trusted: {fingerprint}  Example News"));
         reader
     }
 
@@ -456,6 +464,9 @@ fn fast_forward_a_thiefs_huge_number_does_not_lock_readers_out() {
         "{}",
         reader.library_list()
     );
+    let revoked = &status["revoked_editions"];
+    assert_eq!(revoked[0]["sequence"], (1u64 << 63) - 1, "{status}");
+    assert_eq!(revoked[0]["reason"], "laptop seized", "{status}");
     // And the forged edition is refused from now on.
     reader
         .verify(&forged)
@@ -1287,4 +1298,32 @@ fn after_a_rotation_old_revocations_are_signed_again_and_rotated_out_editors_rev
         .expect_code(1)
         .expect_text("carries 0 valid editor signatures of the 1 its root asks for");
     ok(reader.verify(&six));
+}
+
+#[test]
+fn a_root_is_listed_and_removed_like_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path(), 1, 1);
+    let key = newsroom.signing_key("build-1", "news-ru", &[]);
+    let edition = newsroom.edition(&key, "news-ru", 1, "2026-12-02T00:00:00Z", "One");
+    let reader = Reader::new(dir.path(), &newsroom);
+    let root_id = fs::read_to_string(&newsroom.root_pub)
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("root-id: ").map(str::to_string))
+        .unwrap();
+    ok(reader.cmd().args(["trust", "list"]).run())
+        .expect_text(&format!("{root_id}  "))
+        .expect_text("Example News (publisher root)");
+    ok(reader.open(&edition));
+    ok(reader.cmd().args(["trust", "remove", &root_id[..8]]).run())
+        .expect_text("no longer trusted")
+        .expect_text("(publisher root)");
+    reader
+        .verify(&edition)
+        .expect_code(1)
+        .expect_text("certified by a publisher root you do not trust");
+    // Its editions' pages stop saying Verified.
+    let list = reader.library_list();
+    assert!(list.contains("no longer trust"), "{list}");
 }
