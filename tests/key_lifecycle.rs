@@ -42,6 +42,24 @@ fn keygen(dir: &Path, file: &str, name: &str) -> (PathBuf, PathBuf) {
     (public, secret)
 }
 
+/// `tamizdat-publish rotate-root`: signed with `keys`, from the chain in `chain`, to one
+/// new `editor` (threshold 1), written to `out`.
+fn rotate_root(keys: &[&Path], chain: &Path, editor: &Path, out: &Path) -> Out {
+    let mut command = publisher().arg("rotate-root");
+    for key in keys {
+        command = command.arg("--root-key").arg(key);
+    }
+    command
+        .arg("--chain")
+        .arg(chain)
+        .arg("--editor")
+        .arg(editor)
+        .args(["--threshold", "1"])
+        .arg("--out")
+        .arg(out)
+        .run()
+}
+
 fn ok(out: Out) -> Out {
     out.expect_code(0);
     out
@@ -532,19 +550,12 @@ fn key_compromise_under_threshold_one_editor_cannot_rotate_the_root_alone() {
     fs::create_dir_all(&thief).unwrap();
     keygen(&thief, "thief", "Thief");
     let rotation = thief.join("rotation.chain");
-    let out = ok(publisher()
-        .arg("rotate-root")
-        .args(newsroom.root_key_args(1))
-        .arg("--root-key")
-        .arg(thief.join("thief.key"))
-        .arg("--chain")
-        .arg(&newsroom.chain)
-        .arg("--editor")
-        .arg(thief.join("thief.pub"))
-        .args(["--threshold", "1"])
-        .arg("--out")
-        .arg(&rotation)
-        .run());
+    let out = ok(rotate_root(
+        &[&newsroom.root_keys[0], &thief.join("thief.key")],
+        &newsroom.chain,
+        &thief.join("thief.pub"),
+        &rotation,
+    ));
     out.expect_text("needs 1 more editor signature");
     // Passed around alone, the reader refuses it.
     reader
@@ -654,33 +665,23 @@ fn root_chain_gap_and_a_version_signed_only_by_its_own_keys_are_refused() {
         })
         .collect();
     let v2 = newsroom.dir.join("v2.chain");
-    ok(publisher()
-        .arg("rotate-root")
-        .args(newsroom.root_key_args(1))
-        .arg("--root-key")
-        .arg(newsroom.dir.join("editor-2.key"))
-        .arg("--chain")
-        .arg(&newsroom.chain)
-        .arg("--editor")
-        .arg(&editors[0])
-        .arg("--out")
-        .arg(&v2)
-        .run())
+    ok(rotate_root(
+        &[&newsroom.root_keys[0], &newsroom.dir.join("editor-2.key")],
+        &newsroom.chain,
+        &editors[0],
+        &v2,
+    ))
     .expect_text("(complete)");
     let v3 = newsroom.dir.join("v3.chain");
-    ok(publisher()
-        .arg("rotate-root")
-        .arg("--root-key")
-        .arg(newsroom.dir.join("editor-2.key"))
-        .arg("--root-key")
-        .arg(newsroom.dir.join("editor-3.key"))
-        .arg("--chain")
-        .arg(&v2)
-        .arg("--editor")
-        .arg(&editors[1])
-        .arg("--out")
-        .arg(&v3)
-        .run())
+    ok(rotate_root(
+        &[
+            &newsroom.dir.join("editor-2.key"),
+            &newsroom.dir.join("editor-3.key"),
+        ],
+        &v2,
+        &editors[1],
+        &v3,
+    ))
     .expect_text("(complete)");
     let chain3 = Credentials::parse_file(&fs::read(&v3).unwrap()).unwrap();
     // Version 3 without version 2.
@@ -1181,18 +1182,12 @@ fn after_a_rotation_old_revocations_are_signed_again_and_rotated_out_editors_rev
     ok(reader.verify(&revocation));
     // The root moves to a new editor (the old one's laptop went too).
     let (editor_pub, editor_key) = keygen(&newsroom.dir, "editor-2", "Editor 2");
-    ok(publisher()
-        .arg("rotate-root")
-        .args(newsroom.root_key_args(1))
-        .arg("--root-key")
-        .arg(&editor_key)
-        .arg("--chain")
-        .arg(&newsroom.chain)
-        .arg("--editor")
-        .arg(&editor_pub)
-        .arg("--out")
-        .arg(&newsroom.chain)
-        .run());
+    ok(rotate_root(
+        &[&newsroom.root_keys[0], &editor_key],
+        &newsroom.chain,
+        &editor_pub,
+        &newsroom.chain,
+    ));
     let (fresh_pub, fresh_key) = keygen(&newsroom.dir, "build-2", "build-2");
     let certificate = newsroom.dir.join("build-2.cert");
     ok(publisher()

@@ -1407,9 +1407,13 @@ pub fn open_library(
         }
         match result {
             Ok((imported, report)) => {
-                // A certified bundle may have taught its key just now.
-                let trust = trust_now().unwrap_or_else(|_| trust.clone());
                 let standing = match &imported {
+                    // A certified bundle may have taught its key just now.
+                    Imported::Added(record) | Imported::AlreadyPresent(record)
+                        if record.root_fingerprint.is_some() =>
+                    {
+                        library.standing(record, &trust_now().unwrap_or_else(|_| trust.clone()))
+                    }
                     Imported::Added(record) | Imported::AlreadyPresent(record) => {
                         library.standing(record, &trust)
                     }
