@@ -98,6 +98,7 @@ pub mod format;
 pub mod fs;
 pub mod keys;
 pub mod library;
+pub mod mirror;
 pub mod publish;
 pub mod read;
 

@@ -226,73 +226,13 @@ fn parse_body<T: serde::de::DeserializeOwned>(
     let body = statement.unverified_body();
     // Two members of one name could mean different things to different readers: refused at
     // every level, as in manifests (FORMAT.md section 3).
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde::de::Deserializer::deserialize_any(&mut deserializer, UniqueMembers)
-        .and_then(|()| deserializer.end())
-        .map_err(|error| invalid(noun, error.to_string()))?;
+    crate::format::refuse_duplicate_members(body).map_err(|error| invalid(noun, error))?;
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|error| invalid(noun, error.to_string()))?;
     if value.get("kind").and_then(|kind| kind.as_str()) != Some(kind_word) {
         return Err(invalid(noun, format!("its kind is not \"{kind_word}\"")));
     }
     serde_json::from_slice(body).map_err(|error| invalid(noun, error.to_string()))
-}
-
-/// Visits a JSON value and refuses any object holding a member name twice.
-struct UniqueMembers;
-
-impl<'de> serde::de::Visitor<'de> for UniqueMembers {
-    type Value = ();
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(UniqueMembersSeed)?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut names = std::collections::BTreeSet::new();
-        while let Some(name) = map.next_key::<String>()? {
-            if !names.insert(name.clone()) {
-                return Err(serde::de::Error::custom(format!(
-                    "the member name {name:?} appears twice in one object"
-                )));
-            }
-            map.next_value_seed(UniqueMembersSeed)?;
-        }
-        Ok(())
-    }
-}
-
-struct UniqueMembersSeed;
-
-impl<'de> serde::de::DeserializeSeed<'de> for UniqueMembersSeed {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(UniqueMembers)
-    }
 }
 
 fn key_from_hex(noun: &'static str, hex: &str) -> Result<[u8; 32], AuthorityError> {

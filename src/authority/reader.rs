@@ -177,6 +177,59 @@ pub struct Judgement {
     pub warnings: Vec<String>,
 }
 
+/// Of the certificates of `signer`'s key, the one that decides for an object of `channel`
+/// dated `created`: in scope, already valid, and of these the one valid longest.
+fn certificate_in_scope<'a>(
+    signer: &'a CertifiedSigner,
+    channel: &str,
+    created: &str,
+) -> Result<&'a Certificate, CertifiedError> {
+    let publisher = signer.publisher().to_string();
+    let key_bytes = signer.key.to_bytes();
+    let of_key: Vec<&Certificate> = signer
+        .all_certificates
+        .iter()
+        .filter(|c| c.key == key_bytes)
+        .collect();
+    let in_scope: Vec<&Certificate> = of_key
+        .iter()
+        .copied()
+        .filter(|c| c.allows_channel(channel))
+        .collect();
+    if in_scope.is_empty() {
+        let mut patterns: Vec<String> = of_key.iter().flat_map(|c| c.channels.clone()).collect();
+        patterns.dedup();
+        return Err(CertifiedError::OutOfScope {
+            key_name: signer.certificate.key_name.clone(),
+            publisher,
+            patterns: patterns.join(", "),
+            channel: channel.to_string(),
+        });
+    }
+    let created_at = crate::format::manifest::parse_created(created);
+    let started: Vec<&Certificate> = in_scope
+        .iter()
+        .copied()
+        .filter(|c| created_at.is_none_or(|at| at >= c.valid_from))
+        .collect();
+    let Some(certificate) = started.iter().copied().max_by_key(|c| c.valid_until) else {
+        let first = in_scope[0];
+        return Err(CertifiedError::BeforeCertificate {
+            key_name: first.key_name.clone(),
+            publisher,
+            created: created.to_string(),
+            valid_from: crate::format::manifest::format_created(
+                in_scope
+                    .iter()
+                    .map(|c| c.valid_from)
+                    .min()
+                    .unwrap_or(first.valid_from),
+            ),
+        });
+    };
+    Ok(certificate)
+}
+
 fn decode(text: &str) -> Option<Vec<u8>> {
     data_encoding::BASE64.decode(text.as_bytes()).ok()
 }
@@ -426,48 +479,8 @@ impl Authority {
     ) -> Result<Judgement, CertifiedError> {
         let publisher = signer.publisher().to_string();
         let key_bytes = signer.key.to_bytes();
-        let of_key: Vec<&Certificate> = signer
-            .all_certificates
-            .iter()
-            .filter(|c| c.key == key_bytes)
-            .collect();
-        let in_scope: Vec<&Certificate> = of_key
-            .iter()
-            .copied()
-            .filter(|c| c.allows_channel(channel))
-            .collect();
-        if in_scope.is_empty() {
-            let mut patterns: Vec<String> =
-                of_key.iter().flat_map(|c| c.channels.clone()).collect();
-            patterns.dedup();
-            return Err(CertifiedError::OutOfScope {
-                key_name: signer.certificate.key_name.clone(),
-                publisher,
-                patterns: patterns.join(", "),
-                channel: channel.to_string(),
-            });
-        }
         let created_at = crate::format::manifest::parse_created(created);
-        let started: Vec<&Certificate> = in_scope
-            .iter()
-            .copied()
-            .filter(|c| created_at.is_none_or(|at| at >= c.valid_from))
-            .collect();
-        let Some(certificate) = started.iter().copied().max_by_key(|c| c.valid_until) else {
-            let first = in_scope[0];
-            return Err(CertifiedError::BeforeCertificate {
-                key_name: first.key_name.clone(),
-                publisher,
-                created: created.to_string(),
-                valid_from: crate::format::manifest::format_created(
-                    in_scope
-                        .iter()
-                        .map(|c| c.valid_from)
-                        .min()
-                        .unwrap_or(first.valid_from),
-                ),
-            });
-        };
+        let certificate = certificate_in_scope(signer, channel, created)?;
         let revocations = self.revocations_with(signer);
         if let Some(revocation) = revocations
             .iter()
@@ -529,6 +542,42 @@ impl Authority {
             placement,
             warnings,
         })
+    }
+
+    /// Judges a mirror catalog of `channel` issued at `issued`, whose signature verified with
+    /// `signer.key`: the key must be certified for the channel at that time, and no
+    /// revocation may name the key for the channel at all, since a thief holding the key
+    /// could list whatever editions suit him. Returns the warnings to show (an expired
+    /// certificate).
+    pub fn judge_catalog(
+        &self,
+        signer: &CertifiedSigner,
+        channel: &str,
+        issued: &str,
+    ) -> Result<Vec<String>, CertifiedError> {
+        let certificate = certificate_in_scope(signer, channel, issued)?;
+        let key_bytes = signer.key.to_bytes();
+        if let Some(revocation) = self
+            .revocations_with(signer)
+            .iter()
+            .find(|r| r.key == key_bytes && r.refused_from(channel).is_some())
+        {
+            return Err(CertifiedError::Revoked {
+                publisher: signer.publisher().to_string(),
+                date: date_of(revocation.issued),
+                reason: revocation.reason.clone(),
+            });
+        }
+        let mut warnings = Vec::new();
+        if self.now() > certificate.valid_until {
+            warnings.push(format!(
+                "the certificate of {} from {} expired on {}",
+                certificate.key_name,
+                signer.publisher(),
+                date_of(certificate.valid_until)
+            ));
+        }
+        Ok(warnings)
     }
 
     fn revocations_with(&self, signer: &CertifiedSigner) -> Vec<Revocation> {

@@ -399,3 +399,70 @@ impl<T: Member, const MAX: usize> Member for List<T, MAX> {
         Ok(List(list))
     }
 }
+
+/// Refuses a JSON document that is not one value, or that holds a member name twice in any
+/// object (names compared after unescaping): two readers could give such a document two
+/// meanings. The error is serde_json's message.
+pub fn refuse_duplicate_members(bytes: &[u8]) -> Result<(), String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde::de::Deserializer::deserialize_any(&mut deserializer, UniqueMembers)
+        .and_then(|()| deserializer.end())
+        .map_err(|error| error.to_string())
+}
+
+/// Visits a JSON value and refuses any object holding a member name twice.
+struct UniqueMembers;
+
+impl<'de> serde::de::Visitor<'de> for UniqueMembers {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(UniqueMembersSeed)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut names = std::collections::BTreeSet::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if !names.insert(name.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the member name {name:?} appears twice in one object"
+                )));
+            }
+            map.next_value_seed(UniqueMembersSeed)?;
+        }
+        Ok(())
+    }
+}
+
+struct UniqueMembersSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueMembersSeed {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(UniqueMembers)
+    }
+}

@@ -4,6 +4,7 @@
 //! carrying the JSON [`manifest`]; the payload is a POSIX tar compressed as a sequence of
 //! independent zstd frames ([`frames`]) whose lengths and hashes the manifest signs.
 
+pub mod catalog;
 pub mod frames;
 pub mod header;
 mod json;
@@ -16,6 +17,7 @@ pub mod tar;
 pub mod text;
 
 pub use header::{MAX_MANIFEST_LEN, Preamble, SignedHeader};
+pub use json::refuse_duplicate_members;
 pub use key_id::KeyId;
 pub use kind::{ArticleKind, article_kind};
 pub use manifest::{Article, FileEntry, Frame, Manifest, ManifestError, Payload, Publisher};

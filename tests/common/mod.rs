@@ -7,7 +7,9 @@
 
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod library;
+pub mod nginx;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;

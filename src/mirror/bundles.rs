@@ -1,0 +1,108 @@
+//! Checking a bundle file against the catalog that lists it: length, SHA-256 of the whole
+//! file, its own signature, the payload's signed hash, and that its signed manifest says what
+//! the catalog says. One read of the file, no decompression.
+
+use std::io::BufReader;
+use std::path::Path;
+
+use sha2::Digest;
+
+use crate::format::Sha256Digest;
+use crate::format::catalog::{CatalogEdition, bundle_file_name};
+use crate::fs::{HashingReader, NoProgress, Progress};
+use crate::mirror::MirrorError;
+use crate::read::{Bundle, READ_BUFFER, TrustSource};
+
+/// Verifies the bundle file at `path` (signature and payload hash, without decompressing)
+/// and describes it as a catalog lists it.
+pub fn describe_bundle_file(
+    path: &Path,
+    trust: &(impl TrustSource + ?Sized),
+    progress: &dyn Progress,
+) -> Result<CatalogEdition, MirrorError> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = std::fs::File::open(path)
+        .map_err(MirrorError::io(format!("cannot read {}", path.display())))?;
+    let mut hashing = HashingReader::new(BufReader::with_capacity(READ_BUFFER, file));
+    let bundle_error = |error| MirrorError::Bundle {
+        file: name.clone(),
+        error,
+    };
+    let verified = Bundle::from_reader(path, &mut hashing)
+        .and_then(|bundle| bundle.verify(trust))
+        .map_err(bundle_error)?;
+    let manifest = verified.manifest();
+    let mut edition = CatalogEdition {
+        channel: manifest.channel.clone(),
+        sequence: manifest.sequence,
+        file: bundle_file_name(&manifest.channel, manifest.sequence),
+        length: 0,
+        sha256: String::new(),
+        created: manifest.created.clone(),
+        title: manifest.title.clone(),
+    };
+    verified.check_quick(progress).map_err(bundle_error)?;
+    edition.length = hashing.count;
+    edition.sha256 = Sha256Digest(hashing.hasher.finalize().into()).to_hex();
+    Ok(edition)
+}
+
+/// Checks the bundle file at `path` against `edition`: see [`describe_bundle_file`].
+pub fn check_bundle_file(
+    path: &Path,
+    edition: &CatalogEdition,
+    trust: &(impl TrustSource + ?Sized),
+    progress: &dyn Progress,
+) -> Result<(), MirrorError> {
+    let mismatch = |problem: String| MirrorError::BundleMismatch {
+        file: edition.file.clone(),
+        problem,
+    };
+    let length = std::fs::metadata(path)
+        .map_err(MirrorError::io(format!("cannot read {}", path.display())))?
+        .len();
+    if length != edition.length {
+        return Err(mismatch(format!(
+            "it is {length} bytes long, but the catalog says {}",
+            edition.length
+        )));
+    }
+    let found = describe_bundle_file(path, trust, progress).map_err(|error| match error {
+        MirrorError::Bundle { error, .. } => MirrorError::Bundle {
+            file: edition.file.clone(),
+            error,
+        },
+        other => other,
+    })?;
+    if found.sha256 != edition.sha256 || found.length != edition.length {
+        return Err(mismatch(
+            "its SHA-256 differs from the catalog's: it is not the file the publisher listed"
+                .into(),
+        ));
+    }
+    if found != *edition {
+        return Err(mismatch(format!(
+            "its signed manifest says {} #{} of {}, \"{}\", but the catalog lists {} #{} of {}, \"{}\"",
+            found.channel,
+            found.sequence,
+            found.created,
+            found.title,
+            edition.channel,
+            edition.sequence,
+            edition.created,
+            edition.title
+        )));
+    }
+    Ok(())
+}
+
+/// [`describe_bundle_file`] without progress.
+pub(crate) fn describe_quietly(
+    path: &Path,
+    trust: &(impl TrustSource + ?Sized),
+) -> Result<CatalogEdition, MirrorError> {
+    describe_bundle_file(path, trust, &NoProgress)
+}
