@@ -104,6 +104,9 @@ pub enum Error {
     /// The local web server could not start.
     #[error("{0}")]
     Serve(#[from] ServeError),
+    /// A mirror command refused something or failed.
+    #[error("{0}")]
+    Mirror(#[from] crate::mirror::MirrorError),
     /// The time given with `--time` or SOURCE_DATE_EPOCH was refused.
     #[error("{0}")]
     Time(#[from] TimeError),
@@ -183,6 +186,7 @@ impl Error {
             }
             Error::Library(error) => Verdict::of_library_error(error).exit_code(),
             Error::Damaged { .. } | Error::Statement { .. } => EXIT_INVALID,
+            Error::Mirror(error) if error.is_refusal() => EXIT_INVALID,
             _ => EXIT_ERROR,
         }
     }

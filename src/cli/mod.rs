@@ -4,6 +4,7 @@
 pub mod credentials;
 pub mod demo;
 pub mod error;
+pub mod mirror;
 pub mod publisher;
 pub mod reader;
 

@@ -28,16 +28,9 @@ pub struct PackRequest {
     pub statements: Option<PathBuf>,
 }
 
-/// The credentials a certified bundle carries, checked as a reader will check them, and the
-/// key's scope checked against the channel.
-fn credentials_for(
-    certificate: &Path,
-    statements: Option<&Path>,
-    secret: &SecretKey,
-    channel: &str,
-    sequence: u64,
-    created: time::OffsetDateTime,
-) -> Result<crate::format::statement::Credentials, Error> {
+/// The statement files of `--statements FOLDER`: its regular files not starting with `.`, in
+/// order of path (FORMAT.md section 10.8).
+pub(crate) fn statement_files(statements: Option<&Path>) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     if let Some(folder) = statements {
         let entries = std::fs::read_dir(folder).map_err(|source| Error::Io {
@@ -60,6 +53,20 @@ fn credentials_for(
         }
         files.sort();
     }
+    Ok(files)
+}
+
+/// The credentials a certified bundle carries, checked as a reader will check them, and the
+/// key's scope checked against the channel.
+fn credentials_for(
+    certificate: &Path,
+    statements: Option<&Path>,
+    secret: &SecretKey,
+    channel: &str,
+    sequence: u64,
+    created: time::OffsetDateTime,
+) -> Result<crate::format::statement::Credentials, Error> {
+    let files = statement_files(statements)?;
     let public = secret.public();
     let credentials =
         crate::authority::publisher::bundle_credentials(certificate, &files, &public)?;
@@ -119,28 +126,23 @@ pub fn creation_time(flag: Option<&str>) -> Result<time::OffsetDateTime, Error> 
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH))
 }
 
-/// `tamizdat-publish pack`.
-pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
-    let PackRequest {
-        dir,
-        secret_key,
-        passphrase_file,
-        out,
-        options,
-        certificate,
-        statements,
-    } = request;
+/// Loads a signing key, asking for its passphrase (or reading it from `passphrase_file`) only
+/// when it is encrypted, and warning when a passphrase file was given for a key without one.
+pub fn load_signing_key(
+    secret_key: &Path,
+    passphrase_file: Option<&Path>,
+) -> Result<SecretKey, Error> {
     let mut asked = false;
-    let loaded = SecretKey::load(&secret_key, &mut || {
+    let loaded = SecretKey::load(secret_key, &mut || {
         asked = true;
-        read_passphrase(passphrase_file.as_deref(), &secret_key, false)
+        read_passphrase(passphrase_file, secret_key, false)
     });
-    let secret = match (loaded, &passphrase_file) {
+    let secret = match (loaded, passphrase_file) {
         (Ok(secret), _) => secret,
         // The file comes before TAMIZDAT_PASSPHRASE, so a wrong passphrase is the file's.
         (Err(KeyError::WrongPassphrase { path }), Some(file)) => {
             return Err(KeyError::PassphraseFileWrong {
-                file: file.clone(),
+                file: file.to_path_buf(),
                 key: path,
             }
             .into());
@@ -156,6 +158,21 @@ pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
             file.display()
         ));
     }
+    Ok(secret)
+}
+
+/// `tamizdat-publish pack`.
+pub fn pack(request: PackRequest) -> Result<Verdict, Error> {
+    let PackRequest {
+        dir,
+        secret_key,
+        passphrase_file,
+        out,
+        options,
+        certificate,
+        statements,
+    } = request;
+    let secret = load_signing_key(&secret_key, passphrase_file.as_deref())?;
     let credentials = match &certificate {
         Some(certificate) => Some(credentials_for(
             certificate,

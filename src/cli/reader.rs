@@ -1293,7 +1293,7 @@ fn existing_library(library: Option<PathBuf>) -> Result<Option<Library>, Error> 
     Ok(Some(Library::open(&root)?))
 }
 
-fn library_at(library: Option<PathBuf>) -> Result<Library, Error> {
+pub(crate) fn library_at(library: Option<PathBuf>) -> Result<Library, Error> {
     let root = match library {
         Some(root) => root,
         None => Library::default_root()?,

@@ -138,6 +138,26 @@ pub enum MirrorError {
 }
 
 impl MirrorError {
+    /// True when something offered was refused as invalid (a catalog or bundle that does not
+    /// verify, a rollback, a conflict), rather than failing to arrive or to be written.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            MirrorError::Catalog { .. }
+            | MirrorError::UntrustedCatalog { .. }
+            | MirrorError::CatalogSignature { .. }
+            | MirrorError::Certified { .. }
+            | MirrorError::EntryMismatch { .. }
+            | MirrorError::Rollback { .. }
+            | MirrorError::CatalogConflict { .. }
+            | MirrorError::BundleMismatch { .. } => true,
+            MirrorError::Bundle { error, .. } => error.is_invalid_bundle(),
+            MirrorError::Source(_)
+            | MirrorError::Busy { .. }
+            | MirrorError::Io { .. }
+            | MirrorError::Nothing(_) => false,
+        }
+    }
+
     /// True when the catalog is refused only because its signer is not trusted: a mirror may
     /// carry other publishers' channels, which a reader skips.
     pub fn is_untrusted(&self) -> bool {

@@ -51,7 +51,7 @@ pub struct SyncReport {
 }
 
 /// Makes a progress display for one bundle download.
-pub type ProgressFor<'a> = &'a dyn Fn(&str) -> Box<dyn Progress + 'a>;
+pub type ProgressFor<'a> = &'a dyn Fn(&str) -> Box<dyn Progress>;
 
 /// The channels `source` lists.
 pub fn source_channels(source: &dyn Source) -> Result<Vec<String>, MirrorError> {
