@@ -98,7 +98,7 @@ pub fn atom_feed(catalogs: &[&Catalog]) -> Vec<u8> {
 /// Piece length for a file: at least 256 KiB, and large enough for at most about 2,000
 /// pieces, as BitTorrent clients expect.
 fn piece_length(length: u64) -> i64 {
-    let wanted = (length / 2000).max(256 * 1024).next_power_of_two();
+    let wanted = length.div_ceil(2000).max(256 * 1024).next_power_of_two();
     wanted.min(16 * 1024 * 1024) as i64
 }
 

@@ -9,6 +9,7 @@
 
 pub mod hostile;
 pub mod library;
+pub mod mirror;
 pub mod nginx;
 
 use std::collections::{BTreeMap, BTreeSet};
