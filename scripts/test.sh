@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite, on a fresh Debian machine: installs what the tests need when it is missing
 # (stock zstd and tar, Debian's Chromium with fonts for Persian and Russian, Node.js and the
-# locked playwright-core that drives Chromium), then runs every test. `.ci/run` calls this.
+# locked playwright-core that drives Chromium, nginx, openssl and aria2c for the mirror
+# tests), then runs every test. `.ci/run` calls this.
 #
 #   scripts/test.sh              # install what is missing (needs root or sudo), then cargo test
 #   scripts/test.sh --no-install # only say what is missing, and stop
@@ -22,6 +23,11 @@ command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 dpkg -s fonts-noto-core >/dev/null 2>&1 || missing+=(fonts-noto-core)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+# Mirror tests: real nginx serving a mirror over HTTP and HTTPS (a test CA made with
+# openssl), and aria2c downloading a bundle from its torrent's web seed.
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
 if [ ${#missing[@]} -gt 0 ]; then
     line="apt-get install -y ${missing[*]}"
     if [[ $install == 0 ]]; then

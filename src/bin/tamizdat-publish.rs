@@ -274,6 +274,10 @@ enum MirrorCommand {
         /// SOURCE_DATE_EPOCH if set, else now).
         #[arg(long)]
         time: Option<String>,
+        /// List only this many editions per channel, the newest: older ones leave the catalog
+        /// (their files stay; `tamizdat mirror sync --prune` removes them from copies).
+        #[arg(long = "keep-newest")]
+        keep_newest: Option<usize>,
     },
 }
 
@@ -290,6 +294,7 @@ fn run(command: Command) -> Result<Verdict, Error> {
                     certificate,
                     statements,
                     time,
+                    keep_newest,
                 },
         } => tamizdat::cli::mirror::mirror_add(tamizdat::cli::mirror::MirrorAddRequest {
             bundles,
@@ -300,6 +305,7 @@ fn run(command: Command) -> Result<Verdict, Error> {
             certificate,
             statements,
             time,
+            keep_newest,
         }),
         Command::Keygen {
             name,

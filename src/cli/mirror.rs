@@ -68,6 +68,8 @@ pub struct MirrorAddRequest {
     pub statements: Option<PathBuf>,
     /// The catalogs' issue time.
     pub time: Option<String>,
+    /// List only this many editions per channel, the newest.
+    pub keep_newest: Option<usize>,
 }
 
 /// `tamizdat-publish mirror add`.
@@ -103,6 +105,7 @@ pub fn mirror_add(request: MirrorAddRequest) -> Result<Verdict, Error> {
         secret: &secret,
         credentials: credentials.as_ref(),
         now,
+        keep_newest: request.keep_newest,
     })?;
     for channel in &added {
         let numbers: Vec<String> = channel.added.iter().map(|n| format!("#{n}")).collect();

@@ -25,6 +25,9 @@ pub struct AddRequest<'a> {
     pub credentials: Option<&'a Credentials>,
     /// The catalogs' issue time.
     pub now: time::OffsetDateTime,
+    /// List only this many editions per channel, the newest; older ones leave the catalog
+    /// (their files stay until `mirror sync --prune` or the publisher removes them).
+    pub keep_newest: Option<usize>,
 }
 
 /// What `mirror add` did, per channel.
@@ -129,8 +132,12 @@ pub fn add_to_mirror(request: &AddRequest<'_>) -> Result<Vec<AddedChannel>, Mirr
     for channel in &channels {
         let served = folder.served(channel, &trust)?;
         let adding = staged.remove(channel).unwrap_or_default();
-        let (catalog, added) =
+        let (mut catalog, added) =
             next_catalog(served.as_ref(), channel, &adding, &new_urls, request.now)?;
+        if let Some(keep) = request.keep_newest {
+            let drop = catalog.editions.len().saturating_sub(keep);
+            catalog.editions.drain(..drop);
+        }
         let signed = sign_catalog(&catalog, request.secret, request.credentials)?;
         let verified = verify_catalog(&signed, channel, &trust)?;
         for (temporary, edition) in &adding {

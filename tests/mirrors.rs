@@ -1,0 +1,510 @@
+//! Mirrors end to end, with real components: `tamizdat-publish mirror add` writes a mirror
+//! folder, Debian's nginx serves it on 127.0.0.1 over HTTP and HTTPS (a test CA), `tamizdat
+//! mirror sync` copies it, `tamizdat mirror check` verifies it, `tamizdat fetch` brings
+//! editions into a reader's library, and aria2c downloads a bundle from its torrent's web
+//! seed alone. The attacks of a hostile server are in `tests/mirror_attacks.rs`.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::mirror::{Publisher, check, publisher_in, sync};
+use common::nginx::{Nginx, NginxOptions};
+use common::{assert_same_tree, reader, snapshot};
+
+const TIME: &str = "2026-12-05T00:00:00Z";
+const LATER: &str = "2026-12-06T00:00:00Z";
+
+fn text(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A mirror folder (created) that nginx serves; its address is known before anything is
+/// published, so catalogs can list it.
+fn served(publisher: &Publisher, tls: bool) -> Nginx {
+    fs::create_dir_all(&publisher.mirror).unwrap();
+    let mut options = NginxOptions::new(&publisher.mirror);
+    options.tls = tls;
+    Nginx::start(options)
+}
+
+fn mirror_files(mirror: &Path) -> Vec<String> {
+    let mut files: Vec<String> = walkdir::WalkDir::new(mirror)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(mirror)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| !name.starts_with(".tamizdat-"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_publisher_mirror_is_static_files_with_a_signed_catalog_per_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 11);
+    publisher.publish(
+        "news-ru",
+        &[1, 2],
+        1000,
+        &["https://mirror.example/ru"],
+        TIME,
+    );
+    publisher.publish("news-fa", &[5], 1000, &[], TIME);
+    assert_eq!(
+        mirror_files(&publisher.mirror),
+        [
+            "bundles/news-fa-5.tar.zst",
+            "bundles/news-fa-5.tar.zst.torrent",
+            "bundles/news-ru-1.tar.zst",
+            "bundles/news-ru-1.tar.zst.torrent",
+            "bundles/news-ru-2.tar.zst",
+            "bundles/news-ru-2.tar.zst.torrent",
+            "catalogs/news-fa-1.tzcat",
+            "catalogs/news-ru-1.tzcat",
+            "channels/news-fa.json",
+            "channels/news-ru.json",
+            "feed.atom",
+            "index.html",
+            "tamizdat-mirror.json",
+        ]
+    );
+    assert_eq!(
+        text(&publisher.mirror.join("tamizdat-mirror.json")),
+        "{\"channels\":[\"news-fa\",\"news-ru\"]}\n"
+    );
+    // The address given without its final / is listed as a folder's.
+    let catalog = fs::read(publisher.mirror.join("catalogs/news-ru-1.tzcat")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&catalog).contains("\"mirrors\":[\"https://mirror.example/ru/\"]")
+    );
+    let first_catalog = catalog.clone();
+    let first_bundle = fs::read(publisher.mirror.join("bundles/news-ru-1.tar.zst")).unwrap();
+
+    // A new edition: a new catalog beside the old one, which never changes; the entry point
+    // names the new one.
+    publisher.publish("news-ru", &[3], 1000, &[], LATER);
+    assert_eq!(
+        fs::read(publisher.mirror.join("catalogs/news-ru-1.tzcat")).unwrap(),
+        first_catalog
+    );
+    assert_eq!(
+        fs::read(publisher.mirror.join("bundles/news-ru-1.tar.zst")).unwrap(),
+        first_bundle
+    );
+    let entry = text(&publisher.mirror.join("channels/news-ru.json"));
+    assert!(
+        entry.starts_with("{\"catalog\":\"news-ru-2.tzcat\""),
+        "{entry}"
+    );
+    let home = publisher.trusting_home(&dir.path().join("home"));
+    check(&home, &publisher.mirror)
+        .expect_code(0)
+        .expect_text("OK news-ru: catalog #2")
+        .expect_text("3 edition(s)")
+        .expect_text("OK news-fa: catalog #1");
+    let page = text(&publisher.mirror.join("index.html"));
+    assert!(page.contains("news-ru edition 3") && page.contains("bundles/news-ru-3.tar.zst"));
+    assert!(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"));
+    let feed = text(&publisher.mirror.join("feed.atom"));
+    assert_eq!(feed.matches("<entry>").count(), 4, "{feed}");
+}
+
+#[test]
+fn an_edition_number_is_never_listed_with_other_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 12);
+    publisher.publish("news", &[1], 1000, &[], TIME);
+    let before = snapshot(&publisher.mirror);
+    // Edition 1 again, packed from other content.
+    let other = dir.path().join("other");
+    common::mirror::edition_folder(&other, "news", 99, 500);
+    let bundle = dir.path().join("other.tar.zst");
+    common::publisher()
+        .arg("pack")
+        .arg(&other)
+        .arg("--secret-key")
+        .arg(&publisher.key.secret_path)
+        .args(["--channel", "news", "--seq", "1", "--time", TIME, "--out"])
+        .arg(&bundle)
+        .run()
+        .expect_code(0);
+    publisher
+        .add(&[bundle], &[], LATER)
+        .expect_code(1)
+        .expect_text("already lists edition 1 of news with other bytes");
+    assert_same_tree(&before, &snapshot(&publisher.mirror), "a refused add");
+}
+
+#[test]
+fn hostile_titles_are_escaped_in_the_page_and_the_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 13);
+    let folder = dir.path().join("edition");
+    common::mirror::edition_folder(&folder, "news", 1, 100);
+    let bundle = dir.path().join("hostile.tar.zst");
+    common::publisher()
+        .arg("pack")
+        .arg(&folder)
+        .arg("--secret-key")
+        .arg(&publisher.key.secret_path)
+        .args(["--channel", "news", "--seq", "1", "--time", TIME])
+        .args([
+            "--title",
+            "<script src=\"https://evil.example/x.js\"></script><img src=//evil.example/p>",
+        ])
+        .arg("--out")
+        .arg(&bundle)
+        .run()
+        .expect_code(0);
+    publisher.add(&[bundle], &[], TIME).expect_code(0);
+    let page = text(&publisher.mirror.join("index.html"));
+    assert!(page.contains("&lt;script"), "{page}");
+    assert!(
+        !page.contains("<script") && !page.contains("<img"),
+        "{page}"
+    );
+    let feed = text(&publisher.mirror.join("feed.atom"));
+    assert!(
+        !feed.contains("<script") && feed.contains("&lt;script"),
+        "{feed}"
+    );
+}
+
+#[test]
+fn sync_copies_a_mirror_folder_and_check_verifies_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 14);
+    publisher.publish("news", &[1, 2], 50_000, &[], TIME);
+    let home = publisher.trusting_home(&dir.path().join("home"));
+    let copy = dir.path().join("copy");
+    sync(&home, publisher.mirror.to_str().unwrap(), &copy, &[])
+        .expect_code(0)
+        .expect_text("SYNCED news: catalog #1 of Mirror News, issued 2026-12-05T00:00:00Z");
+    for file in [
+        "channels/news.json",
+        "catalogs/news-1.tzcat",
+        "bundles/news-2.tar.zst",
+    ] {
+        assert_eq!(
+            fs::read(copy.join(file)).unwrap(),
+            fs::read(publisher.mirror.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    // The copy writes its page and torrents itself, from what it verified: the same bytes.
+    for file in ["index.html", "feed.atom", "bundles/news-1.tar.zst.torrent"] {
+        assert!(
+            fs::read(copy.join(file)).unwrap() == fs::read(publisher.mirror.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+    check(&home, &copy)
+        .expect_code(0)
+        .expect_text("2 bundle(s) verified");
+    // Up to date: nothing fetched.
+    sync(&home, publisher.mirror.to_str().unwrap(), &copy, &[])
+        .expect_code(0)
+        .expect_text("0 bundle(s) fetched");
+}
+
+#[test]
+fn a_mirror_of_a_publisher_not_trusted_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 15);
+    publisher.publish("news", &[1], 1000, &[], TIME);
+    let stranger = publisher_in(&dir.path().join("s"), 16);
+    let home = stranger.trusting_home(&dir.path().join("home"));
+    let copy = dir.path().join("copy");
+    fs::create_dir_all(&copy).unwrap();
+    fs::write(copy.join("notes.txt"), "mine").unwrap();
+    let before = snapshot(&copy);
+    sync(&home, publisher.mirror.to_str().unwrap(), &copy, &[])
+        .expect_code(1)
+        .expect_text("SKIPPED news")
+        .expect_text("not signed by a key you trust");
+    assert_same_tree(&before, &snapshot(&copy), "a sync of an untrusted mirror");
+}
+
+#[test]
+fn prune_removes_the_bundles_no_catalog_lists_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 17);
+    publisher.publish("news", &[1, 2, 3], 1000, &[], TIME);
+    let home = publisher.trusting_home(&dir.path().join("home"));
+    let copy = dir.path().join("copy");
+    sync(&home, publisher.mirror.to_str().unwrap(), &copy, &[]).expect_code(0);
+    fs::write(copy.join("notes.txt"), "the operator's").unwrap();
+    fs::write(copy.join("bundles/readme.txt"), "the operator's").unwrap();
+    fs::write(copy.join("bundles/other-9.tar.zst.part"), "partial").unwrap();
+    // The publisher keeps only the two newest editions listed.
+    let fourth = publisher.pack("news", 4, 1000);
+    common::publisher()
+        .args(["mirror", "add"])
+        .arg(&fourth)
+        .arg("--to")
+        .arg(&publisher.mirror)
+        .arg("--secret-key")
+        .arg(&publisher.key.secret_path)
+        .args(["--time", LATER, "--keep-newest", "2"])
+        .run()
+        .expect_code(0)
+        .expect_text("CATALOG news #2: 2 edition(s) listed, added #4");
+    // Without --prune the copy keeps what no catalog lists any more.
+    sync(&home, publisher.mirror.to_str().unwrap(), &copy, &[]).expect_code(0);
+    assert!(copy.join("bundles/news-1.tar.zst").exists());
+    check(&home, &copy)
+        .expect_code(0)
+        .expect_text("UNLISTED news-1.tar.zst");
+    let out = sync(
+        &home,
+        publisher.mirror.to_str().unwrap(),
+        &copy,
+        &["--prune"],
+    );
+    out.expect_code(0);
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("PRUNED"))
+            .collect::<Vec<_>>(),
+        ["PRUNED news-1.tar.zst", "PRUNED news-2.tar.zst"]
+    );
+    let files = mirror_files(&copy);
+    for gone in [
+        "bundles/news-1.tar.zst",
+        "bundles/news-1.tar.zst.torrent",
+        "bundles/news-2.tar.zst",
+    ] {
+        assert!(!files.contains(&gone.to_string()), "{gone} pruned");
+    }
+    for kept in [
+        "notes.txt",
+        "bundles/readme.txt",
+        "bundles/other-9.tar.zst.part",
+        "bundles/news-3.tar.zst",
+        "bundles/news-4.tar.zst",
+        "catalogs/news-1.tzcat",
+    ] {
+        assert!(files.contains(&kept.to_string()), "{kept} kept: {files:?}");
+    }
+}
+
+#[test]
+fn check_lists_what_is_missing_damaged_or_in_no_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 18);
+    publisher.publish("news", &[1, 2, 3], 20_000, &[], TIME);
+    let home = publisher.trusting_home(&dir.path().join("home"));
+    let mirror = &publisher.mirror;
+    fs::remove_file(mirror.join("bundles/news-1.tar.zst")).unwrap();
+    let damaged = mirror.join("bundles/news-2.tar.zst");
+    let mut bytes = fs::read(&damaged).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    fs::write(&damaged, bytes).unwrap();
+    fs::write(mirror.join("bundles/stray.bin"), "?").unwrap();
+    let out = check(&home, mirror);
+    out.expect_code(1)
+        .expect_text("MISSING news-1.tar.zst")
+        .expect_text("CORRUPT news-2.tar.zst")
+        .expect_text("UNLISTED stray.bin")
+        .expect_text("1 bundle(s) verified");
+    assert!(!out.stdout.contains("news-3.tar.zst"), "{}", out.stdout);
+    // A catalog whose bytes were changed is refused, and so are its bundles' claims.
+    let catalog = mirror.join("catalogs/news-1.tzcat");
+    let mut bytes = fs::read(&catalog).unwrap();
+    bytes[40] ^= 1;
+    fs::write(&catalog, bytes).unwrap();
+    check(&home, mirror)
+        .expect_code(1)
+        .expect_text("REFUSED news")
+        .expect_text("SHA-256 differs");
+}
+
+#[test]
+fn sync_and_fetch_over_http_from_nginx() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 19);
+    let nginx = served(&publisher, false);
+    publisher.publish("news", &[1, 2], 200_000, &[&nginx.url()], TIME);
+    let home = publisher.trusting_home(&dir.path().join("home"));
+    let copy = dir.path().join("copy");
+    sync(&home, &nginx.url(), &copy, &[])
+        .expect_code(0)
+        .expect_text("2 bundle(s) fetched");
+    check(&home, &copy).expect_code(0);
+
+    let out = reader().home(&home).arg("fetch").arg(nginx.url()).run();
+    out.expect_code(0)
+        .expect_text("FETCHED news #1")
+        .expect_text("FETCHED news #2")
+        .expect_text("ADDED");
+    let list = reader().home(&home).args(["library", "list"]).run();
+    list.expect_code(0).expect_text("news edition 2");
+    // Nothing is kept in downloads once imported.
+    assert_eq!(fs::read_dir(home.join("downloads")).unwrap().count(), 0);
+    // Fetching again finds nothing new and downloads no bundle.
+    let before = nginx.wait_for_requests(0);
+    reader()
+        .home(&home)
+        .arg("fetch")
+        .arg(nginx.url())
+        .run()
+        .expect_code(0)
+        .expect_text("already has the newest editions");
+    let lines = nginx.access_log_lines();
+    assert!(
+        lines[before..]
+            .iter()
+            .all(|line| !line.contains(".tar.zst ")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn https_mirrors_are_reached_with_the_ca_given_and_refused_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 20);
+    let nginx = served(&publisher, true);
+    assert!(nginx.url().starts_with("https://"));
+    publisher.publish("news", &[1], 100_000, &[&nginx.url()], TIME);
+    let home = publisher.trusting_home(&dir.path().join("home"));
+    let copy = dir.path().join("copy");
+    // The test CA is in no system store: refused, nothing written.
+    let out = sync(&home, &nginx.url(), &copy, &[]);
+    out.expect_code(2);
+    assert!(!copy.join("channels").exists());
+    let ca = nginx.ca_file().unwrap();
+    sync(
+        &home,
+        &nginx.url(),
+        &copy,
+        &["--ca-file", ca.to_str().unwrap()],
+    )
+    .expect_code(0)
+    .expect_text("1 bundle(s) fetched");
+    reader()
+        .home(&home)
+        .arg("fetch")
+        .arg(nginx.url())
+        .arg("--ca-file")
+        .arg(&ca)
+        .run()
+        .expect_code(0)
+        .expect_text("FETCHED news #1")
+        .expect_text("ADDED");
+}
+
+#[test]
+fn fetch_learns_mirrors_from_signed_catalogs_and_resumes_a_partial_download() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 21);
+    let nginx = served(&publisher, false);
+    publisher.publish("news", &[1], 1000, &[&nginx.url()], TIME);
+    let home = publisher.trusting_home(&dir.path().join("home"));
+    // No mirror known: fetch says how to name one.
+    reader()
+        .home(&home)
+        .arg("fetch")
+        .run()
+        .expect_code(2)
+        .expect_text("no mirror is known yet");
+    // From a folder (a USB stick), the reader learns the web mirror the catalog lists.
+    reader()
+        .home(&home)
+        .arg("fetch")
+        .arg(&publisher.mirror)
+        .run()
+        .expect_code(0)
+        .expect_text(&format!("LEARNT mirror {}", nginx.url()))
+        .expect_text("FETCHED news #1");
+    // A new edition, half of which is already downloaded.
+    let second = publisher.pack("news", 2, 400_000);
+    publisher.add(&[second.clone()], &[], LATER).expect_code(0);
+    let bytes = fs::read(&second).unwrap();
+    let downloads = home.join("downloads");
+    fs::create_dir_all(&downloads).unwrap();
+    fs::write(
+        downloads.join("news-2.tar.zst.part"),
+        &bytes[..bytes.len() / 2],
+    )
+    .unwrap();
+    let before = nginx.body_bytes_sent();
+    reader()
+        .home(&home)
+        .arg("fetch")
+        .run()
+        .expect_code(0)
+        .expect_text("FETCHED news #2")
+        .expect_text("ADDED");
+    nginx.wait_for_requests(0);
+    let sent = nginx.body_bytes_sent() - before;
+    let rest = (bytes.len() - bytes.len() / 2) as u64;
+    assert!(
+        sent >= rest && sent < rest + 10_000,
+        "only the missing half (and the small files) came over the network: {sent} bytes for {rest}"
+    );
+    assert!(
+        nginx
+            .access_log_lines()
+            .iter()
+            .any(|line| line.contains(&format!("bytes={}-", bytes.len() / 2))),
+        "a ranged request resumed the download"
+    );
+}
+
+#[test]
+fn aria2c_downloads_a_bundle_from_its_torrent_web_seed_alone() {
+    let aria2c = PathBuf::from("/usr/bin/aria2c");
+    assert!(
+        aria2c.exists(),
+        "aria2c is needed for this test: apt-get install -y aria2 (scripts/test.sh does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 22);
+    let nginx = served(&publisher, false);
+    publisher.publish("news", &[1], 2_000_000, &[&nginx.url()], TIME);
+    let torrent = publisher.mirror.join("bundles/news-1.tar.zst.torrent");
+    let out_dir = dir.path().join("aria");
+    let output = std::process::Command::new(&aria2c)
+        .arg("--enable-dht=false")
+        .arg("--enable-dht6=false")
+        .arg("--bt-enable-lpd=false")
+        .arg("--enable-peer-exchange=false")
+        .arg("--bt-tracker=")
+        .arg("--seed-time=0")
+        .arg("--no-conf=true")
+        .arg("--listen-port=6881-6999")
+        .arg("--quiet=true")
+        .arg("--dir")
+        .arg(&out_dir)
+        .arg(&torrent)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "aria2c: {output:?}");
+    let downloaded = out_dir.join("news-1.tar.zst");
+    assert_eq!(
+        fs::read(&downloaded).unwrap(),
+        fs::read(publisher.mirror.join("bundles/news-1.tar.zst")).unwrap()
+    );
+    assert!(
+        nginx
+            .access_log_lines()
+            .iter()
+            .any(|line| line.contains("/bundles/news-1.tar.zst")),
+        "the bytes came from the web seed"
+    );
+    common::verify(&downloaded, &publisher.key.public_path)
+        .expect_code(0)
+        .expect_text("VALID");
+}
