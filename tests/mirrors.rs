@@ -508,3 +508,124 @@ fn aria2c_downloads_a_bundle_from_its_torrent_web_seed_alone() {
         .expect_code(0)
         .expect_text("VALID");
 }
+
+#[test]
+fn catalogs_of_a_certified_key_are_accepted_through_the_root_until_the_key_is_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let room = dir.path().join("room");
+    fs::create_dir_all(&room).unwrap();
+    let run = |command: common::Cmd| {
+        let out = command.run();
+        out.expect_code(0);
+        out
+    };
+    run(common::publisher()
+        .args(["keygen", "--root", "--name", "Rooted News", "--unencrypted"])
+        .arg("--public-key")
+        .arg(room.join("root.pub"))
+        .arg("--secret-key")
+        .arg(room.join("root.key"))
+        .env("SOURCE_DATE_EPOCH", "1764547200"));
+    run(common::publisher()
+        .args(["keygen", "--name", "Build server", "--unencrypted"])
+        .arg("--public-key")
+        .arg(room.join("signing.pub"))
+        .arg("--secret-key")
+        .arg(room.join("signing.key")));
+    run(common::publisher()
+        .arg("certify")
+        .arg("--root-key")
+        .arg(room.join("root.key"))
+        .arg("--public-key")
+        .arg(room.join("signing.pub"))
+        .args(["--channels", "news-*", "--time", "2026-12-01T00:00:00Z"])
+        .arg("--out")
+        .arg(room.join("signing.cert")));
+    let folder = room.join("edition");
+    common::mirror::edition_folder(&folder, "news-ru", 1, 1000);
+    let bundle = room.join("news-ru-1.tar.zst");
+    run(common::publisher()
+        .arg("pack")
+        .arg(&folder)
+        .arg("--secret-key")
+        .arg(room.join("signing.key"))
+        .arg("--certificate")
+        .arg(room.join("signing.cert"))
+        .args([
+            "--channel",
+            "news-ru",
+            "--seq",
+            "1",
+            "--time",
+            TIME,
+            "--out",
+        ])
+        .arg(&bundle));
+    let mirror = room.join("mirror");
+    let add = |channel_bundle: &Path, extra: &[&str]| {
+        common::publisher()
+            .args(["mirror", "add"])
+            .arg(channel_bundle)
+            .arg("--to")
+            .arg(&mirror)
+            .arg("--secret-key")
+            .arg(room.join("signing.key"))
+            .arg("--certificate")
+            .arg(room.join("signing.cert"))
+            .args(["--time", TIME])
+            .args(extra)
+            .run()
+    };
+    add(&bundle, &[]).expect_code(0);
+    let home = dir.path().join("home");
+    reader()
+        .home(&home)
+        .args(["trust", "add"])
+        .arg(room.join("root.pub"))
+        .run()
+        .expect_code(0);
+    let copy = dir.path().join("copy");
+    sync(&home, mirror.to_str().unwrap(), &copy, &[])
+        .expect_code(0)
+        .expect_text("SYNCED news-ru: catalog #1 of Rooted News");
+
+    // The key is revoked; the reader learns it from the statement file.
+    let statements = room.join("statements");
+    fs::create_dir_all(&statements).unwrap();
+    run(common::publisher()
+        .arg("revoke")
+        .arg("--root-key")
+        .arg(room.join("root.key"))
+        .arg("--key")
+        .arg(room.join("signing.pub"))
+        .args(["--from-sequence", "news-ru=2", "--reason", "stolen"])
+        .args(["--time", "2026-12-05T12:00:00Z", "--out"])
+        .arg(statements.join("revoke.tzs")));
+    // The publisher's tool will not sign a catalog with the revoked key.
+    let before = snapshot(&mirror);
+    add(
+        &bundle,
+        &[
+            "--statements",
+            statements.to_str().unwrap(),
+            "--mirror-url",
+            "https://mirror.example/",
+        ],
+    )
+    .expect_code(1)
+    .expect_text("revoked");
+    assert_same_tree(&before, &snapshot(&mirror), "a refused add");
+    reader()
+        .home(&home)
+        .arg("verify")
+        .arg(statements.join("revoke.tzs"))
+        .run()
+        .expect_code(0);
+    // Its old catalog, however honest, is no longer taken from any mirror.
+    let copy2 = dir.path().join("copy2");
+    sync(&home, mirror.to_str().unwrap(), &copy2, &[])
+        .expect_code(1)
+        .expect_text("REFUSED news-ru")
+        .expect_text("revoked");
+    assert!(!copy2.join("channels/news-ru.json").exists());
+}
