@@ -22,6 +22,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["format", "article", "fs", "keys", "authority", "read"],
     ),
     (
+        "mirror",
+        &["format", "fs", "keys", "authority", "read", "library"],
+    ),
+    (
         "cli",
         &[
             "format",
@@ -32,6 +36,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "read",
             "publish",
             "library",
+            "mirror",
         ],
     ),
 ];

@@ -112,9 +112,14 @@ struct World {
 impl World {
     /// The publisher has published editions `first` (catalog #1) on day 1.
     fn new(seed: u8, first: &[u64]) -> World {
+        World::with_noise(seed, first, NOISE)
+    }
+
+    /// [`World::new`] with `noise` incompressible bytes per edition.
+    fn with_noise(seed: u8, first: &[u64], noise: usize) -> World {
         let dir = tempfile::tempdir().unwrap();
         let publisher = publisher_in(&dir.path().join("publisher"), seed);
-        publisher.publish(CHANNEL, first, NOISE, &[], &day(1));
+        publisher.publish(CHANNEL, first, noise, &[], &day(1));
         let home = publisher.trusting_home(&dir.path().join("home"));
         let dst = dir.path().join("dst");
         World {
@@ -426,28 +431,49 @@ fn a_catalog_listing_other_bytes_is_refused() {
     world.sync(&server.url()).expect_code(0);
     world.publish(&[3], 2);
     let real = world.bundle(3);
+    let served_as = |name: &str, bytes: &[u8]| {
+        let copy = world.copy_mirror(name);
+        fs::write(copy.join("bundles").join(bundle_name(3)), bytes).unwrap();
+        copy
+    };
 
-    // Another valid bundle of the same publisher under the new edition's name, and the new
-    // edition with one byte flipped in its middle.
-    let swapped = world.copy_mirror("swapped");
-    let other = world.bundle(2);
-    assert_eq!(
-        other.len(),
-        real.len(),
-        "editions 2 and 3 pack to the same length, so only the hash can tell them apart"
-    );
-    fs::write(swapped.join("bundles").join(bundle_name(3)), &other).unwrap();
-    let flipped = world.copy_mirror("flipped");
+    // The new edition with one byte flipped in its middle.
     let mut bytes = real.clone();
     bytes[real.len() / 2] ^= 0x01;
-    fs::write(flipped.join("bundles").join(bundle_name(3)), &bytes).unwrap();
+    let flipped = served_as("flipped", &bytes);
+    // Another valid bundle of the same publisher, of the same length: only the hash tells.
+    let same_length = (10..80)
+        .map(|sequence| fs::read(world.publisher.pack(CHANNEL, sequence, NOISE)).unwrap())
+        .find(|other| other.len() == real.len())
+        .expect("an edition that packs to the same length as edition 3");
+    let same_length = served_as("same-length", &same_length);
+    // Edition 2's bundle, a few bytes shorter or longer than edition 3's.
+    let other = world.bundle(2);
+    assert_ne!(other.len(), real.len());
+    let swapped = served_as("swapped", &other);
 
-    for (name, root) in [("another bundle", &swapped), ("a flipped byte", &flipped)] {
+    let url = server.url();
+    let local = swapped.to_str().unwrap().to_string();
+    for (name, root, source) in [
+        ("a flipped byte", &flipped, &url),
+        ("another bundle of the same length", &same_length, &url),
+        ("another bundle of another length", &swapped, &url),
+        (
+            "another bundle of another length, on a stick",
+            &swapped,
+            &local,
+        ),
+    ] {
         server.swap_root(root);
         let before = state(&world.dst);
-        let out = world.sync(&server.url());
-        out.expect_code(1)
-            .expect_text(&format!("REFUSED {CHANNEL}"))
+        let out = world.sync(source);
+        assert_eq!(
+            out.code,
+            1,
+            "{name}: a bundle other than the one the catalog lists is refused as invalid (exit 1)\n{}",
+            out.text()
+        );
+        out.expect_text(&format!("REFUSED {CHANNEL}"))
             .expect_text(&bundle_name(3))
             .expect_no_line_starting("SYNCED");
         assert_same_tree(&before, &state(&world.dst), name);
@@ -510,12 +536,12 @@ fn a_tampered_catalog_or_entry_point_is_refused() {
     // A catalog signed by another key, with a higher number, in a copy of the mirror.
     let foreign = world.copy_mirror("foreign");
     let other_dir = world.path("other");
+    fs::create_dir_all(&other_dir).unwrap();
     let other = Publisher {
-        key: other_key(&world.path("other-key"), 91),
+        key: other_key(&other_dir, 91),
         dir: other_dir.clone(),
         mirror: other_dir.join("mirror"),
     };
-    fs::create_dir_all(&other_dir).unwrap();
     for (sequence, on) in [(7, 3), (8, 4), (9, 5)] {
         other.publish(CHANNEL, &[sequence], NOISE, &[], &day(on));
     }
@@ -679,7 +705,9 @@ fn a_redirect_to_another_host_is_followed_within_the_cap() {
 
 #[test]
 fn two_syncs_into_one_destination_never_corrupt_it() {
-    let world = World::new(23, &[1, 2, 3]);
+    // Three bundles of 1 MB at 500 kB/s, of which nginx sends the first 500 kB at once: a
+    // sync takes about three seconds, so the two overlap.
+    let world = World::with_noise(23, &[1, 2, 3], 1_000_000);
     let nginx = Nginx::start(NginxOptions {
         root: world.publisher.mirror.clone(),
         tls: false,
@@ -696,6 +724,10 @@ fn two_syncs_into_one_destination_never_corrupt_it() {
     };
     let running: Vec<_> = (0..2).map(start).collect();
     let outs: Vec<Out> = running.into_iter().map(|run| run.wait()).collect();
+    eprintln!(
+        "the two syncs exited {:?}",
+        outs.iter().map(|out| out.code).collect::<Vec<_>>()
+    );
     assert!(
         outs.iter().any(|out| out.code == 0),
         "one of the two syncs completes: {outs:#?}"
@@ -749,10 +781,13 @@ fn a_sync_killed_at_50_random_moments_always_leaves_a_complete_mirror() {
     publisher.publish(CHANNEL, &[3, 4], BIG, &[], &day(2));
     copy_tree(&publisher.mirror, &www.join("newer"));
     let home = publisher.trusting_home(&dir.path().join("home"));
+    // nginx sends the first second's worth of a response at once (`limit_rate` allows
+    // rate * (elapsed + 1 s)), so the rate is below the bundles' size for them to be slow:
+    // about half a second each, two seconds for the whole newer state.
     let nginx = Nginx::start(NginxOptions {
         root: www,
         tls: false,
-        limit_rate: Some("2m".into()),
+        limit_rate: Some("1m".into()),
     });
     let older = format!("{}older/", nginx.url());
     let newer = format!("{}newer/", nginx.url());

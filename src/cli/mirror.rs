@@ -349,7 +349,7 @@ pub fn fetch(request: FetchRequest, trust: &Trust) -> Result<Verdict, Error> {
     }
     for fetched in &report.fetched {
         print(format_args!(
-            "FETCHED {} #{} \u{2068}{}\u{2069} from {} ({})",
+            "FETCHED {} #{} \"{}\" from {} ({})",
             fetched.edition.channel,
             fetched.edition.sequence,
             shown(&fetched.edition.title, 200),
