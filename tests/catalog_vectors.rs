@@ -182,7 +182,7 @@ fn build(work: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<(String, String, String
         (
             "invalid-mirror-not-normal.tzcat",
             body.replacen(MIRROR_URL, "https://Mirror.Example/tamizdat/", 1),
-            "not written in its normal form",
+            "lowercase host",
         ),
         (
             "invalid-kind.tzcat",

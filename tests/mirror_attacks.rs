@@ -429,11 +429,12 @@ fn a_catalog_listing_other_bytes_is_refused() {
     let world = World::new(18, &[1, 2]);
     let server = HostileServer::start(&world.publisher.mirror);
     world.sync(&server.url()).expect_code(0);
-    world.publish(&[3], 2);
-    let real = world.bundle(3);
+    // Edition 10, so that editions 11 to 99 have titles and dates of the same length.
+    world.publish(&[10], 2);
+    let real = world.bundle(10);
     let served_as = |name: &str, bytes: &[u8]| {
         let copy = world.copy_mirror(name);
-        fs::write(copy.join("bundles").join(bundle_name(3)), bytes).unwrap();
+        fs::write(copy.join("bundles").join(bundle_name(10)), bytes).unwrap();
         copy
     };
 
@@ -441,15 +442,32 @@ fn a_catalog_listing_other_bytes_is_refused() {
     let mut bytes = real.clone();
     bytes[real.len() / 2] ^= 0x01;
     let flipped = served_as("flipped", &bytes);
-    // Another valid bundle of the same publisher, of the same length: only the hash tells.
-    let same_length = (10..80)
-        .map(|sequence| fs::read(world.publisher.pack(CHANNEL, sequence, NOISE)).unwrap())
-        .find(|other| other.len() == real.len())
-        .expect("an edition that packs to the same length as edition 3");
-    let same_length = served_as("same-length", &same_length);
-    // Edition 2's bundle, a few bytes shorter or longer than edition 3's.
-    let other = world.bundle(2);
-    assert_ne!(other.len(), real.len());
+    // Other valid bundles of the same publisher: one of the same length (only the hash
+    // tells), one a few bytes shorter or longer.
+    let mut others = [1, 2]
+        .into_iter()
+        .map(|sequence| world.bundle(sequence))
+        .chain(
+            (11..60)
+                .map(|sequence| fs::read(world.publisher.pack(CHANNEL, sequence, NOISE)).unwrap()),
+        );
+    let (mut same, mut other) = (None, None);
+    for bundle in others.by_ref() {
+        let slot = if bundle.len() == real.len() {
+            &mut same
+        } else {
+            &mut other
+        };
+        slot.get_or_insert(bundle);
+        if same.is_some() && other.is_some() {
+            break;
+        }
+    }
+    let same_length = served_as(
+        "same-length",
+        &same.expect("an edition that packs to the same length as edition 10"),
+    );
+    let other = other.expect("an edition that packs to another length than edition 10");
     let swapped = served_as("swapped", &other);
 
     let url = server.url();
@@ -474,7 +492,7 @@ fn a_catalog_listing_other_bytes_is_refused() {
             out.text()
         );
         out.expect_text(&format!("REFUSED {CHANNEL}"))
-            .expect_text(&bundle_name(3))
+            .expect_text(&bundle_name(10))
             .expect_no_line_starting("SYNCED");
         assert_same_tree(&before, &state(&world.dst), name);
         assert_eq!(assert_complete(&world.home, &world.dst, name), 1);
@@ -482,7 +500,7 @@ fn a_catalog_listing_other_bytes_is_refused() {
 
     server.swap_root(&world.publisher.mirror);
     world.sync(&server.url()).expect_code(0);
-    assert_eq!(fs::read(world.dst_bundle(3)).unwrap(), real);
+    assert_eq!(fs::read(world.dst_bundle(10)).unwrap(), real);
     assert_eq!(assert_complete(&world.home, &world.dst, "honest"), 2);
 }
 

@@ -369,29 +369,81 @@ fn is_sha256_hex(text: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Checks a mirror address: an absolute `http` or `https` URL that ends in `/`, with a host
-/// and no user name, password, query or fragment, written exactly as the WHATWG URL
-/// standard serialises it (so two readers compare the same text).
+/// Checks a mirror address (FORMAT.md section 11.3): `http://` or `https://`, a host of
+/// lowercase ASCII labels or a dotted IPv4 address, an optional port that is not the scheme's
+/// default, and a path of unreserved characters ending in `/`, without `.` or `..` segments.
+/// Every such address is already in the form the WHATWG URL standard serialises it in (which
+/// is checked too), so two readers compare the same text, and a second implementation needs no
+/// URL library to agree.
 pub fn check_mirror_url(text: &str) -> Result<url::Url, String> {
+    let refuse = || {
+        format!(
+            "the mirror address {text:?} is not an http or https address of a folder (lowercase host, path of letters, digits and - . _ ~ / ending in /)"
+        )
+    };
     if text.is_empty() || text.len() > MAX_MIRROR_URL_LEN {
         return Err(format!(
             "the mirror address {text:?} is empty or longer than {MAX_MIRROR_URL_LEN} bytes"
         ));
     }
-    let parsed = url::Url::parse(text)
-        .map_err(|error| format!("the mirror address {text:?} is not a URL ({error})"))?;
-    let plain = matches!(parsed.scheme(), "http" | "https")
-        && parsed.host_str().is_some_and(|host| !host.is_empty())
-        && parsed.username().is_empty()
-        && parsed.password().is_none()
-        && parsed.query().is_none()
-        && parsed.fragment().is_none()
-        && parsed.path().ends_with('/');
-    if !plain {
-        return Err(format!(
-            "the mirror address {text:?} is not an http or https address of a folder (ending in /, with no user, query or fragment)"
-        ));
+    let (default_port, rest) = if let Some(rest) = text.strip_prefix("https://") {
+        ("443", rest)
+    } else if let Some(rest) = text.strip_prefix("http://") {
+        ("80", rest)
+    } else {
+        return Err(refuse());
+    };
+    let slash = rest.find('/').ok_or_else(refuse)?;
+    let (authority, path) = rest.split_at(slash);
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    let numeric_last = labels
+        .last()
+        .is_some_and(|last| !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()));
+    let host_ok = if numeric_last {
+        // The standard reads a host ending in a number as an IPv4 address: only the plain
+        // dotted form is its own serialisation.
+        labels.len() == 4
+            && labels.iter().all(|part| {
+                !part.is_empty()
+                    && part.len() <= 3
+                    && part.bytes().all(|b| b.is_ascii_digit())
+                    && (part.len() == 1 || !part.starts_with('0'))
+                    && part.parse::<u16>().is_ok_and(|n| n <= 255)
+            })
+    } else {
+        host.len() <= 253 && labels.iter().all(|label| label_ok(label))
+    };
+    let port_ok = port.is_none_or(|port| {
+        !port.is_empty()
+            && !port.starts_with('0')
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u16>().is_ok()
+            && port != default_port
+    });
+    let path_ok = path.ends_with('/')
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~/".contains(&b))
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..");
+    if !host_ok || !port_ok || !path_ok {
+        return Err(refuse());
     }
+    let parsed = url::Url::parse(text).map_err(|_| refuse())?;
     if parsed.as_str() != text {
         return Err(format!(
             "the mirror address {text:?} is not written in its normal form ({:?})",

@@ -113,6 +113,10 @@ pub struct FetchReport {
 /// Fetches, updating `known` with the catalogs accepted and the mirrors learnt.
 pub fn fetch_editions(request: &FetchRequest<'_>, known: &mut KnownMirrors) -> FetchReport {
     let mut report = FetchReport::default();
+    if let Err(error) = crate::mirror::check_channels(request.channels) {
+        report.failures.push(error.to_string());
+        return report;
+    }
     let mut channels: Vec<(String, Vec<usize>)> = Vec::new();
     for (index, source) in request.sources.iter().enumerate() {
         match source_channels(source.as_ref()) {

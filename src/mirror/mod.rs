@@ -25,7 +25,7 @@ use std::path::PathBuf;
 
 use crate::authority::reader::CertifiedError;
 use crate::format::KeyId;
-use crate::format::catalog::CatalogError;
+use crate::format::catalog::{BUNDLES, CATALOGS, CatalogError, ENTRY_POINTS};
 use crate::read::BundleError;
 
 /// Why a mirror operation refused something or failed. Each reads as one plain sentence.
@@ -177,7 +177,9 @@ impl MirrorError {
     }
 }
 
-/// Takes the lock that keeps two writers out of one mirror folder (created if missing).
+/// Takes the lock that keeps two writers out of one mirror folder (created if missing), then
+/// removes what a killed writer left: its temporary files, never a `.part` download, which the
+/// next sync resumes.
 pub(crate) fn lock_folder(
     folder: &std::path::Path,
 ) -> Result<crate::fs::DestinationLock, MirrorError> {
@@ -185,8 +187,8 @@ pub(crate) fn lock_folder(
         "cannot create {}",
         folder.display()
     )))?;
-    crate::fs::DestinationLock::acquire(folder, std::ffi::OsStr::new("tamizdat-mirror")).map_err(
-        |error| match error {
+    let lock = crate::fs::DestinationLock::acquire(folder, std::ffi::OsStr::new("tamizdat-mirror"))
+        .map_err(|error| match error {
             crate::fs::LockError::Busy => MirrorError::Busy {
                 folder: folder.to_path_buf(),
             },
@@ -194,6 +196,29 @@ pub(crate) fn lock_folder(
                 context: format!("cannot lock {}", folder.display()),
                 source,
             },
-        },
-    )
+        })?;
+    for part in ["", ENTRY_POINTS, CATALOGS, BUNDLES] {
+        let Ok(entries) = std::fs::read_dir(folder.join(part)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let leftover = name.starts_with(&format!("{}write-", crate::fs::WORK_PREFIX))
+                || name.starts_with(&format!("{}add-", crate::fs::WORK_PREFIX));
+            if leftover && entry.file_type().is_ok_and(|t| t.is_file()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(lock)
+}
+
+/// Checks channel names given on the command line as a catalog's are checked, before any path
+/// or address is made from them.
+pub(crate) fn check_channels(channels: &[String]) -> Result<(), MirrorError> {
+    for channel in channels {
+        crate::format::manifest::check_channel(channel)
+            .map_err(|error| MirrorError::Nothing(format!("--channel {channel:?}: {error}")))?;
+    }
+    Ok(())
 }

@@ -80,6 +80,7 @@ pub fn sync_mirror(
     options: &SyncOptions,
     progress_for: ProgressFor<'_>,
 ) -> Result<SyncReport, MirrorError> {
+    crate::mirror::check_channels(&options.channels)?;
     let folder = MirrorFolder::at(dst);
     let _lock = crate::mirror::lock_folder(dst)?;
     let channels = if options.channels.is_empty() {
