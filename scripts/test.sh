@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test suite, on a fresh Debian machine: installs what the tests need when it is missing
 # (stock zstd and tar, Debian's Chromium with fonts for Persian and Russian, Node.js and the
-# locked playwright-core that drives Chromium, nginx, openssl and aria2c for the mirror
-# tests), then runs every test. `.ci/run` calls this.
+# locked playwright-core that drives Chromium, nginx, openssl, aria2c, microsocks and tinyproxy for
+# the mirror tests), then runs every test. `.ci/run` calls this.
 #
 #   scripts/test.sh              # install what is missing (needs root or sudo), then cargo test
 #   scripts/test.sh --no-install # only say what is missing, and stop
@@ -28,6 +28,9 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
+# ...and proxies readers use (a SOCKS5 server as Tor offers, an HTTP proxy).
+[ -x /usr/bin/microsocks ] || missing+=(microsocks)
+[ -x /usr/bin/tinyproxy ] || missing+=(tinyproxy)
 if [ ${#missing[@]} -gt 0 ]; then
     line="apt-get install -y ${missing[*]}"
     if [[ $install == 0 ]]; then

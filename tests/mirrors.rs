@@ -629,3 +629,149 @@ fn catalogs_of_a_certified_key_are_accepted_through_the_root_until_the_key_is_re
         .expect_text("revoked");
     assert!(!copy2.join("channels/news-ru.json").exists());
 }
+
+/// A proxy server of Debian's, started on 127.0.0.1 for one test and killed when dropped.
+struct Proxy {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// microsocks, a SOCKS5 server (as Tor offers one on 127.0.0.1:9050).
+fn socks_proxy() -> Proxy {
+    let program = "/usr/bin/microsocks";
+    assert!(
+        Path::new(program).exists(),
+        "microsocks is needed for this test: apt-get install -y microsocks (scripts/test.sh does)"
+    );
+    let port = free_port();
+    let child = std::process::Command::new(program)
+        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let proxy = Proxy {
+        child,
+        port,
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    wait_for_port(port, "microsocks");
+    proxy
+}
+
+/// tinyproxy, an HTTP proxy, logging every request to `log`.
+fn http_proxy() -> (Proxy, PathBuf) {
+    let program = "/usr/bin/tinyproxy";
+    assert!(
+        Path::new(program).exists(),
+        "tinyproxy is needed for this test: apt-get install -y tinyproxy (scripts/test.sh does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let log = dir.path().join("tinyproxy.log");
+    let config = dir.path().join("tinyproxy.conf");
+    let user = if unsafe_is_root() {
+        "User root\nGroup root\n"
+    } else {
+        ""
+    };
+    fs::write(
+        &config,
+        format!(
+            "{user}Port {port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nLogFile \"{}\"\nLogLevel Info\nMaxClients 8\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let child = std::process::Command::new(program)
+        .arg("-d")
+        .arg("-c")
+        .arg(&config)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let proxy = Proxy {
+        child,
+        port,
+        _dir: dir,
+    };
+    wait_for_port(port, "tinyproxy");
+    (proxy, log)
+}
+
+fn unsafe_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| out.stdout.starts_with(b"0\n"))
+}
+
+#[test]
+fn fetch_goes_through_a_socks5_or_http_proxy_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 23);
+    let nginx = served(&publisher, false);
+    publisher.publish("news", &[1], 50_000, &[&nginx.url()], TIME);
+    let home = publisher.trusting_home(&dir.path().join("home"));
+    // A proxy that is not there: nothing is fetched, so the setting is used.
+    let closed = format!("socks5://127.0.0.1:{}", free_port());
+    reader()
+        .home(&home)
+        .args(["fetch", &nginx.url(), "--proxy", &closed, "--timeout", "5"])
+        .run()
+        .expect_code(2)
+        .expect_no_text("FETCHED");
+    let socks = socks_proxy();
+    reader()
+        .home(&home)
+        .args(["fetch", &nginx.url(), "--channel", "news"])
+        .args(["--proxy", &format!("socks5://127.0.0.1:{}", socks.port)])
+        .run()
+        .expect_code(0)
+        .expect_text("FETCHED news #1")
+        .expect_text("ADDED");
+
+    let copy = dir.path().join("copy");
+    let (proxy, log) = http_proxy();
+    sync(
+        &home,
+        &nginx.url(),
+        &copy,
+        &["--proxy", &format!("http://127.0.0.1:{}", proxy.port)],
+    )
+    .expect_code(0)
+    .expect_text("1 bundle(s) fetched");
+    // ureq tunnels through an HTTP proxy with CONNECT, even for http:// addresses.
+    let logged = text(&log);
+    assert!(
+        logged.contains(&format!("CONNECT 127.0.0.1:{}", nginx.port())),
+        "the mirror was reached through the HTTP proxy: {logged}"
+    );
+}
