@@ -82,7 +82,10 @@ fn signed(body: &str, key: &SecretKey, credentials: Option<&Credentials>) -> Vec
 
 /// Every file of the two mirrors, and every catalog vector with the channel it is read as and
 /// its expected outcome.
-fn build(work: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<(String, String, String)>) {
+/// A catalog vector: its file name, the channel it is read as, its expected outcome.
+type Verdict = (String, String, String);
+
+fn build(work: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<Verdict>) {
     let mut files = BTreeMap::new();
     let plain = mirror_add(work, "plain", &vectors().join("valid-tiny.tar.zst"), None);
     let certified = mirror_add(

@@ -867,7 +867,7 @@ fn a_sync_killed_at_50_random_moments_always_leaves_a_complete_mirror() {
         }
     }
     eprintln!(
-        "{ROUNDS} kills: {with_part} left a partial download, {resets} after the newer state was complete"
+        "one full sync took {full:?}; {ROUNDS} kills: {with_part} left a partial download, {resets} after the newer state was complete"
     );
     assert!(
         with_part > 0,

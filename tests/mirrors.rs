@@ -429,7 +429,9 @@ fn fetch_learns_mirrors_from_signed_catalogs_and_resumes_a_partial_download() {
         .expect_text("FETCHED news #1");
     // A new edition, half of which is already downloaded.
     let second = publisher.pack("news", 2, 400_000);
-    publisher.add(&[second.clone()], &[], LATER).expect_code(0);
+    publisher
+        .add(std::slice::from_ref(&second), &[], LATER)
+        .expect_code(0);
     let bytes = fs::read(&second).unwrap();
     let downloads = home.join("downloads");
     fs::create_dir_all(&downloads).unwrap();

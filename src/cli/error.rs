@@ -106,7 +106,7 @@ pub enum Error {
     Serve(#[from] ServeError),
     /// A mirror command refused something or failed.
     #[error("{0}")]
-    Mirror(#[from] crate::mirror::MirrorError),
+    Mirror(Box<crate::mirror::MirrorError>),
     /// The time given with `--time` or SOURCE_DATE_EPOCH was refused.
     #[error("{0}")]
     Time(#[from] TimeError),
@@ -175,6 +175,12 @@ pub enum Error {
     /// [`Error::is_closed_output`]).
     #[error("cannot print: {0}")]
     Output(std::io::Error),
+}
+
+impl From<crate::mirror::MirrorError> for Error {
+    fn from(error: crate::mirror::MirrorError) -> Error {
+        Error::Mirror(Box::new(error))
+    }
 }
 
 impl Error {

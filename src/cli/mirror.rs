@@ -259,10 +259,11 @@ pub fn mirror_check(mirror: &Path, trust: &Trust) -> Result<Verdict, Error> {
         }
     }
     if report.channels.is_empty() && report.problems.is_empty() {
-        return Err(Error::Mirror(MirrorError::Nothing(format!(
+        return Err(MirrorError::Nothing(format!(
             "{} holds no mirror: it has no channels/ folder with an entry point",
             mirror.display()
-        ))));
+        ))
+        .into());
     }
     let seconds = started.elapsed().as_secs_f64().max(0.001);
     say(format_args!(

@@ -67,7 +67,7 @@ pub enum MirrorError {
         /// The channel.
         channel: String,
         /// Why.
-        error: CertifiedError,
+        error: Box<CertifiedError>,
     },
     /// The catalog is not the one its entry point describes.
     #[error("the catalog of {channel} is not the one its entry point describes: {problem}")]
@@ -161,14 +161,12 @@ impl MirrorError {
     /// True when the catalog is refused only because its signer is not trusted: a mirror may
     /// carry other publishers' channels, which a reader skips.
     pub fn is_untrusted(&self) -> bool {
-        matches!(
-            self,
-            MirrorError::UntrustedCatalog { .. }
-                | MirrorError::Certified {
-                    error: CertifiedError::UntrustedRoot { .. },
-                    ..
-                }
-        )
+        matches!(self, MirrorError::UntrustedCatalog { .. })
+            || matches!(
+                self,
+                MirrorError::Certified { error, .. }
+                    if matches!(**error, CertifiedError::UntrustedRoot { .. })
+            )
     }
 
     pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> MirrorError {

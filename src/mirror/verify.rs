@@ -10,7 +10,7 @@ use crate::read::TrustSource;
 #[derive(Debug, Clone)]
 pub enum CatalogSigner {
     /// A key the reader trusts directly.
-    Key(PublicKey),
+    Key(Box<PublicKey>),
     /// A key certified by a trusted root.
     Certified(Box<CertifiedSigner>),
 }
@@ -88,7 +88,7 @@ pub fn verify_catalog(
                 name: first.name().to_string(),
                 fingerprint: first.fingerprint(),
             })?;
-        CatalogSigner::Key(key.clone())
+        CatalogSigner::Key(Box::new(key.clone()))
     } else {
         let empty = crate::authority::reader::Authority::default();
         let authority = trust.authority().unwrap_or(&empty);
@@ -96,7 +96,7 @@ pub fn verify_catalog(
             .certified_signer(signed.credentials(), key_id)
             .map_err(|error| MirrorError::Certified {
                 channel: channel.to_string(),
-                error,
+                error: Box::new(error),
             })?;
         if !certified
             .key
@@ -136,7 +136,7 @@ pub fn verify_catalog(
                     trust.remember(certified);
                     MirrorError::Certified {
                         channel: channel.to_string(),
-                        error,
+                        error: Box::new(error),
                     }
                 })?
         }
