@@ -19,7 +19,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(header path verify_unpack verify_unpack_signed salvage_signed render_article
-    statement root_chain certified_header)
+    statement root_chain certified_header catalog)
 fi
 jobs=${JOBS:-2}
 rss=${RSS_LIMIT_MB:-256}
@@ -34,6 +34,7 @@ max_len() {
     statement) echo 16384 ;;            # statements and credentials blocks; the seeds are < 2 KB
     root_chain) echo 16384 ;;           # credentials blocks or JSON bodies; the seeds are < 2 KB
     certified_header) echo 65536 ;;     # as header, with a credentials block of a few KB
+    catalog) echo 16384 ;;              # catalogs, entry points, channel lists; seeds < 2 KB
   esac
 }
 

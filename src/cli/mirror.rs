@@ -345,8 +345,19 @@ pub fn fetch(request: FetchRequest, trust: &Trust) -> Result<Verdict, Error> {
     for mirror in &report.learned {
         say(format_args!("LEARNT mirror {mirror}"))?;
     }
-    for failure in &report.failures {
-        crate::cli::to_stderr(format_args!("tamizdat: warning: {failure}"));
+    let mut worst = Verdict::Ok;
+    for (source, error) in &report.failures {
+        crate::cli::to_stderr(format_args!("tamizdat: warning: {source}: {error}"));
+        if error.is_refusal() {
+            worst = worst.max(Verdict::Invalid);
+        }
+    }
+    for edition in &report.missing {
+        crate::cli::to_stderr(format_args!(
+            "tamizdat: {} #{} could not be fetched from any mirror; what arrived is kept, and the next fetch resumes it",
+            edition.channel, edition.sequence
+        ));
+        worst = worst.max(Verdict::Failed);
     }
     for fetched in &report.fetched {
         print(format_args!(
@@ -358,7 +369,6 @@ pub fn fetch(request: FetchRequest, trust: &Trust) -> Result<Verdict, Error> {
             crate::cli::human_bytes(fetched.fetched_bytes)
         ))?;
     }
-    let mut worst = Verdict::Ok;
     if report.catalogs.is_empty() {
         crate::cli::to_stderr(format_args!(
             "tamizdat: no mirror tried gave a catalog signed by a publisher you trust{}",
@@ -371,7 +381,7 @@ pub fn fetch(request: FetchRequest, trust: &Trust) -> Result<Verdict, Error> {
                 )
             }
         ));
-        worst = Verdict::Failed;
+        worst = worst.max(Verdict::Failed);
     } else if report.fetched.is_empty() && report.failures.is_empty() {
         say(format_args!(
             "Your library already has the newest editions."
@@ -391,13 +401,6 @@ pub fn fetch(request: FetchRequest, trust: &Trust) -> Result<Verdict, Error> {
             let _ = std::fs::remove_file(path);
         }
         worst = worst.max(imported?);
-    }
-    if report
-        .failures
-        .iter()
-        .any(|failure| failure.contains("could not be fetched"))
-    {
-        worst = worst.max(Verdict::Failed);
     }
     Ok(worst)
 }

@@ -102,8 +102,10 @@ pub struct FetchReport {
     pub catalogs: Vec<(String, u64, String, String, String)>,
     /// Editions downloaded and checked.
     pub fetched: Vec<FetchedEdition>,
-    /// What failed on the way (each also tried elsewhere).
-    pub failures: Vec<String>,
+    /// What failed on the way, and where (each also tried elsewhere).
+    pub failures: Vec<(String, MirrorError)>,
+    /// Editions no mirror could give.
+    pub missing: Vec<CatalogEdition>,
     /// Mirror addresses learnt from signed catalogs in this run.
     pub learned: Vec<String>,
     /// Channels seen whose publisher the reader does not trust.
@@ -114,7 +116,7 @@ pub struct FetchReport {
 pub fn fetch_editions(request: &FetchRequest<'_>, known: &mut KnownMirrors) -> FetchReport {
     let mut report = FetchReport::default();
     if let Err(error) = crate::mirror::check_channels(request.channels) {
-        report.failures.push(error.to_string());
+        report.failures.push(("--channel".into(), error));
         return report;
     }
     let mut channels: Vec<(String, Vec<usize>)> = Vec::new();
@@ -131,9 +133,7 @@ pub fn fetch_editions(request: &FetchRequest<'_>, known: &mut KnownMirrors) -> F
                     }
                 }
             }
-            Err(error) => report
-                .failures
-                .push(format!("{}: {error}", source.describe())),
+            Err(error) => report.failures.push((source.describe(), error)),
         }
     }
     for (channel, sources) in channels {
@@ -156,21 +156,18 @@ fn fetch_channel(
         let source = request.sources[index].as_ref();
         match read_channel(source, channel, request.trust) {
             Ok(served) if served.catalog.catalog().sequence < floor => {
-                report.failures.push(format!(
-                    "{}: {}",
+                report.failures.push((
                     source.describe(),
                     MirrorError::Rollback {
                         channel: channel.to_string(),
                         offered: served.catalog.catalog().sequence,
                         held: floor,
-                    }
+                    },
                 ));
             }
             Ok(served) => offers.push((index, served)),
             Err(error) if error.is_untrusted() => untrusted = true,
-            Err(error) => report
-                .failures
-                .push(format!("{}: {error}", source.describe())),
+            Err(error) => report.failures.push((source.describe(), error)),
         }
     }
     // The newest catalog wins; the mirrors offering it are tried first for its bundles.
@@ -219,16 +216,11 @@ fn fetch_channel(
                     done = true;
                     break;
                 }
-                Err(error) => report
-                    .failures
-                    .push(format!("{}: {error}", source.describe())),
+                Err(error) => report.failures.push((source.describe(), error)),
             }
         }
         if !done {
-            report.failures.push(format!(
-                "{} #{} of {channel} could not be fetched from any mirror",
-                edition.file, edition.sequence
-            ));
+            report.missing.push(edition.clone());
         }
     }
 }
