@@ -630,6 +630,69 @@ fn catalogs_of_a_certified_key_are_accepted_through_the_root_until_the_key_is_re
         .expect_text("REFUSED news-ru")
         .expect_text("revoked");
     assert!(!copy2.join("channels/news-ru.json").exists());
+
+    // A new key, certified; its catalog is rebuilt from the bundles that still verify (edition
+    // 1 is below the revocation point) and numbered after the one served.
+    run(common::publisher()
+        .args(["keygen", "--name", "New build server", "--unencrypted"])
+        .arg("--public-key")
+        .arg(room.join("new.pub"))
+        .arg("--secret-key")
+        .arg(room.join("new.key")));
+    run(common::publisher()
+        .arg("certify")
+        .arg("--root-key")
+        .arg(room.join("root.key"))
+        .arg("--public-key")
+        .arg(room.join("new.pub"))
+        .args(["--channels", "news-*", "--time", "2026-12-05T12:00:00Z"])
+        .arg("--out")
+        .arg(room.join("new.cert")));
+    common::mirror::edition_folder(&folder, "news-ru", 2, 1000);
+    let second = room.join("news-ru-2.tar.zst");
+    run(common::publisher()
+        .arg("pack")
+        .arg(&folder)
+        .arg("--secret-key")
+        .arg(room.join("new.key"))
+        .arg("--certificate")
+        .arg(room.join("new.cert"))
+        .arg("--statements")
+        .arg(&statements)
+        .args([
+            "--channel",
+            "news-ru",
+            "--seq",
+            "2",
+            "--time",
+            LATER,
+            "--out",
+        ])
+        .arg(&second));
+    common::publisher()
+        .args(["mirror", "add"])
+        .arg(&second)
+        .arg("--to")
+        .arg(&mirror)
+        .arg("--secret-key")
+        .arg(room.join("new.key"))
+        .arg("--certificate")
+        .arg(room.join("new.cert"))
+        .arg("--statements")
+        .arg(&statements)
+        .args(["--time", LATER])
+        .run()
+        .expect_code(0)
+        .expect_text("CATALOG news-ru #2: 2 edition(s) listed, added #2")
+        .expect_text("not carried forward");
+    // The copy's own catalog, by the revoked key, no longer verifies: it is replaced.
+    sync(&home, mirror.to_str().unwrap(), &copy, &[])
+        .expect_code(0)
+        .expect_text("SYNCED news-ru: catalog #2 of Rooted News")
+        .expect_text("revoked on 2026-12-05 (reason: stolen)); it is replaced");
+    check(&home, &copy)
+        .expect_code(0)
+        .expect_text("2 edition(s)");
 }
 
 /// A proxy server of Debian's, started on 127.0.0.1 for one test and killed when dropped.

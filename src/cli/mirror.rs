@@ -108,6 +108,12 @@ pub fn mirror_add(request: MirrorAddRequest) -> Result<Verdict, Error> {
         keep_newest: request.keep_newest,
     })?;
     for channel in &added {
+        if let Some(why) = &channel.rebuilt {
+            crate::cli::to_stderr(format_args!(
+                "tamizdat-publish: warning: the catalog served for {} was not carried forward ({why}): the new one lists the bundles in the folder that verify with this key; give --mirror-url again for the mirrors it listed",
+                channel.channel
+            ));
+        }
         let numbers: Vec<String> = channel.added.iter().map(|n| format!("#{n}")).collect();
         print(format_args!(
             "CATALOG {} #{}: {} edition(s) listed{}",

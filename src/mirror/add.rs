@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::format::catalog::{Catalog, CatalogEdition, SignedCatalog, check_mirror_url};
 use crate::format::statement::Credentials;
 use crate::keys::SecretKey;
-use crate::mirror::folder::{MirrorFolder, ServedChannel};
+use crate::mirror::folder::MirrorFolder;
 use crate::mirror::{MirrorError, VerifiedCatalog, verify_catalog};
 use crate::read::Trust;
 
@@ -41,6 +41,9 @@ pub struct AddedChannel {
     pub added: Vec<u64>,
     /// Editions the catalog lists in all.
     pub listed: usize,
+    /// Why the catalog served was not carried forward (it did not verify with this key or
+    /// root), when the new one was rebuilt from the bundles in the folder.
+    pub rebuilt: Option<String>,
 }
 
 /// Normalises a mirror address as given on the command line: a folder address ending in `/`.
@@ -57,7 +60,8 @@ pub fn normal_mirror_url(text: &str) -> Result<String, MirrorError> {
 }
 
 /// The trust a publisher checks its own mirror with: the signing key itself, and the root
-/// that certifies it.
+/// that certifies it, knowing every statement the publisher carries (so a catalog or bundle
+/// of a key those statements revoke is not carried forward).
 pub fn publisher_trust(secret: &SecretKey, credentials: Option<&Credentials>) -> Trust {
     let mut keys = crate::keys::TrustedKeys::default();
     keys.add(secret.public());
@@ -66,11 +70,17 @@ pub fn publisher_trust(secret: &SecretKey, credentials: Option<&Credentials>) ->
         && let Some(first) = credentials.roots.first()
         && let Ok(chain) = crate::authority::RootChain::from_anchor(first)
     {
-        let anchor = crate::authority::root_file::RootFile { chain };
-        trust.authority = crate::authority::reader::Authority::new(
-            vec![anchor],
-            &crate::authority::state::StateFile::default(),
-        );
+        use crate::authority::reader::Authority;
+        use crate::authority::root_file::RootFile;
+        let anchors = vec![RootFile { chain }];
+        let mut state = crate::authority::state::StateFile::default();
+        let authority = Authority::new(anchors.clone(), &state);
+        if let Ok(signer) =
+            authority.certified_signer(&credentials.to_bytes(), secret.public().key_id())
+        {
+            authority.learn(&mut state, &signer, None);
+        }
+        trust.authority = Authority::new(anchors, &state);
     }
     trust
 }
@@ -130,10 +140,25 @@ pub fn add_to_mirror(request: &AddRequest<'_>) -> Result<Vec<AddedChannel>, Mirr
     let mut report = Vec::new();
     let mut published: Vec<VerifiedCatalog> = Vec::new();
     for channel in &channels {
-        let served = folder.served(channel, &trust)?;
         let adding = staged.remove(channel).unwrap_or_default();
-        let (mut catalog, added) =
-            next_catalog(served.as_ref(), channel, &adding, &new_urls, request.now)?;
+        let (previous, floor, rebuilt) = match folder.served(channel, &trust) {
+            Ok(served) => (served.map(|s| s.catalog.catalog().clone()), 0, None),
+            // Signed by a key since revoked or replaced: the catalog is made anew from the
+            // bundles in the folder that verify now, numbered after the one served.
+            Err(error) => (
+                Some(rebuild_from_bundles(&folder, channel, &trust)?),
+                folder.served_number(channel),
+                Some(error.to_string()),
+            ),
+        };
+        let (mut catalog, added) = next_catalog(
+            previous.as_ref(),
+            floor,
+            channel,
+            &adding,
+            &new_urls,
+            request.now,
+        )?;
         if let Some(keep) = request.keep_newest {
             let drop = catalog.editions.len().saturating_sub(keep);
             catalog.editions.drain(..drop);
@@ -149,13 +174,16 @@ pub fn add_to_mirror(request: &AddRequest<'_>) -> Result<Vec<AddedChannel>, Mirr
             catalog_sequence: catalog.sequence,
             added,
             listed: catalog.editions.len(),
+            rebuilt,
         });
         published.push(verified);
     }
     let mut all: Vec<Catalog> = published.iter().map(|c| c.catalog().clone()).collect();
     for channel in folder.channels()? {
+        // Another publisher's channel in the same folder stays listed, but only catalogs
+        // this key or root verifies go into the page and feed.
         if !channels.contains(&channel)
-            && let Some(served) = folder.served(&channel, &trust)?
+            && let Ok(Some(served)) = folder.served(&channel, &trust)
         {
             all.push(served.catalog.catalog().clone());
         }
@@ -176,14 +204,54 @@ impl Drop for StagedFiles {
     }
 }
 
+/// The editions of `channel` whose bundles in the folder verify now, as a catalog to build on
+/// (its number is not used).
+fn rebuild_from_bundles(
+    folder: &MirrorFolder,
+    channel: &str,
+    trust: &Trust,
+) -> Result<Catalog, MirrorError> {
+    let mut editions = Vec::new();
+    let bundles = folder.bundles_folder()?;
+    let entries = std::fs::read_dir(&bundles).map_err(MirrorError::io(format!(
+        "cannot read {}",
+        bundles.display()
+    )))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let sequence = name
+            .strip_prefix(channel)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|rest| rest.strip_suffix(".tar.zst"))
+            .and_then(|digits| digits.parse::<u64>().ok());
+        if let Some(sequence) = sequence
+            && crate::format::catalog::bundle_file_name(channel, sequence) == name
+            && let Ok(edition) = crate::mirror::bundles::describe_quietly(&entry.path(), trust)
+            && edition.channel == channel
+            && edition.sequence == sequence
+        {
+            editions.push(edition);
+        }
+    }
+    editions.sort_by_key(|edition| edition.sequence);
+    Ok(Catalog {
+        kind: "catalog".into(),
+        channel: channel.to_string(),
+        sequence: 0,
+        issued: crate::format::manifest::format_created(time::OffsetDateTime::UNIX_EPOCH),
+        editions,
+        mirrors: Vec::new(),
+    })
+}
+
 fn next_catalog(
-    served: Option<&ServedChannel>,
+    previous: Option<&Catalog>,
+    floor: u64,
     channel: &str,
     adding: &[(PathBuf, CatalogEdition)],
     new_urls: &[String],
     now: time::OffsetDateTime,
 ) -> Result<(Catalog, Vec<u64>), MirrorError> {
-    let previous = served.map(|served| served.catalog.catalog());
     let mut editions: BTreeMap<u64, CatalogEdition> = previous
         .map(|catalog| {
             catalog
@@ -234,7 +302,7 @@ fn next_catalog(
     let catalog = Catalog {
         kind: "catalog".into(),
         channel: channel.to_string(),
-        sequence: previous.map_or(0, |c| c.sequence) + 1,
+        sequence: previous.map_or(0, |c| c.sequence).max(floor) + 1,
         issued,
         editions: editions.into_values().collect(),
         mirrors,

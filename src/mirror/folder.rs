@@ -155,6 +155,19 @@ impl MirrorFolder {
         read_channel(&source, channel, trust).map(Some)
     }
 
+    /// The number of the catalog `channel`'s entry point names, verified or not (0 when
+    /// there is none): a new catalog numbers above it even when it cannot be read.
+    pub fn served_number(&self, channel: &str) -> u64 {
+        let path = self
+            .root
+            .join(ENTRY_POINTS)
+            .join(entry_point_file_name(channel));
+        std::fs::read(path)
+            .ok()
+            .and_then(|bytes| EntryPoint::from_json(channel, &bytes).ok())
+            .map_or(0, |entry| entry.catalog_sequence())
+    }
+
     fn create_folders(&self) -> Result<(), MirrorError> {
         for folder in [ENTRY_POINTS, CATALOGS, BUNDLES] {
             let path = self.root.join(folder);
@@ -192,13 +205,13 @@ impl MirrorFolder {
         .map_err(MirrorError::io(format!("cannot write {}", entry.display())))
     }
 
-    /// Writes the derived files from the catalogs served: the channel list, `index.html`,
-    /// `feed.atom`, and a torrent per bundle (made again only when missing or when the web
-    /// seeds changed).
+    /// Writes the derived files: the channel list (every channel with an entry point), and
+    /// from the catalogs given (those the writer verified) `index.html`, `feed.atom`, and a
+    /// torrent per bundle (made again only when missing or when the web seeds changed).
     pub fn write_derived(&self, catalogs: &[&Catalog]) -> Result<(), MirrorError> {
         self.create_folders()?;
         let list = ChannelList {
-            channels: catalogs.iter().map(|c| c.channel.clone()).collect(),
+            channels: self.channels()?,
         };
         self.place(&self.root.join(CHANNEL_LIST), &list.to_json())?;
         for catalog in catalogs {
