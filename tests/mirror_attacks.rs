@@ -982,4 +982,7 @@ fn fetch_refuses_a_rollback_it_has_seen() {
             .all(|request| !request.path.starts_with("/bundles/")),
         "no bundle is fetched from a rolled-back catalog"
     );
+    // The catalog was signed by the trusted publisher and refused as a rollback: the summary
+    // must not send the reader off to change their trust.
+    out.expect_no_text("signed by a publisher you trust");
 }

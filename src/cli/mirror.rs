@@ -376,18 +376,26 @@ pub fn fetch(request: FetchRequest, trust: &Trust) -> Result<Verdict, Error> {
         ))?;
     }
     if report.catalogs.is_empty() {
-        crate::cli::to_stderr(format_args!(
-            "tamizdat: no mirror tried gave a catalog signed by a publisher you trust{}",
-            if report.untrusted.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " (it carries {}, of publishers you do not trust)",
-                    report.untrusted.join(", ")
-                )
-            }
-        ));
-        worst = worst.max(Verdict::Failed);
+        if worst == Verdict::Invalid {
+            crate::cli::to_stderr(format_args!(
+                "tamizdat: no catalog was accepted: every one offered was refused (see the warnings above)"
+            ));
+        } else if report.failures.is_empty() {
+            crate::cli::to_stderr(format_args!(
+                "tamizdat: no channel there is signed by a publisher you trust{}; `tamizdat trust add` the publisher's key or root file first",
+                if report.untrusted.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (it carries {})", report.untrusted.join(", "))
+                }
+            ));
+            worst = worst.max(Verdict::Invalid);
+        } else {
+            crate::cli::to_stderr(format_args!(
+                "tamizdat: no catalog could be had from the mirrors tried (see the warnings above); try again later, another mirror, or --proxy"
+            ));
+            worst = worst.max(Verdict::Failed);
+        }
     } else if report.fetched.is_empty() && report.failures.is_empty() {
         say(format_args!(
             "Your library already has the newest editions."

@@ -151,10 +151,8 @@ impl MirrorError {
             | MirrorError::CatalogConflict { .. }
             | MirrorError::BundleMismatch { .. } => true,
             MirrorError::Bundle { error, .. } => error.is_invalid_bundle(),
-            MirrorError::Source(_)
-            | MirrorError::Busy { .. }
-            | MirrorError::Io { .. }
-            | MirrorError::Nothing(_) => false,
+            MirrorError::Source(error) => error.is_wrong_file(),
+            MirrorError::Busy { .. } | MirrorError::Io { .. } | MirrorError::Nothing(_) => false,
         }
     }
 

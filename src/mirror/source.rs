@@ -54,6 +54,25 @@ pub enum SourceError {
     Address(String),
 }
 
+impl SourceError {
+    /// True when the source offered a file other than the one the catalog or entry point
+    /// describes (another length), rather than failing to deliver: a refusal, not a network
+    /// failure.
+    pub fn is_wrong_file(&self) -> bool {
+        matches!(
+            self,
+            SourceError::WrongLength { .. }
+                | SourceError::TooLong { .. }
+                | SourceError::Http(
+                    HttpError::ContentLength { .. }
+                        | HttpError::RangeTotal { .. }
+                        | HttpError::AnnouncedTooLarge { .. }
+                        | HttpError::TooLarge { .. }
+                )
+        )
+    }
+}
+
 /// A mirror to copy from.
 pub trait Source {
     /// The source as people name it, for messages.
