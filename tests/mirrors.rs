@@ -511,112 +511,143 @@ fn aria2c_downloads_a_bundle_from_its_torrent_web_seed_alone() {
         .expect_text("VALID");
 }
 
+/// A newsroom with a root kept offline, in `room`: it certifies signing keys, packs certified
+/// editions and adds them to its mirror, with the real binaries.
+struct Newsroom {
+    room: PathBuf,
+    mirror: PathBuf,
+}
+
+impl Newsroom {
+    fn new(dir: &Path) -> Newsroom {
+        let room = dir.join("room");
+        fs::create_dir_all(&room).unwrap();
+        common::publisher()
+            .args(["keygen", "--root", "--name", "Rooted News", "--unencrypted"])
+            .arg("--public-key")
+            .arg(room.join("root.pub"))
+            .arg("--secret-key")
+            .arg(room.join("root.key"))
+            .env("SOURCE_DATE_EPOCH", "1764547200")
+            .run()
+            .expect_code(0);
+        Newsroom {
+            mirror: room.join("mirror"),
+            room,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.room.join(name)
+    }
+
+    /// A signing key `NAME.key`, certified for `news-*` from `from` in `NAME.cert`.
+    fn signing_key(&self, name: &str, from: &str) {
+        common::publisher()
+            .args(["keygen", "--name", name, "--unencrypted"])
+            .arg("--public-key")
+            .arg(self.path(&format!("{name}.pub")))
+            .arg("--secret-key")
+            .arg(self.path(&format!("{name}.key")))
+            .run()
+            .expect_code(0);
+        common::publisher()
+            .arg("certify")
+            .arg("--root-key")
+            .arg(self.path("root.key"))
+            .arg("--public-key")
+            .arg(self.path(&format!("{name}.pub")))
+            .args(["--channels", "news-*", "--time", from, "--out"])
+            .arg(self.path(&format!("{name}.cert")))
+            .run()
+            .expect_code(0);
+    }
+
+    /// The arguments that sign with key `name`, carrying `statements` if given.
+    fn signed_by(&self, name: &str, statements: Option<&Path>) -> Vec<PathBuf> {
+        let mut args = vec![
+            PathBuf::from("--secret-key"),
+            self.path(&format!("{name}.key")),
+            PathBuf::from("--certificate"),
+            self.path(&format!("{name}.cert")),
+        ];
+        if let Some(statements) = statements {
+            args.extend([PathBuf::from("--statements"), statements.to_path_buf()]);
+        }
+        args
+    }
+
+    /// Packs edition `sequence` of news-ru with key `name`.
+    fn pack(&self, name: &str, sequence: u64, time: &str, statements: Option<&Path>) -> PathBuf {
+        let folder = self.path(&format!("edition-{sequence}"));
+        common::mirror::edition_folder(&folder, "news-ru", sequence, 1000);
+        let bundle = self.path(&format!("news-ru-{sequence}.tar.zst"));
+        common::publisher()
+            .arg("pack")
+            .arg(&folder)
+            .args(self.signed_by(name, statements))
+            .args(["--channel", "news-ru", "--seq", &sequence.to_string()])
+            .args(["--time", time, "--out"])
+            .arg(&bundle)
+            .run()
+            .expect_code(0);
+        bundle
+    }
+
+    /// `mirror add BUNDLE` signed by key `name`.
+    fn add(&self, bundle: &Path, name: &str, time: &str, statements: Option<&Path>) -> common::Out {
+        common::publisher()
+            .args(["mirror", "add"])
+            .arg(bundle)
+            .arg("--to")
+            .arg(&self.mirror)
+            .args(self.signed_by(name, statements))
+            .args(["--time", time])
+            .run()
+    }
+}
+
 #[test]
 fn catalogs_of_a_certified_key_are_accepted_through_the_root_until_the_key_is_revoked() {
     let dir = tempfile::tempdir().unwrap();
-    let room = dir.path().join("room");
-    fs::create_dir_all(&room).unwrap();
-    let run = |command: common::Cmd| {
-        let out = command.run();
-        out.expect_code(0);
-        out
-    };
-    run(common::publisher()
-        .args(["keygen", "--root", "--name", "Rooted News", "--unencrypted"])
-        .arg("--public-key")
-        .arg(room.join("root.pub"))
-        .arg("--secret-key")
-        .arg(room.join("root.key"))
-        .env("SOURCE_DATE_EPOCH", "1764547200"));
-    run(common::publisher()
-        .args(["keygen", "--name", "Build server", "--unencrypted"])
-        .arg("--public-key")
-        .arg(room.join("signing.pub"))
-        .arg("--secret-key")
-        .arg(room.join("signing.key")));
-    run(common::publisher()
-        .arg("certify")
-        .arg("--root-key")
-        .arg(room.join("root.key"))
-        .arg("--public-key")
-        .arg(room.join("signing.pub"))
-        .args(["--channels", "news-*", "--time", "2026-12-01T00:00:00Z"])
-        .arg("--out")
-        .arg(room.join("signing.cert")));
-    let folder = room.join("edition");
-    common::mirror::edition_folder(&folder, "news-ru", 1, 1000);
-    let bundle = room.join("news-ru-1.tar.zst");
-    run(common::publisher()
-        .arg("pack")
-        .arg(&folder)
-        .arg("--secret-key")
-        .arg(room.join("signing.key"))
-        .arg("--certificate")
-        .arg(room.join("signing.cert"))
-        .args([
-            "--channel",
-            "news-ru",
-            "--seq",
-            "1",
-            "--time",
-            TIME,
-            "--out",
-        ])
-        .arg(&bundle));
-    let mirror = room.join("mirror");
-    let add = |channel_bundle: &Path, extra: &[&str]| {
-        common::publisher()
-            .args(["mirror", "add"])
-            .arg(channel_bundle)
-            .arg("--to")
-            .arg(&mirror)
-            .arg("--secret-key")
-            .arg(room.join("signing.key"))
-            .arg("--certificate")
-            .arg(room.join("signing.cert"))
-            .args(["--time", TIME])
-            .args(extra)
-            .run()
-    };
-    add(&bundle, &[]).expect_code(0);
+    let newsroom = Newsroom::new(dir.path());
+    newsroom.signing_key("signing", "2026-12-01T00:00:00Z");
+    let bundle = newsroom.pack("signing", 1, TIME, None);
+    newsroom.add(&bundle, "signing", TIME, None).expect_code(0);
     let home = dir.path().join("home");
     reader()
         .home(&home)
         .args(["trust", "add"])
-        .arg(room.join("root.pub"))
+        .arg(newsroom.path("root.pub"))
         .run()
         .expect_code(0);
+    let mirror = newsroom.mirror.to_str().unwrap();
     let copy = dir.path().join("copy");
-    sync(&home, mirror.to_str().unwrap(), &copy, &[])
+    sync(&home, mirror, &copy, &[])
         .expect_code(0)
         .expect_text("SYNCED news-ru: catalog #1 of Rooted News");
 
     // The key is revoked; the reader learns it from the statement file.
-    let statements = room.join("statements");
+    let statements = newsroom.path("statements");
     fs::create_dir_all(&statements).unwrap();
-    run(common::publisher()
+    common::publisher()
         .arg("revoke")
         .arg("--root-key")
-        .arg(room.join("root.key"))
+        .arg(newsroom.path("root.key"))
         .arg("--key")
-        .arg(room.join("signing.pub"))
+        .arg(newsroom.path("signing.pub"))
         .args(["--from-sequence", "news-ru=2", "--reason", "stolen"])
         .args(["--time", "2026-12-05T12:00:00Z", "--out"])
-        .arg(statements.join("revoke.tzs")));
+        .arg(statements.join("revoke.tzs"))
+        .run()
+        .expect_code(0);
     // The publisher's tool will not sign a catalog with the revoked key.
-    let before = snapshot(&mirror);
-    add(
-        &bundle,
-        &[
-            "--statements",
-            statements.to_str().unwrap(),
-            "--mirror-url",
-            "https://mirror.example/",
-        ],
-    )
-    .expect_code(1)
-    .expect_text("revoked");
-    assert_same_tree(&before, &snapshot(&mirror), "a refused add");
+    let before = snapshot(&newsroom.mirror);
+    newsroom
+        .add(&bundle, "signing", TIME, Some(&statements))
+        .expect_code(1)
+        .expect_text("revoked");
+    assert_same_tree(&before, &snapshot(&newsroom.mirror), "a refused add");
     reader()
         .home(&home)
         .arg("verify")
@@ -625,7 +656,7 @@ fn catalogs_of_a_certified_key_are_accepted_through_the_root_until_the_key_is_re
         .expect_code(0);
     // Its old catalog, however honest, is no longer taken from any mirror.
     let copy2 = dir.path().join("copy2");
-    sync(&home, mirror.to_str().unwrap(), &copy2, &[])
+    sync(&home, mirror, &copy2, &[])
         .expect_code(1)
         .expect_text("REFUSED news-ru")
         .expect_text("revoked");
@@ -633,60 +664,15 @@ fn catalogs_of_a_certified_key_are_accepted_through_the_root_until_the_key_is_re
 
     // A new key, certified; its catalog is rebuilt from the bundles that still verify (edition
     // 1 is below the revocation point) and numbered after the one served.
-    run(common::publisher()
-        .args(["keygen", "--name", "New build server", "--unencrypted"])
-        .arg("--public-key")
-        .arg(room.join("new.pub"))
-        .arg("--secret-key")
-        .arg(room.join("new.key")));
-    run(common::publisher()
-        .arg("certify")
-        .arg("--root-key")
-        .arg(room.join("root.key"))
-        .arg("--public-key")
-        .arg(room.join("new.pub"))
-        .args(["--channels", "news-*", "--time", "2026-12-05T12:00:00Z"])
-        .arg("--out")
-        .arg(room.join("new.cert")));
-    common::mirror::edition_folder(&folder, "news-ru", 2, 1000);
-    let second = room.join("news-ru-2.tar.zst");
-    run(common::publisher()
-        .arg("pack")
-        .arg(&folder)
-        .arg("--secret-key")
-        .arg(room.join("new.key"))
-        .arg("--certificate")
-        .arg(room.join("new.cert"))
-        .arg("--statements")
-        .arg(&statements)
-        .args([
-            "--channel",
-            "news-ru",
-            "--seq",
-            "2",
-            "--time",
-            LATER,
-            "--out",
-        ])
-        .arg(&second));
-    common::publisher()
-        .args(["mirror", "add"])
-        .arg(&second)
-        .arg("--to")
-        .arg(&mirror)
-        .arg("--secret-key")
-        .arg(room.join("new.key"))
-        .arg("--certificate")
-        .arg(room.join("new.cert"))
-        .arg("--statements")
-        .arg(&statements)
-        .args(["--time", LATER])
-        .run()
+    newsroom.signing_key("new", "2026-12-05T12:00:00Z");
+    let second = newsroom.pack("new", 2, LATER, Some(&statements));
+    newsroom
+        .add(&second, "new", LATER, Some(&statements))
         .expect_code(0)
         .expect_text("CATALOG news-ru #2: 2 edition(s) listed, added #2")
         .expect_text("not carried forward");
     // The copy's own catalog, by the revoked key, no longer verifies: it is replaced.
-    sync(&home, mirror.to_str().unwrap(), &copy, &[])
+    sync(&home, mirror, &copy, &[])
         .expect_code(0)
         .expect_text("SYNCED news-ru: catalog #2 of Rooted News")
         .expect_text("revoked on 2026-12-05 (reason: stolen)); it is replaced");

@@ -106,3 +106,30 @@ pub(crate) fn describe_quietly(
 ) -> Result<CatalogEdition, MirrorError> {
     describe_bundle_file(path, trust, &NoProgress)
 }
+
+/// Downloads `edition` from `source` into `folder/FILE.part` (resuming what it holds) and
+/// checks it against the catalog ([`check_bundle_file`]). On success the checked `.part` is
+/// returned, for the caller to give its name; wrong bytes are deleted, so the next attempt
+/// starts the file over instead of resuming from them.
+pub(crate) fn download_checked(
+    source: &dyn crate::mirror::source::Source,
+    edition: &CatalogEdition,
+    folder: &Path,
+    trust: &(impl TrustSource + ?Sized),
+    progress: &dyn Progress,
+) -> Result<(std::path::PathBuf, crate::mirror::http::Downloaded), MirrorError> {
+    let part = folder.join(format!("{}.part", edition.file));
+    let validator = folder.join(format!("{}.part.validator", edition.file));
+    let downloaded = source.download(
+        &format!("{}/{}", crate::format::catalog::BUNDLES, edition.file),
+        edition.length,
+        &part,
+        progress,
+    )?;
+    let checked = check_bundle_file(&part, edition, trust, &NoProgress);
+    if checked.is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    let _ = std::fs::remove_file(&validator);
+    checked.map(|()| (part, downloaded))
+}

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::format::catalog::{BUNDLES, CatalogEdition};
+use crate::format::catalog::CatalogEdition;
 use crate::fs::{Existing, write_atomically};
+use crate::mirror::MirrorError;
 use crate::mirror::folder::{ServedChannel, read_channel};
 use crate::mirror::source::Source;
 use crate::mirror::sync::{ProgressFor, source_channels};
-use crate::mirror::{MirrorError, check_bundle_file};
 use crate::read::Trust;
 
 /// What a reader remembers of mirrors, in `TAMIZDAT_HOME/state/mirrors.json`: the addresses
@@ -234,24 +234,15 @@ fn fetch_one(
         "cannot create {}",
         request.downloads.display()
     )))?;
-    let part = request.downloads.join(format!("{}.part", edition.file));
-    let validator = request
-        .downloads
-        .join(format!("{}.part.validator", edition.file));
     let progress = (request.progress_for)(&edition.file);
-    let downloaded = source.download(
-        &format!("{BUNDLES}/{}", edition.file),
-        edition.length,
-        &part,
+    let (part, downloaded) = crate::mirror::bundles::download_checked(
+        source,
+        edition,
+        request.downloads,
+        request.trust,
         progress.as_ref(),
     )?;
     drop(progress);
-    if let Err(error) = check_bundle_file(&part, edition, request.trust, &crate::fs::NoProgress) {
-        let _ = std::fs::remove_file(&part);
-        let _ = std::fs::remove_file(&validator);
-        return Err(error);
-    }
-    let _ = std::fs::remove_file(&validator);
     let path = request.downloads.join(&edition.file);
     std::fs::rename(&part, &path)
         .map_err(MirrorError::io(format!("cannot write {}", path.display())))?;

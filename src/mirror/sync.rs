@@ -167,21 +167,14 @@ fn sync_channel(
                 continue;
             }
         }
-        let part = bundles.join(format!("{}.part", edition.file));
         let progress = progress_for(&edition.file);
-        let downloaded = source.download(
-            &format!("{BUNDLES}/{}", edition.file),
-            edition.length,
-            &part,
+        let (part, downloaded) = crate::mirror::bundles::download_checked(
+            source,
+            edition,
+            &bundles,
+            trust,
             progress.as_ref(),
         )?;
-        if let Err(error) = check_bundle_file(&part, edition, trust, &crate::fs::NoProgress) {
-            // Wrong bytes are never resumed from: the next sync starts this file over.
-            let _ = std::fs::remove_file(&part);
-            let _ = std::fs::remove_file(bundles.join(format!("{}.part.validator", edition.file)));
-            return Err(error);
-        }
-        let _ = std::fs::remove_file(bundles.join(format!("{}.part.validator", edition.file)));
         folder.place_bundle(&part, &edition.file)?;
         fetched.push((edition.file.clone(), downloaded));
     }
