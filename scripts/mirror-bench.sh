@@ -87,7 +87,10 @@ EOF
 "$NGINX" -p "$BENCH_DIR/nginx" -c "$BENCH_DIR/nginx/nginx.conf"
 URL="http://127.0.0.1:$PORT/"
 for _ in $(seq 50); do curl -sf -o /dev/null "$URL/tamizdat-mirror.json" && break; sleep 0.1; done
-sent() { awk '{ s += $10 } END { print s + 0 }' nginx/access.log; }
+sent() { awk '{ s += $10 } END { printf "%d\n", s }' nginx/access.log; }
+bytes_in() { # total bytes of the files under a folder, 0 when it does not exist
+    if [ -d "$1" ]; then du -cb "$1" | tail -1 | cut -f1; else echo 0; fi
+}
 
 # Lists every file of the mirror, for curl.
 (cd mirror && find . -type f | sed 's|^\./||' | sort) >files.txt
@@ -128,14 +131,14 @@ before=$(sent)
 "$T" mirror sync "${URL}__limited/" dst >/dev/null 2>&1 &
 pid=$!
 while :; do
-    on_disk=$(du -cb dst/bundles 2>/dev/null | tail -1 | cut -f1 || echo 0)
+    on_disk=$(bytes_in dst/bundles)
     ((on_disk >= TOTAL / 2)) && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
 done
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
-at_kill=$(du -cb dst/bundles 2>/dev/null | tail -1 | cut -f1)
+at_kill=$(bytes_in dst/bundles)
 "$T" mirror sync "${URL}__limited/" dst >/dev/null
 "$T" mirror check dst >/dev/null
 after=$(sent)

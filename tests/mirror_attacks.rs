@@ -51,7 +51,8 @@ fn state(folder: &Path) -> BTreeMap<String, Vec<u8>> {
     tree
 }
 
-/// [`state`] without partial downloads (`*.part`, `*.part.validator`): a download cut short
+/// [`state`] without partial downloads (`*.part`, `*.part.validator`, `*.part.source`): a
+/// download cut short
 /// legitimately keeps what it received there, to resume it next time. They are never served.
 fn served_state(folder: &Path) -> BTreeMap<String, Vec<u8>> {
     without_partials(state(folder))
@@ -59,7 +60,11 @@ fn served_state(folder: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// `tree` without partial downloads (see [`served_state`]).
 fn without_partials(mut tree: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
-    tree.retain(|key, _| !key.ends_with(".part") && !key.ends_with(".part.validator"));
+    tree.retain(|key, _| {
+        !key.ends_with(".part")
+            && !key.ends_with(".part.validator")
+            && !key.ends_with(".part.source")
+    });
     tree
 }
 
@@ -164,11 +169,12 @@ impl World {
         self.dst.join("bundles").join(bundle_name(sequence))
     }
 
-    /// DST's partial download of edition `sequence`.
+    /// DST's partial download of edition `sequence` (a dot-file, which web servers set up as
+    /// the README says do not serve).
     fn dst_part(&self, sequence: u64) -> PathBuf {
         self.dst
             .join("bundles")
-            .join(format!("{}.part", bundle_name(sequence)))
+            .join(format!(".tamizdat-download-{}.part", bundle_name(sequence)))
     }
 
     /// `tamizdat mirror sync URL DST` with short network limits.
@@ -187,12 +193,17 @@ impl World {
     }
 
     /// Writes the first half of the publisher's bundle `sequence` as DST's partial download,
-    /// as a sync cut short would have left it, and returns its length.
-    fn leave_half_part(&self, sequence: u64) -> usize {
+    /// as a sync from `source` cut short would have left it (a part is resumed only from the
+    /// mirror that began it), and returns its length.
+    fn leave_half_part(&self, sequence: u64, source: &str) -> usize {
         let real = self.bundle(sequence);
         let half = real.len() / 2;
         fs::create_dir_all(self.dst.join("bundles")).unwrap();
-        fs::write(self.dst_part(sequence), &real[..half]).unwrap();
+        let part = self.dst_part(sequence);
+        fs::write(&part, &real[..half]).unwrap();
+        let mut began_by = part.into_os_string();
+        began_by.push(".source");
+        fs::write(began_by, source).unwrap();
         half
     }
 }
@@ -216,7 +227,7 @@ fn synced_then_newer(seed: u8) -> (World, HostileServer) {
 #[test]
 fn server_ignoring_range_makes_the_download_start_over() {
     let (world, server) = synced_then_newer(11);
-    let half = world.leave_half_part(2);
+    let half = world.leave_half_part(2, &server.url());
     server.set("/bundles/", Behaviour::IgnoreRange);
 
     let out = world.sync(&server.url());
@@ -239,7 +250,7 @@ fn server_ignoring_range_makes_the_download_start_over() {
 /// and DST, its partial download included, is exactly as before.
 fn refused_resume(seed: u8, behaviour: Behaviour, says: &str) {
     let (world, server) = synced_then_newer(seed);
-    world.leave_half_part(2);
+    world.leave_half_part(2, &server.url());
     let before = state(&world.dst);
     server.set("/bundles/", behaviour.clone());
 
@@ -269,30 +280,52 @@ fn a_206_with_the_wrong_total_is_refused() {
 }
 
 #[test]
-fn bytes_changed_between_ranges_are_caught_by_the_hash() {
+fn bytes_changed_between_ranges_are_caught_by_the_hash_and_fetched_again_whole() {
     let (world, server) = synced_then_newer(14);
-    let before = state(&world.dst);
-    world.leave_half_part(2);
+    world.leave_half_part(2, &server.url());
     server.set("/bundles/", Behaviour::ChangesBetweenRanges);
 
+    // The spliced file fails its hash; it is thrown away and fetched once more from the start
+    // (which this server sends honestly), never resumed from.
     let out = world.sync(&server.url());
-    out.expect_code(1)
-        .expect_text(&format!("REFUSED {CHANNEL}"))
-        .expect_text(&bundle_name(2))
-        .expect_no_line_starting("SYNCED");
-    // The spliced file is gone, with its validator: wrong bytes are never resumed from.
-    assert_same_tree(&before, &state(&world.dst), "after the spliced download");
-    assert_eq!(assert_complete(&world.home, &world.dst, "after"), 1);
-
-    // The next honest sync starts the file over, and succeeds.
-    server.clear_behaviours();
-    server.clear_requests();
-    world.sync(&server.url()).expect_code(0);
+    out.expect_code(0)
+        .expect_text(&format!("SYNCED {CHANNEL}: catalog #2"));
     let asked = requests_for(&server, &bundle_name(2));
-    assert_eq!(asked.len(), 1, "{asked:?}");
-    assert_eq!(asked[0].range, None, "the download started over");
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert!(
+        asked[0].range.is_some(),
+        "the first request resumed: {asked:?}"
+    );
+    assert_eq!(asked[1].range, None, "the second started over: {asked:?}");
     assert_eq!(fs::read(world.dst_bundle(2)).unwrap(), world.bundle(2));
-    assert_eq!(assert_complete(&world.home, &world.dst, "honest"), 2);
+    assert_absent(&world.dst_part(2), "the part became the bundle");
+    assert_eq!(assert_complete(&world.home, &world.dst, "after"), 2);
+}
+
+/// A first mirror sends the wrong beginning of a bundle and drops the connection; the next
+/// mirror, honest, must not be asked to continue those bytes (it cannot vouch for them): the
+/// edition is fetched whole from it.
+#[test]
+fn a_mirror_that_sent_a_wrong_beginning_cannot_spoil_the_next() {
+    let world = World::new(15, &[1]);
+    // The first mirror: the same signed catalog, but garbage of the right length for the
+    // bundle, cut off half-way.
+    let spoiled = world.dir.path().join("spoiled");
+    copy_tree(&world.publisher.mirror, &spoiled);
+    let bundle = spoiled.join("bundles").join(bundle_name(1));
+    let length = fs::metadata(&bundle).unwrap().len() as usize;
+    fs::write(&bundle, vec![0x5a; length]).unwrap();
+    let hostile = HostileServer::start(&spoiled);
+    hostile.set("/bundles/", Behaviour::DropMidFile);
+    let honest = HostileServer::start(&world.publisher.mirror);
+    let out = world.fetch(&[hostile.url(), honest.url()]);
+    out.expect_text(&format!("FETCHED {CHANNEL} #1"))
+        .expect_text("ADDED");
+    let asked = requests_for(&honest, &bundle_name(1));
+    assert!(
+        asked.iter().all(|request| request.range.is_none()),
+        "the honest mirror was asked for the whole file: {asked:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -985,4 +1018,86 @@ fn fetch_refuses_a_rollback_it_has_seen() {
     // The catalog was signed by the trusted publisher and refused as a rollback: the summary
     // must not send the reader off to change their trust.
     out.expect_no_text("signed by a publisher you trust");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A destination or a stick prepared by someone else
+// ---------------------------------------------------------------------------------------------
+
+/// A link planted in DST where a download goes (with a sidecar claiming the mirror began it),
+/// or in place of `bundles/` itself, never has a sync write through it.
+#[test]
+fn a_link_planted_in_the_destination_is_never_written_through() {
+    let (world, server) = synced_then_newer(16);
+    let victim = world.dir.path().join("victim.txt");
+    fs::write(&victim, "the operator's own file\n").unwrap();
+    let part = world.dst_part(2);
+    std::os::unix::fs::symlink(&victim, &part).unwrap();
+    let mut began_by = part.clone().into_os_string();
+    began_by.push(".source");
+    fs::write(&began_by, server.url()).unwrap();
+    let mut validator = part.clone().into_os_string();
+    validator.push(".validator");
+    std::os::unix::fs::symlink(&victim, &validator).unwrap();
+    let out = world.sync(&server.url());
+    assert_ne!(out.code, 0, "a sync through a planted link: {}", out.text());
+    assert_eq!(
+        fs::read_to_string(&victim).unwrap(),
+        "the operator's own file\n",
+        "nothing was written through the link"
+    );
+    assert_eq!(
+        assert_complete(&world.home, &world.dst, "after the link"),
+        1
+    );
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|request| request.if_range.is_none()),
+        "the victim's text never went out as If-Range"
+    );
+
+    // bundles/ itself a link to a folder elsewhere: refused before anything is written there.
+    let elsewhere = world.dir.path().join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::write(elsewhere.join("precious.tar.zst"), "not a bundle").unwrap();
+    let dst = world.dir.path().join("dst-with-link");
+    fs::create_dir_all(&dst).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dst.join("bundles")).unwrap();
+    let out = sync(&world.home, &server.url(), &dst, &["--prune"]);
+    assert_ne!(out.code, 0, "{}", out.text());
+    out.expect_text("not a folder of its own");
+    assert_eq!(
+        fs::read_dir(&elsewhere).unwrap().count(),
+        1,
+        "nothing was written to or pruned from the linked folder"
+    );
+}
+
+/// A stick whose entry point is a FIFO (or a device) must not hang a sync.
+#[test]
+fn a_fifo_on_a_stick_does_not_hang_a_sync() {
+    let world = World::new(17, &[1]);
+    let stick = world.dir.path().join("stick");
+    copy_tree(&world.publisher.mirror, &stick);
+    let entry = stick.join("channels").join(format!("{CHANNEL}.json"));
+    fs::remove_file(&entry).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&entry)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let out = world.sync(stick.to_str().unwrap());
+    assert!(started.elapsed() < Duration::from_secs(10), "the sync hung");
+    assert_ne!(out.code, 0);
+    out.expect_text("not a regular file");
+    assert!(
+        !world
+            .dst
+            .join("channels")
+            .join(format!("{CHANNEL}.json"))
+            .exists()
+    );
 }

@@ -435,9 +435,16 @@ fn fetch_learns_mirrors_from_signed_catalogs_and_resumes_a_partial_download() {
     let bytes = fs::read(&second).unwrap();
     let downloads = home.join("downloads");
     fs::create_dir_all(&downloads).unwrap();
+    // As a fetch from this mirror cut short leaves it (a part is resumed only from the
+    // mirror that began it).
     fs::write(
-        downloads.join("news-2.tar.zst.part"),
+        downloads.join(".tamizdat-download-news-2.tar.zst.part"),
         &bytes[..bytes.len() / 2],
+    )
+    .unwrap();
+    fs::write(
+        downloads.join(".tamizdat-download-news-2.tar.zst.part.source"),
+        nginx.url(),
     )
     .unwrap();
     let before = nginx.body_bytes_sent();

@@ -114,6 +114,15 @@ pub fn mirror_add(request: MirrorAddRequest) -> Result<Verdict, Error> {
                 channel.channel
             ));
         }
+        if !channel.gone.is_empty() {
+            let gone: Vec<String> = channel.gone.iter().map(|n| format!("#{n}")).collect();
+            crate::cli::to_stderr(format_args!(
+                "tamizdat-publish: warning: {} {} no longer listed: the file is not in {} any more",
+                channel.channel,
+                gone.join(" "),
+                request.to.display()
+            ));
+        }
         let numbers: Vec<String> = channel.added.iter().map(|n| format!("#{n}")).collect();
         print(format_args!(
             "CATALOG {} #{}: {} edition(s) listed{}",
@@ -298,6 +307,10 @@ pub struct FetchRequest {
 /// `tamizdat fetch`.
 pub fn fetch(request: FetchRequest, trust: &Trust) -> Result<Verdict, Error> {
     let home = crate::keys::store::home()?;
+    let downloads = home.join("downloads");
+    // One fetch at a time: two would append to one partial download, and could write back
+    // an older catalog number than the other accepted.
+    let _lock = crate::mirror::lock_folder(&downloads)?;
     let memory_file = home.join("state").join("mirrors.json");
     let mut known = crate::mirror::fetch::KnownMirrors::load(&memory_file)?;
     let addresses: Vec<String> = if request.urls.is_empty() {
@@ -327,7 +340,6 @@ pub fn fetch(request: FetchRequest, trust: &Trust) -> Result<Verdict, Error> {
     let have = |edition: &crate::format::catalog::CatalogEdition| {
         held.contains(&(edition.channel.clone(), edition.sequence))
     };
-    let downloads = home.join("downloads");
     let report = crate::mirror::fetch::fetch_editions(
         &crate::mirror::fetch::FetchRequest {
             sources: &sources,

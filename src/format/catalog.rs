@@ -486,6 +486,9 @@ impl Catalog {
         let channel = text(fields[1], "channel", &body_error)?.to_string();
         check_channel(&channel).map_err(|e| body_error(e.to_string()))?;
         let sequence = integer(fields[2], "sequence", &body_error)?;
+        if sequence == 0 {
+            return Err(body_error("its sequence is 0; catalogs number from 1"));
+        }
         let issued = time(fields[3], "issued")?;
         let Some(listed) = fields[4].as_array() else {
             return Err(body_error("editions is not an array"));

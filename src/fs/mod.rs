@@ -14,6 +14,18 @@ pub trait Progress: Sync {
     fn advance(&self, _bytes: u64) {}
 }
 
+/// Makes `options` refuse to open a symbolic link (Unix: `O_NOFOLLOW`; the open fails), for
+/// files a mirror writes in folders others may have prepared: a link planted where a download
+/// goes must not send its bytes into a file elsewhere.
+pub fn no_follow(options: &mut fs::OpenOptions) -> &mut fs::OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    options
+}
+
 /// An I/O failure in plain words for a message: what the common ones mean for the reader,
 /// and otherwise the system's text without its "(os error N)".
 pub fn plainly(error: &io::Error) -> String {

@@ -44,6 +44,8 @@ pub struct AddedChannel {
     /// Why the catalog served was not carried forward (it did not verify with this key or
     /// root), when the new one was rebuilt from the bundles in the folder.
     pub rebuilt: Option<String>,
+    /// Editions no longer listed because their files are no longer in the folder.
+    pub gone: Vec<u64>,
 }
 
 /// Normalises a mirror address as given on the command line: a folder address ending in `/`.
@@ -163,6 +165,20 @@ pub fn add_to_mirror(request: &AddRequest<'_>) -> Result<Vec<AddedChannel>, Mirr
             let drop = catalog.editions.len().saturating_sub(keep);
             catalog.editions.drain(..drop);
         }
+        // The entry point changes only once every file the catalog lists is in place: an
+        // edition whose file was removed from the folder is no longer listed.
+        let mut gone = Vec::new();
+        catalog.editions.retain(|edition| {
+            let placed = adding
+                .iter()
+                .any(|(_, new)| new.sequence == edition.sequence);
+            let present = std::fs::symlink_metadata(folder.bundle_path(&edition.file))
+                .is_ok_and(|m| m.is_file() && m.len() == edition.length);
+            if !placed && !present {
+                gone.push(edition.sequence);
+            }
+            placed || present
+        });
         let signed = sign_catalog(&catalog, request.secret, request.credentials)?;
         let verified = verify_catalog(&signed, channel, &trust)?;
         for (temporary, edition) in &adding {
@@ -175,6 +191,7 @@ pub fn add_to_mirror(request: &AddRequest<'_>) -> Result<Vec<AddedChannel>, Mirr
             added,
             listed: catalog.editions.len(),
             rebuilt,
+            gone,
         });
         published.push(verified);
     }
@@ -299,10 +316,15 @@ fn next_catalog(
         // A catalog is never dated before the one it replaces, whatever this clock says.
         issued = previous.issued.clone();
     }
+    let Some(sequence) = previous.map_or(0, |c| c.sequence).max(floor).checked_add(1) else {
+        return Err(MirrorError::Nothing(format!(
+            "the catalog served for {channel} has the highest number a catalog can have; its key was misused: start the channel under a new name"
+        )));
+    };
     let catalog = Catalog {
         kind: "catalog".into(),
         channel: channel.to_string(),
-        sequence: previous.map_or(0, |c| c.sequence).max(floor) + 1,
+        sequence,
         issued,
         editions: editions.into_values().collect(),
         mirrors,

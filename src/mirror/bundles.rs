@@ -107,10 +107,25 @@ pub(crate) fn describe_quietly(
     describe_bundle_file(path, trust, &NoProgress)
 }
 
-/// Downloads `edition` from `source` into `folder/FILE.part` (resuming what it holds) and
-/// checks it against the catalog ([`check_bundle_file`]). On success the checked `.part` is
-/// returned, for the caller to give its name; wrong bytes are deleted, so the next attempt
-/// starts the file over instead of resuming from them.
+/// Where a download of `file` is kept until it is checked: a dot-file (web servers configured
+/// as the README says do not serve it, and nobody mistakes it for a bundle), ending in `.part`.
+pub(crate) fn part_path(folder: &Path, file: &str) -> std::path::PathBuf {
+    folder.join(format!("{}download-{file}.part", crate::fs::WORK_PREFIX))
+}
+
+/// A sidecar of a download: `.validator` (the server's ETag), `.source` (which mirror).
+fn sidecar(part: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = part.as_os_str().to_owned();
+    name.push(suffix);
+    std::path::PathBuf::from(name)
+}
+
+/// Downloads `edition` from `source` into its `.part` in `folder` and checks it against the
+/// catalog ([`check_bundle_file`]). On success the checked `.part` is returned, for the caller
+/// to give its name. A `.part` is resumed only from the mirror that began it (another mirror,
+/// even an honest one, cannot vouch for bytes it did not send), and when a resumed file fails
+/// its check it is fetched once more from the start before the mirror is given up: a mirror
+/// that sent a wrong beginning and dropped the connection cannot poison the next one.
 pub(crate) fn download_checked(
     source: &dyn crate::mirror::source::Source,
     edition: &CatalogEdition,
@@ -118,18 +133,67 @@ pub(crate) fn download_checked(
     trust: &(impl TrustSource + ?Sized),
     progress: &dyn Progress,
 ) -> Result<(std::path::PathBuf, crate::mirror::http::Downloaded), MirrorError> {
-    let part = folder.join(format!("{}.part", edition.file));
-    let validator = folder.join(format!("{}.part.validator", edition.file));
-    let downloaded = source.download(
-        &format!("{}/{}", crate::format::catalog::BUNDLES, edition.file),
-        edition.length,
-        &part,
-        progress,
-    )?;
-    let checked = check_bundle_file(&part, edition, trust, &NoProgress);
-    if checked.is_err() {
+    let part = part_path(folder, &edition.file);
+    let validator = sidecar(&part, ".validator");
+    let began_by = sidecar(&part, ".source");
+    let discard = || {
         let _ = std::fs::remove_file(&part);
+        let _ = std::fs::remove_file(&validator);
+        let _ = std::fs::remove_file(&began_by);
+    };
+    let this_source = source.describe();
+    let same_source = read_small(&began_by).is_some_and(|text| text == this_source);
+    if !same_source {
+        discard();
     }
-    let _ = std::fs::remove_file(&validator);
+    write_small(&began_by, &this_source)?;
+    let path = format!("{}/{}", crate::format::catalog::BUNDLES, edition.file);
+    let download = || {
+        source
+            .download(&path, edition.length, &part, progress)
+            .inspect_err(|_| {
+                // Nothing arrived: nothing to resume, so no trace is left.
+                if !std::fs::symlink_metadata(&part).is_ok_and(|m| m.len() > 0) {
+                    discard();
+                }
+            })
+    };
+    let mut downloaded = download()?;
+    let mut checked = check_bundle_file(&part, edition, trust, &NoProgress);
+    if checked.is_err() && downloaded.resumed_from > 0 {
+        discard();
+        write_small(&began_by, &this_source)?;
+        downloaded = download()?;
+        checked = check_bundle_file(&part, edition, trust, &NoProgress);
+    }
+    if checked.is_err() {
+        discard();
+    } else {
+        let _ = std::fs::remove_file(&validator);
+        let _ = std::fs::remove_file(&began_by);
+    }
     checked.map(|()| (part, downloaded))
+}
+
+fn read_small(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let file = crate::fs::no_follow(std::fs::OpenOptions::new().read(true))
+        .open(path)
+        .ok()?;
+    let mut text = String::new();
+    file.take(4096).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+fn write_small(path: &Path, text: &str) -> Result<(), MirrorError> {
+    use std::io::Write;
+    crate::fs::no_follow(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true),
+    )
+    .open(path)
+    .and_then(|mut file| file.write_all(text.as_bytes()))
+    .map_err(MirrorError::io(format!("cannot write {}", path.display())))
 }

@@ -18,16 +18,69 @@ use crate::mirror::sync::{ProgressFor, source_channels};
 use crate::read::Trust;
 
 /// What a reader remembers of mirrors, in `TAMIZDAT_HOME/state/mirrors.json`: the addresses
-/// learnt from signed catalogs (in the order learnt), and the newest catalog number accepted
-/// per channel, below which a catalog is a rollback.
+/// learnt from signed catalogs (in the order learnt), and the newest catalog accepted per
+/// channel, below which a catalog is a rollback.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct KnownMirrors {
     /// Mirror addresses, in the order they were learnt.
     #[serde(default)]
     pub mirrors: Vec<String>,
-    /// Newest catalog number accepted, per channel.
+    /// Newest catalog accepted, per channel.
     #[serde(default)]
-    pub catalogs: BTreeMap<String, u64>,
+    pub catalogs: BTreeMap<String, CatalogFloor>,
+}
+
+/// The newest catalog accepted for a channel, and the key that signed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogFloor {
+    /// Its number: a lower one is a rollback.
+    pub sequence: u64,
+    /// The signing key, 64 hex digits.
+    pub key: String,
+}
+
+/// The signing key of a verified catalog, in hex.
+fn signing_key(catalog: &crate::mirror::VerifiedCatalog) -> String {
+    let key = match catalog.signer() {
+        crate::mirror::CatalogSigner::Key(key) => key.to_bytes(),
+        crate::mirror::CatalogSigner::Certified(signer) => signer.key.to_bytes(),
+    };
+    crate::authority::hex_of(&key)
+}
+
+/// The number below which a catalog of `channel` is a rollback: the newest accepted, unless
+/// the key that signed it is no longer trusted for the channel (revoked, or no longer
+/// trusted at all). Otherwise a thief who signed a catalog numbered 2^64-1 with a stolen key
+/// would lock readers out of the channel for ever, as an edition's fast-forward would
+/// without FORMAT.md 10.7.
+fn floor_of(known: &KnownMirrors, channel: &str, trust: &Trust) -> u64 {
+    let Some(floor) = known.catalogs.get(channel) else {
+        return 0;
+    };
+    let Some(key) = data_encoding::HEXLOWER
+        .decode(floor.key.as_bytes())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+    else {
+        return 0;
+    };
+    let trusted_directly = crate::keys::PublicKey::new("floor", &key).is_ok_and(|public| {
+        trust
+            .keys
+            .with_id(public.key_id())
+            .any(|known| known.to_bytes() == key)
+    });
+    let certified = trust.authority.certificate_for_key(&floor.key).is_some();
+    let revoked = trust.authority.roots().iter().any(|root| {
+        root.revocations.iter().any(|(_, revocation)| {
+            revocation.key == key && revocation.refused_from(channel).is_some()
+        })
+    });
+    if (trusted_directly || certified) && !revoked {
+        floor.sequence
+    } else {
+        0
+    }
 }
 
 impl KnownMirrors {
@@ -149,7 +202,7 @@ fn fetch_channel(
     channel: &str,
     sources: &[usize],
 ) {
-    let floor = known.catalogs.get(channel).copied().unwrap_or(0);
+    let floor = floor_of(known, channel, request.trust);
     let mut offers: Vec<(usize, ServedChannel)> = Vec::new();
     let mut untrusted = false;
     for &index in sources {
@@ -181,7 +234,13 @@ fn fetch_channel(
         return;
     };
     let catalog = best.catalog.catalog().clone();
-    known.catalogs.insert(channel.to_string(), catalog.sequence);
+    known.catalogs.insert(
+        channel.to_string(),
+        CatalogFloor {
+            sequence: catalog.sequence,
+            key: signing_key(&best.catalog),
+        },
+    );
     for mirror in &catalog.mirrors {
         if !known.mirrors.contains(mirror) {
             known.mirrors.push(mirror.clone());

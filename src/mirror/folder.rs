@@ -168,11 +168,23 @@ impl MirrorFolder {
             .map_or(0, |entry| entry.catalog_sequence())
     }
 
-    fn create_folders(&self) -> Result<(), MirrorError> {
+    /// Creates `channels/`, `catalogs/` and `bundles/` when missing, and refuses to write
+    /// into one that is a link: a folder someone else prepared (a stick) could otherwise
+    /// send a sync's writes, or a prune's deletions, into a folder elsewhere.
+    pub(crate) fn create_folders(&self) -> Result<(), MirrorError> {
         for folder in [ENTRY_POINTS, CATALOGS, BUNDLES] {
             let path = self.root.join(folder);
             std::fs::create_dir_all(&path)
                 .map_err(MirrorError::io(format!("cannot create {}", path.display())))?;
+            let real = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_dir());
+            if !real {
+                return Err(MirrorError::Io {
+                    context: format!("{} is not a folder of its own", path.display()),
+                    source: std::io::Error::other(
+                        "it is a link; make it a real folder, or sync into another one",
+                    ),
+                });
+            }
         }
         Ok(())
     }

@@ -307,6 +307,9 @@ pub enum HttpError {
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     agent: Agent,
+    /// The same, refusing every plain `http://` request: used for `https://` addresses, so
+    /// a redirect cannot downgrade them to plain text a censor can read.
+    https_agent: Agent,
     options: HttpOptions,
 }
 
@@ -322,30 +325,42 @@ impl HttpClient {
             None => RootCerts::PlatformVerifier,
         };
         let tls = TlsConfig::builder().root_certs(roots).build();
-        let config = Agent::config_builder()
-            // Statuses are checked here, with messages that name what was expected.
-            .http_status_as_error(false)
-            .max_redirects(options.max_redirects)
-            .max_redirects_will_error(true)
-            // Explicit, so that a stray HTTP_PROXY or ALL_PROXY in the environment
-            // cannot route a reader's traffic somewhere they did not choose.
-            .proxy(proxy)
-            .tls_config(tls)
-            // The same string for every user, so it says nothing about the reader.
-            .user_agent("tamizdat")
-            // The bytes on disk must be the file's bytes, never a re-encoding.
-            .accept_encoding("")
-            .timeout_resolve(Some(options.connect_timeout))
-            .timeout_connect(Some(options.connect_timeout))
-            .timeout_send_request(Some(options.read_timeout))
-            .timeout_recv_response(Some(options.read_timeout))
-            .timeout_per_read(Some(options.read_timeout))
-            .timeout_per_write(Some(options.read_timeout))
-            .build();
+        let config = |https_only: bool| {
+            Agent::config_builder()
+                .https_only(https_only)
+                // Statuses are checked here, with messages that name what was expected.
+                .http_status_as_error(false)
+                .max_redirects(options.max_redirects)
+                .max_redirects_will_error(true)
+                // Explicit, so that a stray HTTP_PROXY or ALL_PROXY in the environment
+                // cannot route a reader's traffic somewhere they did not choose.
+                .proxy(proxy.clone())
+                .tls_config(tls.clone())
+                // The same string for every user, so it says nothing about the reader.
+                .user_agent("tamizdat")
+                // The bytes on disk must be the file's bytes, never a re-encoding.
+                .accept_encoding("")
+                .timeout_resolve(Some(options.connect_timeout))
+                .timeout_connect(Some(options.connect_timeout))
+                .timeout_send_request(Some(options.read_timeout))
+                .timeout_recv_response(Some(options.read_timeout))
+                .timeout_per_read(Some(options.read_timeout))
+                .timeout_per_write(Some(options.read_timeout))
+                .build()
+        };
         Ok(HttpClient {
-            agent: Agent::new_with_config(config),
+            agent: Agent::new_with_config(config(false)),
+            https_agent: Agent::new_with_config(config(true)),
             options: options.clone(),
         })
+    }
+
+    fn agent_for(&self, url: &url::Url) -> &Agent {
+        if url.scheme() == "https" {
+            &self.https_agent
+        } else {
+            &self.agent
+        }
     }
 
     /// GETs a small file (entry point, catalog) into memory.
@@ -357,7 +372,7 @@ impl HttpClient {
         let target = request_url(url)?;
         let name = url.as_str();
         let response = self
-            .agent
+            .agent_for(&target)
             .get(target.as_str())
             .call()
             .map_err(|e| self.map_ureq(name, e))?;
@@ -433,7 +448,7 @@ impl HttpClient {
         let sidecar = validator_path(part);
         progress.set_total(expected_len);
 
-        let mut held = match fs::metadata(part) {
+        let mut held = match fs::symlink_metadata(part) {
             Ok(m) => m.len(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
             Err(e) => return Err(file_error(part, "read the partial download", e)),
@@ -461,7 +476,7 @@ impl HttpClient {
             remove_if_exists(&sidecar)?;
         }
 
-        let mut request = self.agent.get(target.as_str());
+        let mut request = self.agent_for(&target).get(target.as_str());
         if held > 0 {
             request = request.header("Range", format!("bytes={held}-"));
             if let Some(validator) = read_validator(&sidecar)? {
@@ -507,8 +522,7 @@ impl HttpClient {
                         .map_err(|e| file_error(part, "empty the partial download", e))?;
                 }
                 match strong_validator(&response) {
-                    Some(v) => fs::write(&sidecar, v)
-                        .map_err(|e| file_error(&sidecar, "save the download validator", e))?,
+                    Some(v) => write_validator(&sidecar, &v)?,
                     None => remove_if_exists(&sidecar)?,
                 }
                 (0, held > 0)
@@ -896,7 +910,17 @@ fn is_storable(v: &str) -> bool {
 }
 
 fn read_validator(sidecar: &Path) -> Result<Option<String>, HttpError> {
-    match fs::read(sidecar) {
+    // Never through a link (it could name a secret that would go out in If-Range), and
+    // never more than a validator can be.
+    let read = crate::fs::no_follow(OpenOptions::new().read(true))
+        .open(sidecar)
+        .and_then(|file| {
+            let mut bytes = Vec::new();
+            file.take(MAX_VALIDATOR_LEN as u64 + 1)
+                .read_to_end(&mut bytes)
+                .map(|_| bytes)
+        });
+    match read {
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
             let text = text.trim();
@@ -915,11 +939,17 @@ fn validator_path(part: &Path) -> PathBuf {
 }
 
 fn open_part(part: &Path) -> Result<File, HttpError> {
-    OpenOptions::new()
-        .append(true)
-        .create(true)
+    crate::fs::no_follow(OpenOptions::new().append(true).create(true))
         .open(part)
         .map_err(|e| file_error(part, "open the partial download", e))
+}
+
+fn write_validator(sidecar: &Path, validator: &str) -> Result<(), HttpError> {
+    use std::io::Write;
+    crate::fs::no_follow(OpenOptions::new().write(true).create(true).truncate(true))
+        .open(sidecar)
+        .and_then(|mut file| file.write_all(validator.as_bytes()))
+        .map_err(|e| file_error(sidecar, "save the download validator", e))
 }
 
 fn remove_if_exists(path: &Path) -> Result<(), HttpError> {

@@ -137,9 +137,19 @@ pub fn torrent(
     let reused = existing
         .and_then(|bytes| Torrent::read_from_bytes(bytes).ok())
         .filter(|torrent| {
+            // Only a torrent exactly as this writer makes it (web seeds aside) is reused: a
+            // planted one with a tracker would report readers' addresses to it.
             torrent.name == edition.file
                 && torrent.length == edition.length as i64
                 && torrent.files.is_none()
+                && torrent.announce.is_none()
+                && torrent.announce_list.is_none()
+                && torrent.extra_info_fields.is_none()
+                && torrent.piece_length == piece_length(edition.length)
+                && torrent
+                    .extra_fields
+                    .as_ref()
+                    .is_none_or(|extra| extra.keys().all(|key| key == "url-list"))
         });
     let mut torrent = match reused {
         Some(torrent) => torrent,

@@ -126,6 +126,15 @@ impl FolderSource {
     }
 
     fn open(&self, path: &str) -> Result<(File, u64), SourceError> {
+        // Only regular files: opening a FIFO or a device on a stick could wait for ever.
+        if let Ok(metadata) = std::fs::metadata(self.path_of(path))
+            && !metadata.is_file()
+        {
+            return Err(SourceError::Io {
+                what: self.what(path),
+                source: std::io::Error::other("it is not a regular file"),
+            });
+        }
         let file = File::open(self.path_of(path)).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
                 SourceError::Missing {
@@ -200,18 +209,22 @@ impl Source for FolderSource {
             what: part.display().to_string(),
             source,
         };
-        let mut held = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
+        let mut held = std::fs::symlink_metadata(part)
+            .map(|m| m.len())
+            .unwrap_or(0);
         let mut restarted = false;
         if held > expected_len {
             held = 0;
             restarted = true;
         }
-        let mut out = std::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(false)
-            .open(part)
-            .map_err(write_error)?;
+        let mut out = crate::fs::no_follow(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false),
+        )
+        .open(part)
+        .map_err(write_error)?;
         out.set_len(held).map_err(write_error)?;
         out.seek(SeekFrom::Start(held)).map_err(write_error)?;
         file.seek(SeekFrom::Start(held))

@@ -197,6 +197,7 @@ fn prune(folder: &MirrorFolder, served: &[Catalog]) -> Result<Vec<String>, Mirro
         .iter()
         .flat_map(|catalog| catalog.editions.iter().map(|e| e.file.as_str()))
         .collect();
+    folder.create_folders()?;
     let bundles = folder.root().join(BUNDLES);
     let entries = match std::fs::read_dir(&bundles) {
         Ok(entries) => entries,
