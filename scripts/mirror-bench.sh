@@ -87,7 +87,7 @@ EOF
 "$NGINX" -p "$BENCH_DIR/nginx" -c "$BENCH_DIR/nginx/nginx.conf"
 URL="http://127.0.0.1:$PORT/"
 for _ in $(seq 50); do curl -sf -o /dev/null "$URL/tamizdat-mirror.json" && break; sleep 0.1; done
-sent() { awk '{ s += $10 } END { printf "%d\n", s }' nginx/access.log; }
+sent() { awk '{ s += $10 } END { printf "%.0f\n", s }' nginx/access.log; }
 bytes_in() { # total bytes of the files under a folder, 0 when it does not exist
     if [ -d "$1" ]; then du -cb "$1" | tail -1 | cut -f1; else echo 0; fi
 }
