@@ -493,6 +493,9 @@ fn aria2c_downloads_a_bundle_from_its_torrent_web_seed_alone() {
         .arg("--seed-time=0")
         .arg("--no-conf=true")
         .arg("--listen-port=6881-6999")
+        // Its peer port, like every server in the tests, listens on 127.0.0.1 only.
+        .arg("--interface=127.0.0.1")
+        .arg("--disable-ipv6=true")
         .arg("--quiet=true")
         .arg("--dir")
         .arg(&out_dir)
