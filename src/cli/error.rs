@@ -302,7 +302,7 @@ pub fn pack_hint(error: &PackError) -> Option<&'static str> {
 }
 
 /// The exit codes, as `--help` lists them (the README has the same table).
-pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success: every bundle is valid\n  1  a bundle is invalid, damaged, truncated, of a newer format, not signed by a key you trust, or in conflict with another\n  2  a usage error or a problem on this machine (a missing file, a wrong passphrase, no space, an edition that cannot be packed)";
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success: every bundle is valid\n  1  a bundle is invalid, damaged, truncated, of a newer format, not signed by a key you trust, or in conflict with another; a mirror's catalog or bundle was refused (a rollback, other bytes than listed)\n  2  a usage error or a problem on this machine (a missing file, a wrong passphrase, no space, an edition that cannot be packed), or a mirror that could not be reached";
 
 /// `command` with [`EXIT_CODES_HELP`] at the end of its help and of every subcommand's.
 pub fn with_exit_codes(command: clap::Command) -> clap::Command {
