@@ -123,7 +123,7 @@ enum Command {
     /// Keep a mirror folder: a static folder any web server, CDN or rsync can serve.
     Mirror {
         #[command(subcommand)]
-        action: MirrorCommand,
+        action: tamizdat::cli::mirror::PublisherMirrorCommand,
     },
     /// Certify a signing key with the root: which channels it may sign, and until when.
     Certify {
@@ -244,69 +244,9 @@ fn main() -> ExitCode {
     finish("tamizdat-publish", run(cli.command))
 }
 
-#[derive(Subcommand)]
-enum MirrorCommand {
-    /// Add bundles to a mirror folder and sign a new catalog for each of their channels.
-    Add {
-        /// The bundles to add (verified first; each keeps its number for ever).
-        bundles: Vec<PathBuf>,
-        /// The mirror folder (created if missing).
-        #[arg(long)]
-        to: PathBuf,
-        /// An address where this mirror (or a copy) is served, ending in / (repeatable): the
-        /// catalogs list it, so readers learn new mirrors from a signed source.
-        #[arg(long = "mirror-url")]
-        mirror_urls: Vec<String>,
-        /// The secret key that signs the catalogs.
-        #[arg(long = "secret-key")]
-        secret_key: PathBuf,
-        /// Read the secret key's passphrase from the first line of this file.
-        #[arg(long = "passphrase-file")]
-        passphrase_file: Option<PathBuf>,
-        /// The signing key's certificate (from certify): the catalogs carry it and the root
-        /// chain.
-        #[arg(long)]
-        certificate: Option<PathBuf>,
-        /// A folder of statement files (revocations, certificates, a newer chain) to carry.
-        #[arg(long)]
-        statements: Option<PathBuf>,
-        /// The catalogs' issue time: seconds since 1970 or 2026-11-25T09:30:00Z (default:
-        /// SOURCE_DATE_EPOCH if set, else now).
-        #[arg(long)]
-        time: Option<String>,
-        /// List only this many editions per channel, the newest: older ones leave the catalog
-        /// (their files stay; `tamizdat mirror sync --prune` removes them from copies).
-        #[arg(long = "keep-newest")]
-        keep_newest: Option<usize>,
-    },
-}
-
 fn run(command: Command) -> Result<Verdict, Error> {
     match command {
-        Command::Mirror {
-            action:
-                MirrorCommand::Add {
-                    bundles,
-                    to,
-                    mirror_urls,
-                    secret_key,
-                    passphrase_file,
-                    certificate,
-                    statements,
-                    time,
-                    keep_newest,
-                },
-        } => tamizdat::cli::mirror::mirror_add(tamizdat::cli::mirror::MirrorAddRequest {
-            bundles,
-            to,
-            mirror_urls,
-            secret_key,
-            passphrase_file,
-            certificate,
-            statements,
-            time,
-            keep_newest,
-        }),
+        Command::Mirror { action } => tamizdat::cli::mirror::run_publisher(action),
         Command::Keygen {
             name,
             public_key,

@@ -134,29 +134,11 @@ enum Command {
     },
     /// Download the newest editions of the publishers you trust from mirrors, into your
     /// library. The only command that uses the network, and only when you run it.
-    Fetch {
-        /// Mirror addresses (http:// or https://) or mirror folders; none: the mirrors learnt
-        /// from signed catalogs, in turn.
-        urls: Vec<String>,
-        /// The library folder; default: `library` under TAMIZDAT_HOME or the data folder.
-        #[arg(long)]
-        library: Option<PathBuf>,
-        /// Also trust this public key file for this command (repeatable).
-        #[arg(long = "public-key")]
-        public_keys: Vec<PathBuf>,
-        /// At most this many editions per channel, the newest.
-        #[arg(long, default_value_t = 5)]
-        newest: usize,
-        /// Only this channel (repeatable).
-        #[arg(long = "channel")]
-        channels: Vec<String>,
-        #[command(flatten)]
-        network: NetworkArgs,
-    },
+    Fetch(tamizdat::cli::mirror::FetchRequest),
     /// Copy and check mirrors, for mirror operators.
     Mirror {
         #[command(subcommand)]
-        action: MirrorCommand,
+        action: tamizdat::cli::mirror::MirrorCommand,
     },
     /// Pack, verify and unpack the sample edition with the demo key, showing each step.
     Demo {
@@ -166,74 +148,6 @@ enum Command {
         /// Print the library's front page instead of opening it in a browser.
         #[arg(long)]
         no_browser: bool,
-    },
-}
-
-/// How to reach mirrors on the network.
-#[derive(clap::Args)]
-struct NetworkArgs {
-    /// Reach mirrors through this proxy: socks5://127.0.0.1:9050 (Tor; names are resolved by
-    /// the proxy) or http://HOST:PORT.
-    #[arg(long)]
-    proxy: Option<String>,
-    /// Trust only the certificate authorities in this PEM file for https (a private mirror,
-    /// tests); default: the system's.
-    #[arg(long = "ca-file")]
-    ca_file: Option<PathBuf>,
-    /// Give up on a server that sends fewer bytes per second than this over --rate-window
-    /// (default 1024).
-    #[arg(long = "min-rate")]
-    min_rate: Option<u64>,
-    /// The window, in seconds, over which --min-rate is measured (default 30).
-    #[arg(long = "rate-window")]
-    rate_window: Option<u64>,
-    /// Give up when a server sends nothing for this many seconds (default 30, connecting 20).
-    #[arg(long)]
-    timeout: Option<u64>,
-}
-
-impl NetworkArgs {
-    fn options(self) -> tamizdat::cli::mirror::NetworkOptions {
-        tamizdat::cli::mirror::NetworkOptions {
-            proxy: self.proxy,
-            ca_file: self.ca_file,
-            min_rate: self.min_rate,
-            rate_window: self.rate_window,
-            timeout: self.timeout,
-        }
-    }
-}
-
-#[derive(Subcommand)]
-enum MirrorCommand {
-    /// Copy a mirror into a mirror folder, verifying every catalog and bundle first: the folder
-    /// serves its old state until the new one is complete.
-    Sync {
-        /// Where to copy from: a folder (a USB stick, another mirror's rsync copy) or an
-        /// http:// or https:// address.
-        source: String,
-        /// The mirror folder to update (created if missing).
-        destination: PathBuf,
-        /// Remove bundles the current catalogs no longer list (nothing else).
-        #[arg(long)]
-        prune: bool,
-        /// Only this channel (repeatable); default: every channel the source lists.
-        #[arg(long = "channel")]
-        channels: Vec<String>,
-        /// Also trust this public key file for this command (repeatable).
-        #[arg(long = "public-key")]
-        public_keys: Vec<PathBuf>,
-        #[command(flatten)]
-        network: NetworkArgs,
-    },
-    /// Verify a whole mirror folder (signatures and hashes, no decompression) and list what is
-    /// missing, damaged or in no catalog.
-    Check {
-        /// The mirror folder.
-        mirror: PathBuf,
-        /// Also trust this public key file for this command (repeatable).
-        #[arg(long = "public-key")]
-        public_keys: Vec<PathBuf>,
     },
 }
 
@@ -331,47 +245,8 @@ fn run(command: Command) -> Result<Verdict, Error> {
             no_browser,
             salvage,
         ),
-        Command::Fetch {
-            urls,
-            library,
-            public_keys,
-            newest,
-            channels,
-            network,
-        } => tamizdat::cli::mirror::fetch(
-            tamizdat::cli::mirror::FetchRequest {
-                urls,
-                library,
-                newest,
-                channels,
-                network: network.options(),
-            },
-            &trusted_keys(&public_keys)?,
-        ),
-        Command::Mirror {
-            action:
-                MirrorCommand::Sync {
-                    source,
-                    destination,
-                    prune,
-                    channels,
-                    public_keys,
-                    network,
-                },
-        } => tamizdat::cli::mirror::mirror_sync(
-            &source,
-            &destination,
-            &trusted_keys(&public_keys)?,
-            &tamizdat::mirror::sync::SyncOptions { prune, channels },
-            &network.options(),
-        ),
-        Command::Mirror {
-            action:
-                MirrorCommand::Check {
-                    mirror,
-                    public_keys,
-                },
-        } => tamizdat::cli::mirror::mirror_check(&mirror, &trusted_keys(&public_keys)?),
+        Command::Fetch(request) => tamizdat::cli::mirror::fetch(request),
+        Command::Mirror { action } => tamizdat::cli::mirror::run_reader(action),
         Command::Serve { library, listen } => reader::serve(library, listen),
         Command::Status { json } => reader::status(json),
         Command::Fingerprint { public_key } => reader::fingerprint(&public_key),

@@ -14,18 +14,26 @@ use crate::mirror::check::Problem;
 use crate::mirror::http::HttpOptions;
 use crate::read::Trust;
 
-/// How to reach mirrors on the network.
-#[derive(Debug, Clone, Default)]
+/// How to reach mirrors on the network (the flags of `fetch` and `mirror sync`).
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct NetworkOptions {
-    /// `socks5://HOST:PORT` (Tor) or `http://HOST:PORT`.
+    /// Reach mirrors through this proxy: socks5://127.0.0.1:9050 (Tor; names are resolved by
+    /// the proxy) or http://HOST:PORT.
+    #[arg(long)]
     pub proxy: Option<String>,
-    /// Trust only the certificate authorities in this PEM file.
+    /// Trust only the certificate authorities in this PEM file for https (a private mirror,
+    /// tests); default: the system's.
+    #[arg(long = "ca-file")]
     pub ca_file: Option<PathBuf>,
-    /// Give up on a server sending fewer bytes per second than this, over a window.
+    /// Give up on a server that sends fewer bytes per second than this over --rate-window
+    /// (default 1024).
+    #[arg(long = "min-rate")]
     pub min_rate: Option<u64>,
-    /// The window, in seconds.
+    /// The window, in seconds, over which --min-rate is measured (default 30).
+    #[arg(long = "rate-window")]
     pub rate_window: Option<u64>,
-    /// Give up when nothing arrives for this many seconds.
+    /// Give up when a server sends nothing for this many seconds (default 30, connecting 20).
+    #[arg(long)]
     pub timeout: Option<u64>,
 }
 
@@ -50,26 +58,113 @@ impl NetworkOptions {
     }
 }
 
+/// `tamizdat-publish mirror …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum PublisherMirrorCommand {
+    /// Add bundles to a mirror folder and sign a new catalog for each of their channels.
+    Add(MirrorAddRequest),
+}
+
 /// What `tamizdat-publish mirror add` was given.
+#[derive(Debug, clap::Args)]
 pub struct MirrorAddRequest {
-    /// Bundles to add.
+    /// The bundles to add (verified first; each keeps its number for ever).
     pub bundles: Vec<PathBuf>,
-    /// The mirror folder.
+    /// The mirror folder (created if missing).
+    #[arg(long)]
     pub to: PathBuf,
-    /// Mirror addresses to list.
+    /// An address where this mirror (or a copy) is served, ending in / (repeatable): the
+    /// catalogs list it, so readers learn new mirrors from a signed source.
+    #[arg(long = "mirror-url")]
     pub mirror_urls: Vec<String>,
-    /// The signing key.
+    /// The secret key that signs the catalogs.
+    #[arg(long = "secret-key")]
     pub secret_key: PathBuf,
-    /// Its passphrase file.
+    /// Read the secret key's passphrase from the first line of this file.
+    #[arg(long = "passphrase-file")]
     pub passphrase_file: Option<PathBuf>,
-    /// The key's certificate, for a certified key.
+    /// The signing key's certificate (from certify): the catalogs carry it and the root
+    /// chain.
+    #[arg(long)]
     pub certificate: Option<PathBuf>,
-    /// Statements to carry.
+    /// A folder of statement files (revocations, certificates, a newer chain) to carry.
+    #[arg(long)]
     pub statements: Option<PathBuf>,
-    /// The catalogs' issue time.
+    /// The catalogs' issue time: seconds since 1970 or 2026-11-25T09:30:00Z (default:
+    /// SOURCE_DATE_EPOCH if set, else now).
+    #[arg(long)]
     pub time: Option<String>,
-    /// List only this many editions per channel, the newest.
+    /// List only this many editions per channel, the newest: older ones leave the catalog
+    /// (their files stay; `tamizdat mirror sync --prune` removes them from copies).
+    #[arg(long = "keep-newest")]
     pub keep_newest: Option<usize>,
+}
+
+/// Runs `tamizdat-publish mirror …`.
+pub fn run_publisher(command: PublisherMirrorCommand) -> Result<Verdict, Error> {
+    match command {
+        PublisherMirrorCommand::Add(request) => mirror_add(request),
+    }
+}
+
+/// `tamizdat mirror …`, for mirror operators.
+#[derive(Debug, clap::Subcommand)]
+pub enum MirrorCommand {
+    /// Copy a mirror into a mirror folder, verifying every catalog and bundle first: the folder
+    /// serves its old state until the new one is complete.
+    Sync {
+        /// Where to copy from: a folder (a USB stick, another mirror's rsync copy) or an
+        /// http:// or https:// address.
+        source: String,
+        /// The mirror folder to update (created if missing).
+        destination: PathBuf,
+        /// Remove bundles the current catalogs no longer list (nothing else).
+        #[arg(long)]
+        prune: bool,
+        /// Only this channel (repeatable); default: every channel the source lists.
+        #[arg(long = "channel")]
+        channels: Vec<String>,
+        /// Also trust this public key file for this command (repeatable).
+        #[arg(long = "public-key")]
+        public_keys: Vec<PathBuf>,
+        /// How to reach the source, when it is an address.
+        #[command(flatten)]
+        network: NetworkOptions,
+    },
+    /// Verify a whole mirror folder (signatures and hashes, no decompression) and list what is
+    /// missing, damaged or in no catalog.
+    Check {
+        /// The mirror folder.
+        mirror: PathBuf,
+        /// Also trust this public key file for this command (repeatable).
+        #[arg(long = "public-key")]
+        public_keys: Vec<PathBuf>,
+    },
+}
+
+/// Runs `tamizdat mirror …`.
+pub fn run_reader(command: MirrorCommand) -> Result<Verdict, Error> {
+    use crate::cli::reader::trusted_keys;
+    match command {
+        MirrorCommand::Sync {
+            source,
+            destination,
+            prune,
+            channels,
+            public_keys,
+            network,
+        } => mirror_sync(
+            &source,
+            &destination,
+            &trusted_keys(&public_keys)?,
+            &crate::mirror::sync::SyncOptions { prune, channels },
+            &network,
+        ),
+        MirrorCommand::Check {
+            mirror,
+            public_keys,
+        } => mirror_check(&mirror, &trusted_keys(&public_keys)?),
+    }
 }
 
 /// `tamizdat-publish mirror add`.
@@ -291,21 +386,31 @@ pub fn mirror_check(mirror: &Path, trust: &Trust) -> Result<Verdict, Error> {
 }
 
 /// What `tamizdat fetch` was given.
+#[derive(Debug, clap::Args)]
 pub struct FetchRequest {
-    /// Mirror addresses; none: the mirrors learnt from signed catalogs.
+    /// Mirror addresses (http:// or https://) or mirror folders; none: the mirrors learnt
+    /// from signed catalogs, in turn.
     pub urls: Vec<String>,
-    /// The library folder.
+    /// The library folder; default: `library` under TAMIZDAT_HOME or the data folder.
+    #[arg(long)]
     pub library: Option<PathBuf>,
+    /// Also trust this public key file for this command (repeatable).
+    #[arg(long = "public-key")]
+    pub public_keys: Vec<PathBuf>,
     /// At most this many editions per channel, the newest.
+    #[arg(long, default_value_t = 5)]
     pub newest: usize,
-    /// Only these channels.
+    /// Only this channel (repeatable).
+    #[arg(long = "channel")]
     pub channels: Vec<String>,
     /// How to reach the mirrors.
+    #[command(flatten)]
     pub network: NetworkOptions,
 }
 
 /// `tamizdat fetch`.
-pub fn fetch(request: FetchRequest, trust: &Trust) -> Result<Verdict, Error> {
+pub fn fetch(request: FetchRequest) -> Result<Verdict, Error> {
+    let trust = &crate::cli::reader::trusted_keys(&request.public_keys)?;
     let home = crate::keys::store::home()?;
     let downloads = home.join("downloads");
     // One fetch at a time: two would append to one partial download, and could write back
