@@ -836,3 +836,102 @@ fn fetch_goes_through_a_socks5_or_http_proxy_when_asked() {
         "the mirror was reached through the HTTP proxy: {logged}"
     );
 }
+
+#[test]
+fn an_edition_whose_file_is_gone_is_no_longer_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher_in(&dir.path().join("p"), 24);
+    publisher.publish("news", &[1, 2], 1000, &[], TIME);
+    fs::remove_file(publisher.mirror.join("bundles/news-1.tar.zst")).unwrap();
+    let third = publisher.pack("news", 3, 1000);
+    publisher
+        .add(&[third], &[], LATER)
+        .expect_code(0)
+        .expect_text("CATALOG news #2: 2 edition(s) listed, added #3")
+        .expect_text("news #1 no longer listed");
+    let home = publisher.trusting_home(&dir.path().join("home"));
+    // The entry point names a catalog whose every bundle is in place.
+    check(&home, &publisher.mirror)
+        .expect_code(0)
+        .expect_no_text("MISSING");
+}
+
+#[test]
+fn a_catalog_floor_set_by_a_key_since_revoked_does_not_lock_readers_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let newsroom = Newsroom::new(dir.path());
+    newsroom.signing_key("signing", "2026-12-01T00:00:00Z");
+    let first = newsroom.pack("signing", 1, TIME, None);
+    newsroom.add(&first, "signing", TIME, None).expect_code(0);
+    // A thief with the signing key runs a mirror of his own, numbering his catalogs past the
+    // publisher's.
+    let thief = dir.path().join("thief");
+    common::copy_tree(&newsroom.mirror, &thief);
+    for _ in 0..3 {
+        common::publisher()
+            .args(["mirror", "add", "--to"])
+            .arg(&thief)
+            .args(newsroom.signed_by("signing", None))
+            .args(["--time", TIME, "--mirror-url", "https://thief.example/"])
+            .run()
+            .expect_code(0);
+    }
+    let home = dir.path().join("home");
+    reader()
+        .home(&home)
+        .args(["trust", "add"])
+        .arg(newsroom.path("root.pub"))
+        .run()
+        .expect_code(0);
+    reader()
+        .home(&home)
+        .arg("fetch")
+        .arg(&thief)
+        .run()
+        .expect_code(0)
+        .expect_text("CATALOG news-ru #4");
+    // The publisher revokes the key and publishes with a new one: catalog #2 on its mirror.
+    let statements = newsroom.path("statements");
+    fs::create_dir_all(&statements).unwrap();
+    common::publisher()
+        .arg("revoke")
+        .arg("--root-key")
+        .arg(newsroom.path("root.key"))
+        .arg("--key")
+        .arg(newsroom.path("signing.pub"))
+        .args(["--from-sequence", "news-ru=2", "--reason", "stolen"])
+        .args(["--time", "2026-12-05T12:00:00Z", "--out"])
+        .arg(statements.join("revoke.tzs"))
+        .run()
+        .expect_code(0);
+    newsroom.signing_key("new", "2026-12-05T12:00:00Z");
+    let second = newsroom.pack("new", 2, LATER, Some(&statements));
+    newsroom
+        .add(&second, "new", LATER, Some(&statements))
+        .expect_code(0)
+        .expect_text("CATALOG news-ru #2");
+    // Before the reader knows of the revocation, #2 is below the thief's #4: refused.
+    reader()
+        .home(&home)
+        .arg("fetch")
+        .arg(&newsroom.mirror)
+        .run()
+        .expect_code(1)
+        .expect_text("rollback");
+    // Once it knows (here from the statement file; a bundle carrying it teaches it too), the
+    // floor the revoked key set lapses.
+    reader()
+        .home(&home)
+        .arg("verify")
+        .arg(statements.join("revoke.tzs"))
+        .run()
+        .expect_code(0);
+    reader()
+        .home(&home)
+        .arg("fetch")
+        .arg(&newsroom.mirror)
+        .run()
+        .expect_code(0)
+        .expect_text("CATALOG news-ru #2")
+        .expect_text("FETCHED news-ru #2");
+}

@@ -812,6 +812,7 @@ mod tests {
                 "https://u:p@mirror.example/",
             ),
             good.replace("\"title\":", "\"extra\":1,\"title\":"),
+            good.replace("\"sequence\":3", "\"sequence\":0"),
             good.replace(&"ab".repeat(32), &"AB".repeat(32)),
             good.replace(
                 "\"channel\":\"news-ru\",\"sequence\":7",

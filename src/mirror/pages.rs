@@ -201,4 +201,34 @@ mod tests {
         assert_eq!(piece_length(1000), 256 * 1024);
         assert!(500_000_000 / piece_length(500_000_000) as u64 <= 2000);
     }
+
+    #[test]
+    fn a_planted_torrent_with_a_tracker_is_made_again_and_a_canonical_one_only_reseeded() {
+        let dir = tempfile::tempdir().unwrap();
+        let bundle = dir.path().join("news-1.tar.zst");
+        std::fs::write(&bundle, vec![7u8; 300_000]).unwrap();
+        let edition = CatalogEdition {
+            channel: "news".into(),
+            sequence: 1,
+            file: "news-1.tar.zst".into(),
+            length: 300_000,
+            sha256: "00".repeat(32),
+            created: "2026-12-05T00:00:00Z".into(),
+            title: "t".into(),
+        };
+        let first = vec!["https://a.example/".to_string()];
+        let made = torrent(&bundle, &edition, &first, None).unwrap();
+        // Web seeds change: the same pieces are kept, only url-list differs.
+        let second = vec!["https://b.example/".to_string()];
+        let reseeded = torrent(&bundle, &edition, &second, Some(&made)).unwrap();
+        let fresh = torrent(&bundle, &edition, &second, None).unwrap();
+        assert_eq!(reseeded, fresh);
+        // A torrent planted with a tracker (same name and length) is not reused.
+        let mut planted = lava_torrent::torrent::v1::Torrent::read_from_bytes(&made).unwrap();
+        planted.announce = Some("http://tracker.evil.example/announce".into());
+        let planted = planted.encode().unwrap();
+        let remade = torrent(&bundle, &edition, &second, Some(&planted)).unwrap();
+        assert_eq!(remade, fresh);
+        assert!(!String::from_utf8_lossy(&remade).contains("tracker.evil"));
+    }
 }
