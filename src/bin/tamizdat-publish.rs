@@ -126,114 +126,14 @@ enum Command {
         action: tamizdat::cli::mirror::PublisherMirrorCommand,
     },
     /// Certify a signing key with the root: which channels it may sign, and until when.
-    Certify {
-        /// An editor's secret root key (repeat for several editors on this machine).
-        #[arg(long = "root-key", required = true)]
-        root_keys: Vec<PathBuf>,
-        /// The root's chain file (default: ROOT.chain beside the first root key).
-        #[arg(long)]
-        chain: Option<PathBuf>,
-        /// The signing key's public key file.
-        #[arg(long = "public-key")]
-        public_key: PathBuf,
-        /// Channels it may sign: names, or prefixes ending in * (news-ru*); comma-separated or
-        /// repeated.
-        #[arg(long, required = true)]
-        channels: Vec<String>,
-        /// Start of validity (default: now): a later date pre-announces the next key.
-        #[arg(long)]
-        from: Option<String>,
-        /// End of validity (default: a year after the start). Past it readers see a warning.
-        #[arg(long)]
-        until: Option<String>,
-        /// How often the publisher usually publishes: daily, weekly, or hours (36h). Readers
-        /// are warned when editions stop coming.
-        #[arg(long)]
-        cadence: Option<String>,
-        /// The certificate file to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Signing time (default: SOURCE_DATE_EPOCH, else now).
-        #[arg(long)]
-        time: Option<String>,
-        /// Read the root keys' passphrase from the first line of this file.
-        #[arg(long = "passphrase-file")]
-        passphrase_file: Option<PathBuf>,
-    },
+    Certify(credentials::CertifyRequest),
     /// Revoke a signing key from a sequence number on, per channel (a stolen laptop).
-    Revoke {
-        /// An editor's secret root key (repeat for several editors on this machine).
-        #[arg(long = "root-key", required = true)]
-        root_keys: Vec<PathBuf>,
-        /// The root's chain file (default: ROOT.chain beside the first root key).
-        #[arg(long)]
-        chain: Option<PathBuf>,
-        /// The revoked signing key's public key file.
-        #[arg(long)]
-        key: PathBuf,
-        /// CHANNEL=NUMBER: editions of CHANNEL numbered NUMBER or higher signed by the key are
-        /// refused (*=NUMBER for every channel); comma-separated or repeated.
-        #[arg(long = "from-sequence", required = true)]
-        from_sequence: Vec<String>,
-        /// Why, in a few words readers will see ("laptop seized").
-        #[arg(long)]
-        reason: String,
-        /// The revocation file to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Signing time (default: SOURCE_DATE_EPOCH, else now).
-        #[arg(long)]
-        time: Option<String>,
-        /// Read the root keys' passphrase from the first line of this file.
-        #[arg(long = "passphrase-file")]
-        passphrase_file: Option<PathBuf>,
-    },
+    Revoke(credentials::RevokeRequest),
     /// Replace the root's editors (a lost or stolen editor key): the next root version.
-    RotateRoot {
-        /// Secret keys of editors on this machine, current or new (repeat).
-        #[arg(long = "root-key", required = true)]
-        root_keys: Vec<PathBuf>,
-        /// The root's chain file (default: ROOT.chain beside the first root key).
-        #[arg(long)]
-        chain: Option<PathBuf>,
-        /// A public key file of an editor of the new version (repeat for each).
-        #[arg(long = "editor", required = true)]
-        editors: Vec<PathBuf>,
-        /// How many of the new editors must sign root statements.
-        #[arg(long, default_value_t = 1)]
-        threshold: usize,
-        /// The publisher's name, if it changes.
-        #[arg(long)]
-        name: Option<String>,
-        /// The new chain file (may be the old one, which is then replaced).
-        #[arg(long)]
-        out: PathBuf,
-        /// Signing time (default: SOURCE_DATE_EPOCH, else now).
-        #[arg(long)]
-        time: Option<String>,
-        /// Read the keys' passphrase from the first line of this file.
-        #[arg(long = "passphrase-file")]
-        passphrase_file: Option<PathBuf>,
-    },
+    RotateRoot(credentials::RotateRequest),
     /// Add one editor's signature to a certificate, revocation or root version, after showing
     /// what it says.
-    Cosign {
-        /// The statement file (rewritten in place).
-        file: PathBuf,
-        /// This editor's secret root key.
-        #[arg(long = "secret-key")]
-        secret_key: PathBuf,
-        /// This editor's copy of the root's chain, to check the statement is of this root
-        /// (default: ROOT.chain beside the secret key).
-        #[arg(long)]
-        chain: Option<PathBuf>,
-        /// Sign without asking (for scripts): what is signed is still printed.
-        #[arg(long)]
-        yes: bool,
-        /// Read the key's passphrase from the first line of this file.
-        #[arg(long = "passphrase-file")]
-        passphrase_file: Option<PathBuf>,
-    },
+    Cosign(credentials::CosignRequest),
 }
 
 fn main() -> ExitCode {
@@ -317,79 +217,9 @@ fn run(command: Command) -> Result<Verdict, Error> {
                 include_hidden,
             },
         }),
-        Command::Certify {
-            root_keys,
-            chain,
-            public_key,
-            channels,
-            from,
-            until,
-            cadence,
-            out,
-            time,
-            passphrase_file,
-        } => credentials::certify(credentials::CertifyRequest {
-            root_keys,
-            chain,
-            public_key,
-            channels,
-            from,
-            until,
-            cadence,
-            out,
-            passphrase_file,
-            issued: publisher::creation_time(time.as_deref())?,
-        }),
-        Command::Revoke {
-            root_keys,
-            chain,
-            key,
-            from_sequence,
-            reason,
-            out,
-            time,
-            passphrase_file,
-        } => credentials::revoke(credentials::RevokeRequest {
-            root_keys,
-            chain,
-            key,
-            from_sequence,
-            reason,
-            out,
-            passphrase_file,
-            issued: publisher::creation_time(time.as_deref())?,
-        }),
-        Command::RotateRoot {
-            root_keys,
-            chain,
-            editors,
-            threshold,
-            name,
-            out,
-            time,
-            passphrase_file,
-        } => credentials::rotate_root(credentials::RotateRequest {
-            root_keys,
-            chain,
-            editors,
-            threshold,
-            name,
-            out,
-            passphrase_file,
-            issued: publisher::creation_time(time.as_deref())?,
-        }),
-        Command::Cosign {
-            file,
-            secret_key,
-            chain,
-            yes,
-            passphrase_file,
-        } => credentials::cosign(
-            &file,
-            &secret_key,
-            chain.as_deref(),
-            yes,
-            passphrase_file.as_deref(),
-        ),
+        Command::Certify(request) => credentials::certify(request),
+        Command::Revoke(request) => credentials::revoke(request),
+        Command::RotateRoot(request) => credentials::rotate_root(request),
+        Command::Cosign(request) => credentials::cosign(request),
     }
 }

@@ -266,32 +266,45 @@ fn parse_date(text: &str) -> Result<time::OffsetDateTime, Error> {
 }
 
 /// What `certify` was asked.
+#[derive(Debug, clap::Args)]
 pub struct CertifyRequest {
-    /// Editors' secret keys on this machine.
+    /// An editor's secret root key (repeat for several editors on this machine).
+    #[arg(long = "root-key", required = true)]
     pub root_keys: Vec<PathBuf>,
-    /// The chain file, if not the default beside the root key.
+    /// The root's chain file (default: ROOT.chain beside the first root key).
+    #[arg(long)]
     pub chain: Option<PathBuf>,
-    /// The signing key's public file.
+    /// The signing key's public key file.
+    #[arg(long = "public-key")]
     pub public_key: PathBuf,
-    /// Channel names or prefixes ending in `*`.
+    /// Channels it may sign: names, or prefixes ending in * (news-ru*); comma-separated or
+    /// repeated.
+    #[arg(long, required = true)]
     pub channels: Vec<String>,
-    /// Start of validity as given (2027-01-01, or any time `--time` accepts); default: the
-    /// issue time.
+    /// Start of validity (default: now): a later date pre-announces the next key.
+    #[arg(long)]
     pub from: Option<String>,
-    /// End of validity as given; default: a year after the start.
+    /// End of validity (default: a year after the start). Past it readers see a warning.
+    #[arg(long)]
     pub until: Option<String>,
-    /// Usual hours between editions.
+    /// How often the publisher usually publishes: daily, weekly, or hours (36h). Readers
+    /// are warned when editions stop coming.
+    #[arg(long)]
     pub cadence: Option<String>,
     /// The certificate file to write.
+    #[arg(long)]
     pub out: PathBuf,
-    /// Passphrase file for the root keys.
+    /// Signing time (default: SOURCE_DATE_EPOCH, else now).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Read the root keys' passphrase from the first line of this file.
+    #[arg(long = "passphrase-file")]
     pub passphrase_file: Option<PathBuf>,
-    /// When it is signed.
-    pub issued: time::OffsetDateTime,
 }
 
 /// `tamizdat-publish certify`.
 pub fn certify(request: CertifyRequest) -> Result<Verdict, Error> {
+    let issued = crate::cli::publisher::creation_time(request.time.as_deref())?;
     let chain_file = chain_path(request.chain.as_deref(), &request.root_keys)?;
     let chain = publisher::read_chain(&chain_file)?;
     let key = PublicKey::load(&request.public_key)?;
@@ -309,7 +322,7 @@ pub fn certify(request: CertifyRequest) -> Result<Verdict, Error> {
     }
     let valid_from = match &request.from {
         Some(text) => parse_date(text)?,
-        None => request.issued,
+        None => issued,
     };
     let valid_until = match &request.until {
         Some(text) => parse_date(text)?,
@@ -329,7 +342,7 @@ pub fn certify(request: CertifyRequest) -> Result<Verdict, Error> {
             valid_from,
             valid_until,
             cadence_hours,
-            issued: request.issued,
+            issued,
         },
         &signers,
     )?;
@@ -361,27 +374,38 @@ pub fn certify(request: CertifyRequest) -> Result<Verdict, Error> {
 }
 
 /// What `revoke` was asked.
+#[derive(Debug, clap::Args)]
 pub struct RevokeRequest {
-    /// Editors' secret keys on this machine.
+    /// An editor's secret root key (repeat for several editors on this machine).
+    #[arg(long = "root-key", required = true)]
     pub root_keys: Vec<PathBuf>,
-    /// The chain file, if not the default.
+    /// The root's chain file (default: ROOT.chain beside the first root key).
+    #[arg(long)]
     pub chain: Option<PathBuf>,
-    /// The signing key's public file.
+    /// The revoked signing key's public key file.
+    #[arg(long)]
     pub key: PathBuf,
-    /// `CHANNEL=SEQUENCE` (or `*=SEQUENCE`).
+    /// CHANNEL=NUMBER: editions of CHANNEL numbered NUMBER or higher signed by the key are
+    /// refused (*=NUMBER for every channel); comma-separated or repeated.
+    #[arg(long = "from-sequence", required = true)]
     pub from_sequence: Vec<String>,
-    /// Why.
+    /// Why, in a few words readers will see ("laptop seized").
+    #[arg(long)]
     pub reason: String,
-    /// The file to write.
+    /// The revocation file to write.
+    #[arg(long)]
     pub out: PathBuf,
-    /// Passphrase file for the root keys.
+    /// Signing time (default: SOURCE_DATE_EPOCH, else now).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Read the root keys' passphrase from the first line of this file.
+    #[arg(long = "passphrase-file")]
     pub passphrase_file: Option<PathBuf>,
-    /// When it is signed.
-    pub issued: time::OffsetDateTime,
 }
 
 /// `tamizdat-publish revoke`.
 pub fn revoke(request: RevokeRequest) -> Result<Verdict, Error> {
+    let issued = crate::cli::publisher::creation_time(request.time.as_deref())?;
     let chain_file = chain_path(request.chain.as_deref(), &request.root_keys)?;
     let chain = publisher::read_chain(&chain_file)?;
     let key = PublicKey::load(&request.key)?;
@@ -409,7 +433,7 @@ pub fn revoke(request: RevokeRequest) -> Result<Verdict, Error> {
         &key,
         from_sequence.clone(),
         &request.reason,
-        request.issued,
+        issued,
         &signers,
     )?;
     if signatures.complete() {
@@ -440,27 +464,37 @@ pub fn revoke(request: RevokeRequest) -> Result<Verdict, Error> {
 }
 
 /// What `rotate-root` was asked.
+#[derive(Debug, clap::Args)]
 pub struct RotateRequest {
-    /// Editors' secret keys on this machine (current ones, new ones, or both).
+    /// Secret keys of editors on this machine, current or new (repeat).
+    #[arg(long = "root-key", required = true)]
     pub root_keys: Vec<PathBuf>,
-    /// The chain file, if not the default.
+    /// The root's chain file (default: ROOT.chain beside the first root key).
+    #[arg(long)]
     pub chain: Option<PathBuf>,
-    /// The new version's editors' public key files.
+    /// A public key file of an editor of the new version (repeat for each).
+    #[arg(long = "editor", required = true)]
     pub editors: Vec<PathBuf>,
-    /// How many of them must sign.
+    /// How many of the new editors must sign root statements.
+    #[arg(long, default_value_t = 1)]
     pub threshold: usize,
     /// The publisher's name, if it changes.
+    #[arg(long)]
     pub name: Option<String>,
-    /// The new chain file.
+    /// The new chain file (may be the old one, which is then replaced).
+    #[arg(long)]
     pub out: PathBuf,
-    /// Passphrase file.
+    /// Signing time (default: SOURCE_DATE_EPOCH, else now).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Read the keys' passphrase from the first line of this file.
+    #[arg(long = "passphrase-file")]
     pub passphrase_file: Option<PathBuf>,
-    /// When it is signed.
-    pub issued: time::OffsetDateTime,
 }
 
 /// `tamizdat-publish rotate-root`.
 pub fn rotate_root(request: RotateRequest) -> Result<Verdict, Error> {
+    let issued = crate::cli::publisher::creation_time(request.time.as_deref())?;
     let chain_file = chain_path(request.chain.as_deref(), &request.root_keys)?;
     let chain = publisher::read_chain(&chain_file)?;
     let editors: Vec<PublicKey> = request
@@ -483,7 +517,7 @@ pub fn rotate_root(request: RotateRequest) -> Result<Verdict, Error> {
         &name,
         &editors,
         request.threshold as u64,
-        request.issued,
+        issued,
         &signers,
     )?;
     publisher::write_credentials(&request.out, &credentials, request.out == chain_file)?;
@@ -504,13 +538,41 @@ pub fn rotate_root(request: RotateRequest) -> Result<Verdict, Error> {
 /// editor asked to sign "the build certificate" must see that it names the key and channels
 /// they expect, since one stolen editor key and a plausible request would otherwise beat the
 /// threshold.
-pub fn cosign(
-    file: &Path,
-    secret_key: &Path,
-    chain: Option<&Path>,
-    yes: bool,
-    passphrase_file: Option<&Path>,
-) -> Result<Verdict, Error> {
+/// What `tamizdat-publish cosign` was given.
+#[derive(Debug, clap::Args)]
+pub struct CosignRequest {
+    /// The statement file (rewritten in place).
+    pub file: PathBuf,
+    /// This editor's secret root key.
+    #[arg(long = "secret-key")]
+    pub secret_key: PathBuf,
+    /// This editor's copy of the root's chain, to check the statement is of this root
+    /// (default: ROOT.chain beside the secret key).
+    #[arg(long)]
+    pub chain: Option<PathBuf>,
+    /// Sign without asking (for scripts): what is signed is still printed.
+    #[arg(long)]
+    pub yes: bool,
+    /// Read the key's passphrase from the first line of this file.
+    #[arg(long = "passphrase-file")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `tamizdat-publish cosign`.
+pub fn cosign(request: CosignRequest) -> Result<Verdict, Error> {
+    let CosignRequest {
+        file,
+        secret_key,
+        chain,
+        yes,
+        passphrase_file,
+    } = request;
+    let (file, secret_key, chain, passphrase_file) = (
+        file.as_path(),
+        secret_key.as_path(),
+        chain.as_deref(),
+        passphrase_file.as_deref(),
+    );
     use std::io::IsTerminal;
     let mut credentials: Credentials = publisher::read_credentials(file)?;
     let own_chain = chain_path(chain, &[secret_key.to_path_buf()])?;
